@@ -1,0 +1,31 @@
+// vc-supervisor: keeps one sandbox's VM, virtiofsd and agent channel alive
+// between library calls. Started by the library (StartSandbox), not by people.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "supervisor/supervisor.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"per-sandbox supervisor of virtcontainers (started by the library)"};
+  vc::supervisor::Options options;
+  app.add_option("--root", options.state_root, "state root directory")->required();
+  app.add_option("--sandbox", options.sandbox_id, "sandbox id")->required();
+  app.add_option("--status-fd", options.status_fd, "fd for the one-line JSON start report");
+  CLI11_PARSE(app, argc, argv);
+  // Leave the process that started us right away, so we are never its child
+  // (it reaps our first process); the first status line names our pid.
+  pid_t child = ::fork();
+  if (child < 0) return 1;
+  if (child > 0) return 0;
+  if (options.status_fd >= 0) {
+    // Inherited without CLOEXEC; virtiofsd and QEMU must not keep it open,
+    // or the library would never see the report end.
+    ::fcntl(options.status_fd, F_SETFD, FD_CLOEXEC);
+    std::string hello = "{\"pid\":" + std::to_string(::getpid()) + "}\n";
+    if (::write(options.status_fd, hello.data(), hello.size()) < 0) return 1;
+  }
+  return vc::supervisor::Run(options);
+}

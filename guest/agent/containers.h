@@ -1,0 +1,82 @@
+// The agent's table of containers and their processes, and what can be done
+// to them. Runs on the agent's single event-loop thread; not thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include "os/asio.h"
+#include <map>
+#include <memory>
+#include <string>
+
+#include "oci.h"
+#include "spawn.h"
+#include "stream.h"
+#include "vc/result.h"
+
+namespace vc::agent {
+
+struct Process {
+  explicit Process(asio::any_io_executor ex) : exit_changed(ex) {}
+
+  std::string container_id;
+  std::string exec_id;  // empty for the init process
+  pid_t pid = 0;
+  os::Fd start;
+  os::Fd report;
+  std::unique_ptr<asio::posix::stream_descriptor> stdin_w;
+  std::shared_ptr<OutputBuffer> out;
+  std::shared_ptr<OutputBuffer> err;
+  bool started = false;
+  bool exited = false;
+  int exit_status = 0;  // exit code, or 128 + signal
+  Notifier exit_changed;
+};
+
+struct Container {
+  std::string id;
+  ContainerSpec spec;
+  std::string cgroup_dir;
+  std::shared_ptr<Process> init;
+  std::map<std::string, std::shared_ptr<Process>> execs;
+  bool paused = false;
+};
+
+struct ContainerStats {
+  uint64_t cpu_usage_usec = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t pids = 0;
+};
+
+class Containers {
+ public:
+  explicit Containers(asio::any_io_executor ex) : ex_(std::move(ex)) {}
+
+  Result<> Create(const std::string& id, ContainerSpec spec);
+  Result<> Start(const std::string& id);
+  Result<> Exec(const std::string& id, const std::string& exec_id, ProcessSpec process);
+  Result<> Signal(const std::string& id, const std::string& exec_id, int signal, bool all);
+  Result<> Pause(const std::string& id);
+  Result<> Resume(const std::string& id);
+  Result<ContainerStats> Stats(const std::string& id);
+  // Removes a container whose init process is not running (never started, or exited).
+  Result<> Remove(const std::string& id);
+  // Kills every container's processes and forgets them (sandbox teardown).
+  void KillAll();
+
+  Result<std::shared_ptr<Process>> Find(const std::string& id, const std::string& exec_id);
+  // Records the exit of a reaped child.
+  void OnExit(pid_t pid, int wait_status);
+
+ private:
+  Result<std::shared_ptr<Process>> Launch(const std::string& id, const std::string& exec_id,
+                                          SpawnRequest request);
+  Result<> Release(Process& process);
+  Result<Container*> Get(const std::string& id);
+
+  asio::any_io_executor ex_;
+  std::map<std::string, Container> containers_;
+  std::map<pid_t, std::weak_ptr<Process>> by_pid_;
+};
+
+}  // namespace vc::agent

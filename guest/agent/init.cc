@@ -1,0 +1,101 @@
+#include "init.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "os/error.h"
+#include "os/fd.h"
+#include "os/file.h"
+
+namespace vc::agent {
+
+void Log(const std::string& line) {
+  std::string out = "vc-agent: " + line + "\n";
+  (void)os::WriteAll(STDERR_FILENO, out);
+}
+
+namespace {
+Result<> Mount(const char* source, const char* target, const char* type, unsigned long flags,
+               const char* data = nullptr) {
+  ::mkdir(target, 0755);
+  if (::mount(source, target, type, flags, data) != 0 && errno != EBUSY)
+    return os::FailErrno(std::string("mount ") + type + " on " + target);
+  return {};
+}
+}  // namespace
+
+Result<> MountBaseFilesystems() {
+  const unsigned long common = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (auto r = Mount("proc", "/proc", "proc", common); !r) return r;
+  if (auto r = Mount("sysfs", "/sys", "sysfs", common); !r) return r;
+  if (auto r = Mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755"); !r) return r;
+  if (auto r = Mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                     "newinstance,ptmxmode=0666,mode=0620");
+      !r)
+    return r;
+  if (auto r = Mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"); !r) return r;
+  if (auto r = Mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"); !r) return r;
+  if (auto r = Mount("cgroup2", "/sys/fs/cgroup", "cgroup2", common); !r) return r;
+  // Controllers for the per-container cgroups under /sys/fs/cgroup/vc.
+  int fd = ::open("/sys/fs/cgroup/cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    for (const char* c : {"+cpu", "+memory", "+pids"}) (void)::write(fd, c, std::strlen(c));
+    ::close(fd);
+  }
+  return {};
+}
+
+Result<int> LoadModules(const std::string& order_file) {
+  std::ifstream in(order_file);
+  if (!in) return Fail(ErrorCode::kNotFound, "module list " + order_file + " missing");
+  int loaded = 0;
+  for (std::string path; std::getline(in, path);) {
+    if (path.empty() || path[0] == '#') continue;
+    os::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return os::FailErrno("open module " + path);
+    if (::syscall(SYS_finit_module, fd.get(), "", 0) != 0 && errno != EEXIST)
+      return os::FailErrno("load module " + path);
+    ++loaded;
+  }
+  return loaded;
+}
+
+Result<std::string> FindVirtioPort(const std::string& name, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (DIR* dir = ::opendir("/sys/class/virtio-ports")) {
+      std::string found;
+      while (dirent* entry = ::readdir(dir)) {
+        if (entry->d_name[0] == '.') continue;
+        auto port_name =
+            os::ReadFile(std::string("/sys/class/virtio-ports/") + entry->d_name + "/name");
+        if (port_name && port_name->substr(0, port_name->find('\n')) == name)
+          found = std::string("/dev/") + entry->d_name;
+      }
+      ::closedir(dir);
+      if (!found.empty() && os::Exists(found)) return found;
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      return Fail(ErrorCode::kNotFound, "virtio-serial port " + name + " did not appear");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void PowerOff() {
+  ::sync();
+  ::reboot(RB_POWER_OFF);
+  for (;;) ::pause();
+}
+
+}  // namespace vc::agent

@@ -1,0 +1,75 @@
+// vc-agent: PID 1 of the guest. Sets the guest up, then serves the agent API
+// on the virtio-serial port "agent.0" until told to power off.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "os/asio.h"
+#include <cstring>
+
+#include "init.h"
+#include "service.h"
+#include "ttrpc/server.h"
+
+namespace {
+
+using vc::agent::Log;
+
+[[noreturn]] void Fatal(const std::string& what) {
+  Log("fatal: " + what);
+  if (::getpid() == 1) vc::agent::PowerOff();
+  std::exit(1);
+}
+
+// Reaps every exited child (containers, and orphans PID 1 inherits).
+asio::awaitable<void> Reap(asio::signal_set& signals, vc::agent::Containers& containers) {
+  for (;;) {
+    co_await signals.async_wait(asio::use_awaitable);
+    int status;
+    for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) containers.OnExit(pid, status);
+  }
+}
+
+// Serves the host over the port; when the host side disconnects, the port
+// reads EOF, so wait a little and open it afresh for the next connection.
+asio::awaitable<void> ServePort(std::string path, const vc::ttrpc::MethodTable& table) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer pause(ex);
+  for (;;) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) Fatal("open " + path + ": " + std::strerror(errno));
+    auto conn = std::make_shared<vc::ttrpc::FramedStream<asio::posix::stream_descriptor>>(
+        asio::posix::stream_descriptor(ex, fd));
+    co_await vc::ttrpc::ServeConnection(conn, table);
+    conn->Close();
+    pause.expires_after(std::chrono::milliseconds(20));
+    co_await pause.async_wait(vc::kTuple);
+  }
+}
+
+}  // namespace
+
+int main() {
+  if (::getpid() == 1) {
+    if (auto r = vc::agent::MountBaseFilesystems(); !r) Fatal(r.error().message);
+    auto loaded = vc::agent::LoadModules("/etc/modules.order");
+    if (!loaded) Fatal(loaded.error().message);
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+
+  asio::io_context io;
+  vc::agent::AgentService service(io);
+  vc::ttrpc::MethodTable table;
+  service.Register(table);
+
+  asio::signal_set sigchld(io, SIGCHLD);
+  asio::co_spawn(io, Reap(sigchld, service.containers()), asio::detached);
+
+  auto port = vc::agent::FindVirtioPort("agent.0", 10000);
+  if (!port) Fatal(port.error().message);
+  Log("serving on " + *port);
+  asio::co_spawn(io, ServePort(*port, table), asio::detached);
+  io.run();
+  Fatal("event loop ended");
+}

@@ -1,0 +1,186 @@
+#include "service.h"
+
+#include <sys/mount.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "agent.pb.h"
+#include "init.h"
+#include "os/error.h"
+#include "os/file.h"
+
+namespace vc::agent {
+
+namespace {
+
+namespace pb = vc::agent::v1;
+
+// Adapts a typed handler (Request -> Result<Response>) to the byte-level table.
+template <typename Req, typename Fn>
+ttrpc::Handler Typed(Fn fn) {
+  return [fn](std::string payload) -> asio::awaitable<Result<std::string>> {
+    Req request;
+    if (!request.ParseFromString(payload))
+      co_return Fail(ErrorCode::kInvalidArgument, "malformed " + request.GetTypeName());
+    auto response = co_await fn(request);
+    if (!response) co_return std::unexpected(response.error());
+    co_return response->SerializeAsString();
+  };
+}
+
+template <typename T>
+asio::awaitable<Result<T>> Ready(Result<T> r) {
+  co_return r;
+}
+
+Result<pb::Empty> Done(const Result<>& r) {
+  if (!r) return std::unexpected(r.error());
+  return pb::Empty{};
+}
+
+}  // namespace
+
+void AgentService::Register(ttrpc::MethodTable& table) {
+  auto add = [&](const char* method, ttrpc::Handler h) { table.Add(kServiceName, method, h); };
+  Containers& cs = containers_;
+
+  add("Check", Typed<pb::Empty>([](const pb::Empty&) {
+        pb::CheckResponse r;
+        r.set_agent_version(VC_VERSION);
+        utsname u{};
+        ::uname(&u);
+        r.set_kernel_release(u.release);
+        return Ready<pb::CheckResponse>(r);
+      }));
+
+  add("CreateSandbox", Typed<pb::CreateSandboxRequest>([this](const pb::CreateSandboxRequest& req) {
+        auto run = [&]() -> Result<> {
+          const std::string& host = req.hostname();
+          if (!host.empty() && ::sethostname(host.data(), host.size()) != 0)
+            return os::FailErrno("sethostname " + host);
+          for (const auto& s : req.storages()) {
+            if (s.driver() != "virtiofs")
+              return Fail(ErrorCode::kInvalidArgument, "unsupported storage driver " + s.driver());
+            if (auto r = os::MakeDirs(s.mount_point(), 0755); !r) return r;
+            if (::mount(s.source().c_str(), s.mount_point().c_str(), "virtiofs", 0, nullptr) != 0)
+              return os::FailErrno("mount virtio-fs " + s.source() + " on " + s.mount_point());
+            mounts_.push_back(s.mount_point());
+          }
+          return {};
+        };
+        return Ready(Done(run()));
+      }));
+
+  add("DestroySandbox", Typed<pb::Empty>([this](const pb::Empty&) {
+        containers_.KillAll();
+        for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it)
+          ::umount2(it->c_str(), MNT_DETACH);
+        // Power off once the reply has had time to leave.
+        auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+        timer->async_wait([timer](const asio::error_code&) { PowerOff(); });
+        return Ready<pb::Empty>(pb::Empty{});
+      }));
+
+  add("CreateContainer", Typed<pb::CreateContainerRequest>([&cs](const pb::CreateContainerRequest& req) {
+        auto spec = ParseContainerSpec(req.oci_spec_json());
+        if (!spec) return Ready<pb::Empty>(std::unexpected(spec.error()));
+        return Ready(Done(cs.Create(req.container_id(), std::move(*spec))));
+      }));
+  add("StartContainer", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
+        return Ready(Done(cs.Start(req.container_id())));
+      }));
+  add("RemoveContainer", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
+        return Ready(Done(cs.Remove(req.container_id())));
+      }));
+  add("PauseContainer", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
+        return Ready(Done(cs.Pause(req.container_id())));
+      }));
+  add("ResumeContainer", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
+        return Ready(Done(cs.Resume(req.container_id())));
+      }));
+  add("StatsContainer", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
+        auto stats = cs.Stats(req.container_id());
+        if (!stats) return Ready<pb::StatsContainerResponse>(std::unexpected(stats.error()));
+        pb::StatsContainerResponse r;
+        r.set_cpu_usage_usec(stats->cpu_usage_usec);
+        r.set_memory_usage_bytes(stats->memory_bytes);
+        r.set_pids_current(stats->pids);
+        return Ready<pb::StatsContainerResponse>(r);
+      }));
+  add("ExecProcess", Typed<pb::ExecProcessRequest>([&cs](const pb::ExecProcessRequest& req) {
+        auto process = ParseProcess(req.process_json());
+        if (!process) return Ready<pb::Empty>(std::unexpected(process.error()));
+        return Ready(Done(cs.Exec(req.container_id(), req.exec_id(), std::move(*process))));
+      }));
+  add("SignalProcess", Typed<pb::SignalProcessRequest>([&cs](const pb::SignalProcessRequest& req) {
+        return Ready(Done(cs.Signal(req.container_id(), req.exec_id(),
+                                    static_cast<int>(req.signal()), req.all())));
+      }));
+
+  add("WaitProcess", Typed<pb::ProcessRequest>(
+                         [&cs](const pb::ProcessRequest& req)
+                             -> asio::awaitable<Result<pb::WaitProcessResponse>> {
+                           auto p = cs.Find(req.container_id(), req.exec_id());
+                           if (!p) co_return std::unexpected(p.error());
+                           auto process = *p;
+                           while (!process->exited) co_await process->exit_changed.Wait();
+                           pb::WaitProcessResponse r;
+                           r.set_status(process->exit_status);
+                           co_return r;
+                         }));
+  add("ProcessState", Typed<pb::ProcessRequest>([&cs](const pb::ProcessRequest& req) {
+        auto p = cs.Find(req.container_id(), req.exec_id());
+        if (!p) return Ready<pb::ProcessStateResponse>(std::unexpected(p.error()));
+        pb::ProcessStateResponse r;
+        r.set_running((*p)->started && !(*p)->exited);
+        r.set_pid((*p)->pid);
+        r.set_exit_status((*p)->exit_status);
+        return Ready<pb::ProcessStateResponse>(r);
+      }));
+
+  add("WriteStdin", Typed<pb::WriteStreamRequest>(
+                        [&cs](const pb::WriteStreamRequest& req)
+                            -> asio::awaitable<Result<pb::WriteStreamResponse>> {
+                          auto p = cs.Find(req.container_id(), req.exec_id());
+                          if (!p) co_return std::unexpected(p.error());
+                          auto process = *p;
+                          if (!process->stdin_w || !process->stdin_w->is_open())
+                            co_return Fail(ErrorCode::kFailedPrecondition, "stdin is closed");
+                          auto [ec, n] = co_await asio::async_write(
+                              *process->stdin_w, asio::buffer(req.data()),
+                              vc::kTuple);
+                          if (ec) co_return Fail(ErrorCode::kUnavailable, "write stdin: " + ec.message());
+                          pb::WriteStreamResponse r;
+                          r.set_len(static_cast<uint32_t>(n));
+                          co_return r;
+                        }));
+  add("CloseStdin", Typed<pb::ProcessRequest>([&cs](const pb::ProcessRequest& req) {
+        auto p = cs.Find(req.container_id(), req.exec_id());
+        if (!p) return Ready<pb::Empty>(std::unexpected(p.error()));
+        if ((*p)->stdin_w) {
+          asio::error_code ignored;
+          (*p)->stdin_w->close(ignored);
+        }
+        return Ready<pb::Empty>(pb::Empty{});
+      }));
+
+  auto read_stream = [&cs](bool stderr_stream) {
+    return Typed<pb::ReadStreamRequest>(
+        [&cs, stderr_stream](const pb::ReadStreamRequest& req)
+            -> asio::awaitable<Result<pb::ReadStreamResponse>> {
+          auto p = cs.Find(req.container_id(), req.exec_id());
+          if (!p) co_return std::unexpected(p.error());
+          auto buffer = stderr_stream ? (*p)->err : (*p)->out;
+          size_t max = req.len() ? std::min<size_t>(req.len(), 1 << 20) : 64 * 1024;
+          auto [data, eof] = co_await buffer->Read(max);
+          pb::ReadStreamResponse r;
+          r.set_data(std::move(data));
+          r.set_eof(eof);
+          co_return r;
+        });
+  };
+  add("ReadStdout", read_stream(false));
+  add("ReadStderr", read_stream(true));
+}
+
+}  // namespace vc::agent

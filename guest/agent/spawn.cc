@@ -1,0 +1,228 @@
+#include "spawn.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "os/error.h"
+#include "os/file.h"
+
+namespace vc::agent {
+
+namespace {
+
+// Fixed descriptor numbers in the child, so everything above can be closed.
+constexpr int kStartFd = 3;
+constexpr int kReportFd = 4;
+
+[[noreturn]] void Die(const std::string& what, int err = errno) {
+  std::string msg = what + ": " + std::strerror(err);
+  (void)os::WriteAll(kReportFd, msg);
+  ::_exit(127);
+}
+
+void Check(bool ok, const std::string& what) {
+  if (!ok) Die(what);
+}
+
+void MountIn(const std::string& root, const char* source, const char* target, const char* type,
+             unsigned long flags, const char* data = nullptr) {
+  std::string path = root + target;
+  ::mkdir(path.c_str(), 0755);
+  Check(::mount(source, path.c_str(), type, flags, data) == 0, std::string("mount ") + target);
+}
+
+// Gives the container a small /dev: a tmpfs with the usual character devices
+// bound from the guest's /dev, its own devpts and shm.
+void SetUpDev(const std::string& root) {
+  MountIn(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+  for (const char* dev : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    std::string target = root + "/dev/" + dev;
+    os::Fd touch(::open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666));
+    Check(touch.valid(), "create " + target);
+    std::string source = std::string("/dev/") + dev;
+    Check(::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) == 0,
+          "bind " + source);
+  }
+  MountIn(root, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+          "newinstance,ptmxmode=0666,mode=0620");
+  MountIn(root, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+  for (auto [link, target] : {std::pair{"/dev/ptmx", "pts/ptmx"}, {"/dev/fd", "/proc/self/fd"},
+                              {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
+                              {"/dev/stderr", "/proc/self/fd/2"}})
+    Check(::symlink(target, (root + link).c_str()) == 0, std::string("symlink ") + link);
+}
+
+// Inside the new mount namespace: make `root` the process's root.
+// pivot_root(2) refuses to move the initramfs root, so the container root is
+// moved over "/" and chrooted into, as switch_root does.
+void EnterRootfs(const ContainerSpec& spec) {
+  Check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0, "make / private");
+  const std::string& root = spec.root;
+  Check(::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0,
+        "bind rootfs " + root);
+  MountIn(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  MountIn(root, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+  SetUpDev(root);
+  if (spec.readonly)
+    Check(::mount(nullptr, root.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0,
+          "remount rootfs read-only");
+  Check(::chdir(root.c_str()) == 0, "chdir " + root);
+  Check(::mount(root.c_str(), "/", nullptr, MS_MOVE, nullptr) == 0, "move rootfs to /");
+  Check(::chroot(".") == 0, "chroot");
+  Check(::chdir("/") == 0, "chdir /");
+}
+
+std::string LookPath(const std::string& file, const std::vector<std::string>& env) {
+  if (file.find('/') != std::string::npos) return file;
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : env)
+    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+  size_t start = 0;
+  for (;;) {
+    size_t end = path.find(':', start);
+    std::string dir = path.substr(start, end == std::string::npos ? end : end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + file;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return "";
+}
+
+// Runs in the child; never returns.
+[[noreturn]] void ChildMain(const SpawnRequest& req, int start_r, int report_w, int in_r,
+                            int out_w, int err_w, int ns_fds[3], int root_fd) {
+  // Move every descriptor we keep to fixed numbers (report 4, start 3, stdio
+  // 0-2, namespaces and root from 5 up), then drop every other inherited fd:
+  // other containers' pipes must not stay open here. Copy high first so no
+  // placement clobbers a source.
+  auto high = [](int fd) { return fd < 0 ? -1 : ::fcntl(fd, F_DUPFD_CLOEXEC, 64); };
+  int h_start = high(start_r), h_report = high(report_w);
+  int h_stdio[3] = {high(in_r), high(out_w), high(err_w)};
+  int h_join[3] = {high(ns_fds[0]), high(ns_fds[1]), high(ns_fds[2])};
+  int h_root = high(root_fd);
+  if (h_report < 0 || ::dup3(h_report, kReportFd, O_CLOEXEC) < 0) ::_exit(127);
+  Check(h_start >= 0 && ::dup3(h_start, kStartFd, O_CLOEXEC) >= 0, "place start pipe");
+  for (int i = 0; i < 3; ++i) Check(h_stdio[i] >= 0 && ::dup2(h_stdio[i], i) >= 0, "place stdio");
+  int joins[3] = {-1, -1, -1};
+  int root = -1;
+  int next = 5;
+  for (int i = 0; i < 3; ++i)
+    if (h_join[i] >= 0) Check(::dup3(h_join[i], joins[i] = next++, O_CLOEXEC) >= 0, "place ns fd");
+  if (h_root >= 0) Check(::dup3(h_root, root = next++, O_CLOEXEC) >= 0, "place root fd");
+  ::syscall(SYS_close_range, next, ~0u, 0);
+
+  Check(::setsid() >= 0, "setsid");
+  {
+    std::string procs = req.cgroup_dir + "/cgroup.procs";
+    os::Fd cg(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+    Check(cg.valid() && ::write(cg.get(), "0", 1) == 1, "join cgroup " + req.cgroup_dir);
+  }
+  if (req.join_pid == 0) {
+    if (!req.container.hostname.empty())
+      Check(::sethostname(req.container.hostname.data(), req.container.hostname.size()) == 0,
+            "sethostname");
+    EnterRootfs(req.container);
+  } else {
+    static const int kinds[3] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNS};
+    for (int i = 0; i < 3; ++i) Check(::setns(joins[i], kinds[i]) == 0, "join namespace");
+    Check(::fchdir(root) == 0 && ::chroot(".") == 0, "enter container root");
+    for (int fd : joins) ::close(fd);
+    ::close(root);
+  }
+
+  Check(::write(kReportFd, "R", 1) == 1, "report ready");
+  char go;
+  if (::read(kStartFd, &go, 1) != 1) ::_exit(127);  // the agent dropped us: never start
+  ::close(kStartFd);
+
+  const ProcessSpec& p = req.process;
+  std::vector<gid_t> groups(p.additional_gids.begin(), p.additional_gids.end());
+  Check(::setgroups(groups.size(), groups.data()) == 0, "setgroups");
+  Check(::setgid(p.gid) == 0, "setgid " + std::to_string(p.gid));
+  Check(::setuid(p.uid) == 0, "setuid " + std::to_string(p.uid));
+  Check(::chdir(p.cwd.c_str()) == 0, "chdir " + p.cwd);
+
+  std::string program = LookPath(p.args[0], p.env);
+  if (program.empty()) Die("exec " + p.args[0], ENOENT);
+  std::vector<char*> argv, envp;
+  for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+  ::execve(program.c_str(), argv.data(), envp.data());
+  Die("exec " + program);
+}
+
+Result<std::pair<os::Fd, os::Fd>> Pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return os::FailErrno("pipe");
+  return std::pair{os::Fd(fds[0]), os::Fd(fds[1])};
+}
+
+}  // namespace
+
+Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
+  if (req.process.args.empty()) return Fail(ErrorCode::kInvalidArgument, "no command to run");
+  auto start = Pipe(), report = Pipe(), in = Pipe(), out = Pipe(), err = Pipe();
+  for (auto* p : {&start, &report, &in, &out, &err})
+    if (!*p) return std::unexpected(p->error());
+
+  os::Fd ns[3], root, own_pidns, target_pidns;
+  if (req.join_pid != 0) {
+    std::string proc = "/proc/" + std::to_string(req.join_pid);
+    const char* names[3] = {"ipc", "uts", "mnt"};
+    for (int i = 0; i < 3; ++i) {
+      ns[i].reset(::open((proc + "/ns/" + names[i]).c_str(), O_RDONLY | O_CLOEXEC));
+      if (!ns[i]) return os::FailErrno("open " + proc + "/ns/" + names[i]);
+    }
+    root.reset(::open((proc + "/root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    target_pidns.reset(::open((proc + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC));
+    own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!root || !target_pidns || !own_pidns) return os::FailErrno("open " + proc + " namespaces");
+    // Children of ours are born into the container's PID namespace; we stay put.
+    if (::setns(target_pidns.get(), CLONE_NEWPID) != 0) return os::FailErrno("join pid namespace");
+  }
+
+  pid_t pid;
+  if (req.join_pid == 0) {
+    const unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+    pid = static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0));
+  } else {
+    pid = ::fork();
+  }
+  if (pid == 0) {
+    int ns_fds[3] = {ns[0].get(), ns[1].get(), ns[2].get()};
+    ChildMain(req, start->first.get(), report->second.get(), in->first.get(), out->second.get(),
+              err->second.get(), ns_fds, root.get());
+  }
+  int spawn_errno = errno;
+  if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) != 0)
+    return os::FailErrno("return to the agent's pid namespace");
+  if (pid < 0) return os::FailErrno("clone", spawn_errno);
+
+  SpawnedProcess spawned;
+  spawned.pid = pid;
+  spawned.start = std::move(start->second);
+  spawned.report = std::move(report->first);
+  spawned.stdin_w = std::move(in->second);
+  spawned.stdout_r = std::move(out->first);
+  spawned.stderr_r = std::move(err->first);
+  return spawned;
+}
+
+}  // namespace vc::agent

@@ -1,0 +1,41 @@
+// Starting a container process: the init process in new mount, PID, UTS and
+// IPC namespaces on the container's root filesystem, or an extra process
+// (exec) that joins the namespaces of a running init.
+//
+// The child stops after its setup and waits for a start byte, so that
+// CreateContainer and StartContainer are separate steps. Over the report pipe
+// it sends 'R' when set up, or an error message; at exec the pipe closes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "oci.h"
+#include "os/fd.h"
+#include "vc/result.h"
+
+namespace vc::agent {
+
+struct SpawnRequest {
+  ProcessSpec process;
+  std::string cgroup_dir;  // the child joins this cgroup v2 directory
+  // Init process: the container to set up (root, hostname). Empty root: exec.
+  ContainerSpec container;
+  pid_t join_pid = 0;  // exec: the init process whose namespaces and root to join
+};
+
+struct SpawnedProcess {
+  pid_t pid = 0;
+  os::Fd start;     // write one byte to let the process exec
+  os::Fd report;    // 'R' once set up; an error message on failure; EOF at exec
+  os::Fd stdin_w;   // parent ends of the stdio pipes
+  os::Fd stdout_r;
+  os::Fd stderr_r;
+};
+
+// REQUIRES: the calling process is single-threaded (the child runs C++ code
+// between fork and exec).
+Result<SpawnedProcess> Spawn(const SpawnRequest& request);
+
+}  // namespace vc::agent

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Builds the guest assets from Debian packages:
+#   OUT/vmlinuz         Debian's cloud kernel (linux-image-cloud-amd64), unpacked, not installed
+#   OUT/initramfs.cpio  vc-agent as /init + the kernel modules it needs (uncompressed:
+#                       under TCG, decompressing costs more than copying)
+#   OUT/kernel-release  e.g. 6.1.0-56-cloud-amd64
+# Usage: build-guest.sh --agent PATH --out DIR [--cache DIR]
+set -euo pipefail
+
+# Modules the agent needs; their dependencies are added from modules.dep.
+WANTED=(virtio virtio_ring virtio_pci virtio_pci_modern_dev virtio_pci_legacy_dev
+        virtio_console fuse virtiofs virtio_blk virtio_net overlay
+        vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport)
+
+die() { echo "build-guest.sh: $*" >&2; exit 1; }
+
+agent="" out="" cache=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --agent) agent=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --cache) cache=$2; shift 2 ;;
+    *) die "unknown argument $1" ;;
+  esac
+done
+[ -n "$agent" ] && [ -n "$out" ] || die "usage: build-guest.sh --agent PATH --out DIR [--cache DIR]"
+[ -x "$agent" ] || die "agent binary $agent not found"
+cache=${cache:-$out/cache}
+mkdir -p "$out" "$cache"
+
+# The versioned kernel package behind the metapackage.
+kernel_package() {
+  apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'
+}
+pkg=$(kernel_package)
+if [ -z "$pkg" ]; then
+  apt-get update -q >/dev/null
+  pkg=$(kernel_package)
+fi
+[ -n "$pkg" ] || die "cannot resolve linux-image-cloud-amd64 (apt-get update failed?)"
+
+deb=$(ls "$cache/${pkg}"_*.deb 2>/dev/null | head -1 || true)
+if [ -z "$deb" ]; then
+  (cd "$cache" && { apt-get download -q "$pkg" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get download -q "$pkg" >/dev/null; }; }) \
+    || die "apt-get download $pkg failed"
+  deb=$(ls "$cache/${pkg}"_*.deb | head -1)
+fi
+tree="$cache/root-$(basename "$deb" .deb)"
+if [ ! -d "$tree/boot" ]; then
+  rm -rf "$tree.tmp"
+  dpkg -x "$deb" "$tree.tmp"
+  mv "$tree.tmp" "$tree"
+fi
+release=$(ls "$tree/lib/modules" | head -1)
+moddir="$tree/lib/modules/$release"
+[ -f "$tree/boot/vmlinuz-$release" ] || die "no kernel image in $deb"
+# The package ships no modules.dep (depmod runs at install time): make it here.
+[ -f "$moddir/modules.dep" ] || /sbin/depmod -b "$tree" "$release" || die "depmod failed"
+
+# Resolves WANTED into a load order: every module after its dependencies.
+declare -A path_of=() done_=()
+while IFS= read -r line; do
+  file=${line%%:*}
+  name=$(basename "$file"); name=${name%%.ko*}
+  path_of[${name//-/_}]=$file
+done < "$moddir/modules.dep"
+declare -A deps_of=()
+while IFS= read -r line; do
+  file=${line%%:*}; rest=${line#*:}
+  name=$(basename "$file"); name=${name%%.ko*}
+  deps_of[${name//-/_}]=$rest
+done < "$moddir/modules.dep"
+builtin() { grep -q "/$1.ko\$" "$moddir/modules.builtin" 2>/dev/null || grep -q "/${1//_/-}.ko\$" "$moddir/modules.builtin" 2>/dev/null; }
+
+order=()
+visit() {
+  local name=$1 dep
+  [ -n "${done_[$name]:-}" ] && return
+  done_[$name]=1
+  if [ -z "${path_of[$name]:-}" ]; then
+    builtin "$name" && return
+    [ "$name" = virtio_pci_legacy_dev ] && return  # absent in some kernels
+    die "module $name not found in $release"
+  fi
+  for dep in ${deps_of[$name]}; do
+    dep=$(basename "$dep"); dep=${dep%%.ko*}
+    visit "${dep//-/_}"
+  done
+  order+=("${path_of[$name]}")
+}
+for m in "${WANTED[@]}"; do visit "$m"; done
+
+stage=$(mktemp -d "$out/.stage.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{dev,proc,sys,run,tmp,mnt,etc,lib/modules}
+# Debug info stays on the host; the guest loads every byte of the initramfs.
+strip --strip-all -o "$stage/init" "$agent"
+chmod 0755 "$stage/init"
+: >"$stage/etc/modules.order"
+for rel in "${order[@]}"; do
+  src="$moddir/$rel"
+  dst="$stage/lib/modules/$release/${rel%.ko*}.ko"
+  mkdir -p "$(dirname "$dst")"
+  case "$rel" in
+    *.ko.xz) xz -dc "$src" >"$dst" ;;
+    *.ko.zst) zstd -qdc "$src" >"$dst" ;;
+    *.ko.gz) gzip -dc "$src" >"$dst" ;;
+    *) cp "$src" "$dst" ;;
+  esac
+  echo "/lib/modules/$release/${rel%.ko*}.ko" >>"$stage/etc/modules.order"
+done
+
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) >"$out/initramfs.cpio.tmp"
+mv "$out/initramfs.cpio.tmp" "$out/initramfs.cpio"
+cp "$tree/boot/vmlinuz-$release" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+echo "$release" >"$out/kernel-release"
+echo "guest: kernel $release, ${#order[@]} modules, initramfs $(du -k "$out/initramfs.cpio" | cut -f1) KiB"

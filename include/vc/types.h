@@ -1,0 +1,82 @@
+// Value types of the public API: configurations in, statuses out.
+// Plain data; copy freely. Thread-safety: none needed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vc/result.h"
+
+namespace vc {
+
+// A process to run in a container.
+struct Cmd {
+  std::vector<std::string> args;  // args[0] is looked up in the container's PATH
+  std::vector<std::string> env;   // "NAME=value"
+  std::string cwd = "/";
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+struct HypervisorConfig {
+  std::string type = "qemu";  // "qemu", or "mock" for tests of code above the hypervisor
+  std::string binary_path;    // empty: qemu-system-x86_64 from PATH
+  std::string kernel_path;    // guest kernel (bzImage)
+  std::string initrd_path;    // guest initramfs with vc-agent as /init
+  std::vector<std::string> kernel_params;
+  uint32_t vcpus = 1;
+  uint32_t memory_mib = 256;
+  std::string accel = "auto";  // "auto" (KVM when /dev/kvm is usable, else TCG), "kvm", "tcg"
+  std::string virtiofsd_path = "/usr/lib/qemu/virtiofsd";
+};
+
+struct AgentConfig {
+  std::string transport = "auto";  // "auto", "serial" (virtio-serial) or "vsock"
+  uint32_t start_timeout_ms = 120000;  // VM boot until the agent answers
+};
+
+struct ContainerConfig {
+  std::string id;
+  std::string rootfs;  // host directory shared into the VM as the container's root
+  Cmd cmd;
+  std::map<std::string, std::string> annotations;
+};
+
+struct SandboxConfig {
+  std::string id;        // empty: CreateSandbox generates one
+  std::string hostname;  // empty: the sandbox id, cut to 63 characters
+  HypervisorConfig hypervisor;
+  AgentConfig agent;
+  std::vector<ContainerConfig> containers;
+  std::map<std::string, std::string> annotations;
+};
+
+enum class SandboxState { kReady, kRunning, kPaused, kStopped };
+enum class ContainerState { kReady, kRunning, kPaused, kStopped };
+
+VC_EXPORT const char* ToString(SandboxState state);
+VC_EXPORT const char* ToString(ContainerState state);
+
+struct ContainerStatus {
+  std::string id;
+  ContainerState state = ContainerState::kReady;
+  std::string rootfs;
+  Cmd cmd;
+  int32_t pid = 0;                     // in the guest; 0 before start
+  std::optional<int32_t> exit_status;  // set once the init process exited
+};
+
+struct SandboxStatus {
+  std::string id;
+  SandboxState state = SandboxState::kReady;
+  std::string hypervisor;  // backend name
+  std::string accel;       // "kvm" or "tcg" once started
+  std::string agent = "vc-agent";
+  int32_t hypervisor_pid = 0;
+  std::vector<ContainerStatus> containers;
+};
+
+}  // namespace vc

@@ -1,0 +1,115 @@
+// libvirtcontainers: run containers inside lightweight virtual machines.
+//
+// A sandbox is one VM; its containers are process trees inside it. A Runtime
+// manages the sandboxes recorded under its state root. State lives on disk,
+// so separate processes (and separate Runtime objects) can drive the same
+// sandbox; each call takes the sandbox's lock while it changes state.
+//
+// Thread-safety: a Runtime may be used from several threads at once. A
+// Process handle may be used from several threads at once (e.g. one pumping
+// stdin, one stdout, one waiting).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vc/result.h"
+#include "vc/types.h"
+
+namespace vc {
+
+struct RuntimeOptions {
+  std::string state_root = "/run/vc";
+  // vc-supervisor binary; empty: next to the running program, then $PATH.
+  std::string supervisor_path;
+};
+
+struct OutputChunk {
+  std::string data;
+  bool eof = false;  // the stream ended; no more data will come
+};
+
+struct ContainerStats {
+  uint64_t cpu_usage_usec = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t pids = 0;
+};
+
+// A process in a container: the init process or one added by EnterContainer.
+class VC_EXPORT Process {
+ public:
+  virtual ~Process() = default;
+  virtual const std::string& exec_id() const = 0;  // "" for the init process
+  virtual Result<size_t> WriteStdin(std::string_view data) = 0;
+  virtual Result<> CloseStdin() = 0;
+  // Block until output is available or the stream ends.
+  virtual Result<OutputChunk> ReadStdout() = 0;
+  virtual Result<OutputChunk> ReadStderr() = 0;
+  // Blocks until the process exits: its exit code, or 128 + signal number.
+  virtual Result<int> Wait() = 0;
+  virtual Result<> Signal(int signal) = 0;
+};
+
+class VC_EXPORT Runtime {
+ public:
+  explicit Runtime(RuntimeOptions options = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // --- sandboxes ---
+  // Validates the whole configuration and records the sandbox (state ready);
+  // no VM runs yet. An empty id gets a generated one (see the returned status).
+  Result<SandboxStatus> CreateSandbox(const SandboxConfig& config);
+  // Boots the VM and starts the sandbox's containers.
+  Result<SandboxStatus> StartSandbox(const std::string& sandbox_id);
+  // CreateSandbox + StartSandbox; nothing is left behind if the start fails.
+  Result<SandboxStatus> RunSandbox(const SandboxConfig& config);
+  // Stops every container and shuts the VM down.
+  Result<> StopSandbox(const std::string& sandbox_id);
+  Result<> PauseSandbox(const std::string& sandbox_id);
+  Result<> ResumeSandbox(const std::string& sandbox_id);
+  // REQUIRES: the sandbox is not running. Removes all its state.
+  Result<> DeleteSandbox(const std::string& sandbox_id);
+  Result<SandboxStatus> StatusSandbox(const std::string& sandbox_id);
+  Result<std::vector<SandboxStatus>> ListSandbox();
+
+  // --- containers ---
+  Result<ContainerStatus> CreateContainer(const std::string& sandbox_id,
+                                          const ContainerConfig& config);
+  Result<ContainerStatus> StartContainer(const std::string& sandbox_id,
+                                         const std::string& container_id);
+  // Kills every process of the container and waits for them.
+  Result<ContainerStatus> StopContainer(const std::string& sandbox_id,
+                                        const std::string& container_id);
+  Result<> PauseContainer(const std::string& sandbox_id, const std::string& container_id);
+  Result<> ResumeContainer(const std::string& sandbox_id, const std::string& container_id);
+  // REQUIRES: the container is not running.
+  Result<> DeleteContainer(const std::string& sandbox_id, const std::string& container_id);
+  // Runs a further process in a running container.
+  Result<std::unique_ptr<Process>> EnterContainer(const std::string& sandbox_id,
+                                                  const std::string& container_id,
+                                                  const Cmd& cmd);
+  Result<ContainerStatus> StatusContainer(const std::string& sandbox_id,
+                                          const std::string& container_id);
+  Result<> KillContainer(const std::string& sandbox_id, const std::string& container_id,
+                         int signal, bool all);
+  Result<ContainerStats> StatsContainer(const std::string& sandbox_id,
+                                        const std::string& container_id);
+  // A handle on a container's process (exec_id "": its init process), e.g. to
+  // read a detached container's output and exit status later.
+  Result<std::unique_ptr<Process>> AttachProcess(const std::string& sandbox_id,
+                                                 const std::string& container_id,
+                                                 const std::string& exec_id = "");
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads an OCI bundle (config.json + root filesystem) into a ContainerConfig.
+VC_EXPORT Result<ContainerConfig> ContainerConfigFromBundle(const std::string& bundle_dir);
+
+}  // namespace vc

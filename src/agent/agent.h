@@ -1,0 +1,89 @@
+// The host side of the guest agent, in the library's own terms.
+//
+// Only src/agent/ttrpc_agent.cc knows the protobuf messages. Implementations
+// are thread-safe: stdio pumps and a waiter may call at the same time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vc/result.h"
+#include "vc/types.h"
+
+namespace vc::agent {
+
+struct GuestInfo {
+  std::string agent_version;
+  std::string kernel_release;
+};
+
+struct SharedMount {
+  std::string tag;          // virtio-fs tag
+  std::string guest_path;   // where the guest mounts it
+};
+
+struct ProcessState {
+  bool running = false;
+  int32_t pid = 0;
+  int32_t exit_status = 0;
+};
+
+struct OutputChunk {
+  std::string data;
+  bool eof = false;
+};
+
+struct Stats {
+  uint64_t cpu_usage_usec = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t pids = 0;
+};
+
+class Agent {
+ public:
+  virtual ~Agent() = default;
+
+  virtual Result<GuestInfo> Check(std::chrono::milliseconds timeout) = 0;
+  virtual Result<> CreateSandbox(const std::string& sandbox_id, const std::string& hostname,
+                                 const std::vector<SharedMount>& mounts) = 0;
+  // Kills everything in the guest and powers the VM off.
+  virtual Result<> DestroySandbox() = 0;
+
+  // `oci_spec_json`: an OCI runtime spec whose root.path is a guest path.
+  virtual Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json) = 0;
+  virtual Result<> StartContainer(const std::string& id) = 0;
+  virtual Result<> RemoveContainer(const std::string& id) = 0;
+  virtual Result<> PauseContainer(const std::string& id) = 0;
+  virtual Result<> ResumeContainer(const std::string& id) = 0;
+  virtual Result<Stats> StatsContainer(const std::string& id) = 0;
+
+  // exec_id "" names the container's init process everywhere below.
+  virtual Result<> ExecProcess(const std::string& id, const std::string& exec_id,
+                               const Cmd& cmd) = 0;
+  virtual Result<> SignalProcess(const std::string& id, const std::string& exec_id, int signal,
+                                 bool all) = 0;
+  // Blocks until the process exits; its exit code or 128 + signal.
+  virtual Result<int32_t> WaitProcess(const std::string& id, const std::string& exec_id) = 0;
+  virtual Result<ProcessState> GetProcessState(const std::string& id,
+                                               const std::string& exec_id) = 0;
+  virtual Result<size_t> WriteStdin(const std::string& id, const std::string& exec_id,
+                                    const std::string& data) = 0;
+  virtual Result<> CloseStdin(const std::string& id, const std::string& exec_id) = 0;
+  // Blocks until output is available or the stream ends.
+  virtual Result<OutputChunk> ReadOutput(const std::string& id, const std::string& exec_id,
+                                         bool stderr_stream) = 0;
+};
+
+// An agent reached through a unix socket speaking ttRPC (the sandbox's supervisor).
+Result<std::unique_ptr<Agent>> ConnectAgent(const std::string& socket_path);
+
+// The OCI "process" object for a Cmd.
+std::string ProcessJson(const Cmd& cmd);
+// A minimal OCI runtime spec for a container whose root is `guest_root`.
+std::string ContainerSpecJson(const Cmd& cmd, const std::string& guest_root,
+                              const std::string& hostname);
+
+}  // namespace vc::agent

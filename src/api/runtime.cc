@@ -1,0 +1,87 @@
+// Public entry points: each adds "<what> <which>:" context to errors and
+// forwards to the manager.
+#include "sandbox/manager.h"
+
+namespace vc {
+
+namespace {
+template <typename T>
+Result<T> With(Result<T> r, const std::string& context) {
+  if (!r) return std::unexpected(std::move(r.error()).Wrap(context));
+  return r;
+}
+}  // namespace
+
+Runtime::Runtime(RuntimeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Runtime::~Runtime() = default;
+
+Result<SandboxStatus> Runtime::CreateSandbox(const SandboxConfig& config) {
+  return With(impl_->CreateSandbox(config), config.id.empty() ? "create sandbox" : "create sandbox " + config.id);
+}
+Result<SandboxStatus> Runtime::StartSandbox(const std::string& id) {
+  return With(impl_->StartSandbox(id), "start sandbox " + id);
+}
+Result<SandboxStatus> Runtime::RunSandbox(const SandboxConfig& config) {
+  auto created = CreateSandbox(config);
+  if (!created) return created;
+  auto started = StartSandbox(created->id);
+  if (!started) (void)impl_->DeleteSandbox(created->id);
+  return started;
+}
+Result<> Runtime::StopSandbox(const std::string& id) {
+  return With(impl_->StopSandbox(id), "stop sandbox " + id);
+}
+Result<> Runtime::PauseSandbox(const std::string& id) {
+  return With(impl_->PauseSandbox(id), "pause sandbox " + id);
+}
+Result<> Runtime::ResumeSandbox(const std::string& id) {
+  return With(impl_->ResumeSandbox(id), "resume sandbox " + id);
+}
+Result<> Runtime::DeleteSandbox(const std::string& id) {
+  return With(impl_->DeleteSandbox(id), "delete sandbox " + id);
+}
+Result<SandboxStatus> Runtime::StatusSandbox(const std::string& id) {
+  return With(impl_->StatusSandbox(id), "status of sandbox " + id);
+}
+Result<std::vector<SandboxStatus>> Runtime::ListSandbox() {
+  return With(impl_->ListSandbox(), "list sandboxes");
+}
+
+Result<ContainerStatus> Runtime::CreateContainer(const std::string& sid, const ContainerConfig& config) {
+  return With(impl_->CreateContainer(sid, config), "create container " + config.id);
+}
+Result<ContainerStatus> Runtime::StartContainer(const std::string& sid, const std::string& cid) {
+  return With(impl_->StartContainer(sid, cid), "start container " + cid);
+}
+Result<ContainerStatus> Runtime::StopContainer(const std::string& sid, const std::string& cid) {
+  return With(impl_->StopContainer(sid, cid), "stop container " + cid);
+}
+Result<> Runtime::PauseContainer(const std::string& sid, const std::string& cid) {
+  return With(impl_->PauseContainer(sid, cid, true), "pause container " + cid);
+}
+Result<> Runtime::ResumeContainer(const std::string& sid, const std::string& cid) {
+  return With(impl_->PauseContainer(sid, cid, false), "resume container " + cid);
+}
+Result<> Runtime::DeleteContainer(const std::string& sid, const std::string& cid) {
+  return With(impl_->DeleteContainer(sid, cid), "delete container " + cid);
+}
+Result<std::unique_ptr<Process>> Runtime::EnterContainer(const std::string& sid,
+                                                         const std::string& cid, const Cmd& cmd) {
+  return With(impl_->EnterContainer(sid, cid, cmd), "enter container " + cid);
+}
+Result<ContainerStatus> Runtime::StatusContainer(const std::string& sid, const std::string& cid) {
+  return With(impl_->StatusContainer(sid, cid), "status of container " + cid);
+}
+Result<> Runtime::KillContainer(const std::string& sid, const std::string& cid, int signal, bool all) {
+  return With(impl_->KillContainer(sid, cid, signal, all), "kill container " + cid);
+}
+Result<ContainerStats> Runtime::StatsContainer(const std::string& sid, const std::string& cid) {
+  return With(impl_->StatsContainer(sid, cid), "stats of container " + cid);
+}
+Result<std::unique_ptr<Process>> Runtime::AttachProcess(const std::string& sid,
+                                                        const std::string& cid,
+                                                        const std::string& exec_id) {
+  return With(impl_->AttachProcess(sid, cid, exec_id), "attach to container " + cid);
+}
+
+}  // namespace vc

@@ -1,0 +1,14 @@
+// The one place that maps a hypervisor type name to its backend.
+#include "hypervisor/hypervisor.h"
+#include "hypervisor/mock/mock.h"
+#include "hypervisor/qemu/qemu.h"
+
+namespace vc::hypervisor {
+
+Result<std::unique_ptr<Hypervisor>> New(const std::string& type) {
+  if (type == "qemu") return std::make_unique<qemu::QemuHypervisor>();
+  if (type == "mock") return std::make_unique<mock::MockHypervisor>();
+  return Fail(ErrorCode::kInvalidArgument, "unknown hypervisor type '" + type + "' (known: qemu, mock)");
+}
+
+}  // namespace vc::hypervisor

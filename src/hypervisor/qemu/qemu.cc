@@ -1,0 +1,148 @@
+#include "hypervisor/qemu/qemu.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "hypervisor/qemu/accel.h"
+#include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/qmp.h"
+#include "os/error.h"
+#include "os/file.h"
+#include "os/process.h"
+
+namespace vc::hypervisor::qemu {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kQmpTimeout = 10s;
+
+std::string LastLines(const std::string& path, size_t lines) {
+  auto text = os::ReadFile(path);
+  if (!text) return "";
+  std::string t = *text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  size_t pos = t.size();
+  for (size_t n = 0; n < lines && pos != std::string::npos && pos > 0; ++n) pos = t.rfind('\n', pos - 1);
+  return t.substr(pos == std::string::npos ? 0 : pos + 1);
+}
+
+}  // namespace
+
+Capabilities QemuHypervisor::GetCapabilities() const {
+  Capabilities caps;
+  caps.vsock = ::access("/dev/vhost-vsock", R_OK | W_OK) == 0;
+  return caps;
+}
+
+Result<> QemuHypervisor::Start(const VmSpec& spec) {
+  const HypervisorConfig& c = spec.config;
+  if (!os::Exists(c.kernel_path))
+    return Fail(ErrorCode::kNotFound, "guest kernel not found at " + c.kernel_path +
+                                          ": build the guest assets (cmake --build build) or pass --kernel");
+  if (!os::Exists(c.initrd_path))
+    return Fail(ErrorCode::kNotFound, "guest initramfs not found at " + c.initrd_path +
+                                          ": build the guest assets (cmake --build build) or pass --initrd");
+  std::string wanted = c.binary_path.empty() ? "qemu-system-x86_64" : c.binary_path;
+  binary_ = os::FindProgram(wanted);
+  if (binary_.empty())
+    return Fail(ErrorCode::kUnavailable, "QEMU binary " + wanted +
+                                             " not found: install qemu-system-x86 (scripts/setup.sh)");
+  auto accel = ChooseAccel(c.accel);
+  if (!accel) return std::unexpected(accel.error());
+  accel_ = *accel;
+  auto argv = BuildArgv({spec, binary_, accel_});
+  if (!argv) return std::unexpected(argv.error());
+
+  qmp_socket_ = QmpSocketPath(spec.run_dir);
+  ::unlink(qmp_socket_.c_str());
+  std::string log = spec.run_dir + "/qemu.log";
+  os::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log_fd) return os::FailErrno("open " + log);
+  os::SpawnOptions spawn;
+  spawn.argv = *argv;
+  spawn.stdout_fd = spawn.stderr_fd = log_fd.get();
+  auto pid = os::Spawn(spawn);
+  if (!pid) return std::unexpected(pid.error().Wrap("start qemu"));
+  pid_ = *pid;
+
+  // QEMU creates the QMP socket early; once QMP answers, it is running.
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  for (;;) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      std::string why = LastLines(log, 5);
+      return Fail(ErrorCode::kUnavailable,
+                  "qemu exited during start" + (why.empty() ? "" : ": " + why));
+    }
+    if (os::Exists(qmp_socket_)) {
+      auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+      if (qmp) return {};
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      (void)Stop(0ms);
+      return Fail(ErrorCode::kDeadlineExceeded, "qemu did not answer on QMP within 15 s; see " + log);
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+Result<> QemuHypervisor::Attach(const nlohmann::json& state) {
+  pid_ = state.value("pid", 0);
+  qmp_socket_ = state.value("qmp_socket", std::string());
+  accel_ = state.value("accel", std::string());
+  binary_ = state.value("binary", std::string());
+  return CheckAlive();
+}
+
+nlohmann::json QemuHypervisor::Save() const {
+  return {{"pid", pid_}, {"qmp_socket", qmp_socket_}, {"accel", accel_}, {"binary", binary_}};
+}
+
+Result<> QemuHypervisor::CheckAlive() const {
+  if (!os::Alive(pid_))
+    return Fail(ErrorCode::kUnavailable, "qemu (pid " + std::to_string(pid_) + ") is not running");
+  return {};
+}
+
+Result<> QemuHypervisor::Stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0 || !os::Alive(pid_)) return {};
+  if (grace.count() > 0) {
+    if (auto qmp = QmpClient::Connect(qmp_socket_, std::min<std::chrono::milliseconds>(grace, kQmpTimeout)))
+      (void)qmp->Execute("quit");
+    auto gone = os::WaitGone(pid_, grace);
+    if (gone && *gone) return {};
+  }
+  ::kill(pid_, SIGKILL);
+  auto gone = os::WaitGone(pid_, 5s);
+  if (!gone || !*gone) return Fail(ErrorCode::kInternal, "qemu did not die after SIGKILL");
+  return {};
+}
+
+Result<> QemuHypervisor::SetRunning(bool running) {
+  if (auto alive = CheckAlive(); !alive) return alive;
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  if (auto r = qmp->Execute(running ? "cont" : "stop"); !r) return std::unexpected(r.error());
+  auto status = qmp->Execute("query-status");
+  if (!status) return std::unexpected(status.error());
+  if (status->value("running", !running) != running)
+    return Fail(ErrorCode::kInternal, std::string("qemu did not ") + (running ? "resume" : "pause") +
+                                          ": status " + status->dump());
+  return {};
+}
+
+Result<> QemuHypervisor::Pause() { return SetRunning(false); }
+Result<> QemuHypervisor::Resume() { return SetRunning(true); }
+
+std::vector<pid_t> QemuHypervisor::Pids() const {
+  if (pid_ <= 0) return {};
+  return {pid_};
+}
+
+}  // namespace vc::hypervisor::qemu

@@ -1,0 +1,32 @@
+// The QEMU backend: launches qemu-system-x86_64 as a child process and
+// controls it over QMP.
+#pragma once
+
+#include "hypervisor/hypervisor.h"
+
+namespace vc::hypervisor::qemu {
+
+class QemuHypervisor : public Hypervisor {
+ public:
+  std::string Name() const override { return "qemu"; }
+  Capabilities GetCapabilities() const override;
+  Result<> Start(const VmSpec& spec) override;
+  Result<> Attach(const nlohmann::json& state) override;
+  nlohmann::json Save() const override;
+  Result<> Stop(std::chrono::milliseconds grace) override;
+  Result<> Pause() override;
+  Result<> Resume() override;
+  std::vector<pid_t> Pids() const override;
+  std::string Accelerator() const override { return accel_; }
+
+ private:
+  Result<> SetRunning(bool running);
+  Result<> CheckAlive() const;
+
+  pid_t pid_ = 0;
+  std::string qmp_socket_;
+  std::string accel_;
+  std::string binary_;
+};
+
+}  // namespace vc::hypervisor::qemu

@@ -1,0 +1,36 @@
+// A small blocking QMP client (QEMU Machine Protocol: line-delimited JSON over
+// a unix socket). QMP serves one client at a time, so callers connect per
+// operation and disconnect when done.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "os/fd.h"
+#include "vc/result.h"
+
+namespace vc::hypervisor::qemu {
+
+class QmpClient {
+ public:
+  // Connects, reads the greeting and negotiates capabilities.
+  static Result<QmpClient> Connect(const std::string& socket_path,
+                                   std::chrono::milliseconds timeout);
+
+  // Runs `command` and returns its "return" value; a QMP error becomes an
+  // error carrying its description. Asynchronous events are skipped.
+  Result<nlohmann::json> Execute(const std::string& command,
+                                 const nlohmann::json& arguments = nullptr);
+
+ private:
+  QmpClient(os::Fd fd, std::chrono::milliseconds timeout) : fd_(std::move(fd)), timeout_(timeout) {}
+  Result<nlohmann::json> ReadMessage();
+
+  os::Fd fd_;
+  std::chrono::milliseconds timeout_;
+  std::string buffer_;
+};
+
+}  // namespace vc::hypervisor::qemu

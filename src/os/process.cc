@@ -1,0 +1,131 @@
+#include "os/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "os/error.h"
+#include "os/fd.h"
+#include "os/file.h"
+
+namespace vc::os {
+
+std::string FindProgram(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+Result<pid_t> Spawn(const SpawnOptions& options) {
+  if (options.argv.empty()) return Fail(ErrorCode::kInvalidArgument, "spawn: empty argv");
+  std::string program = FindProgram(options.argv[0]);
+  if (program.empty())
+    return Fail(ErrorCode::kUnavailable, options.argv[0] + ": program not found");
+
+  std::vector<char*> argv;
+  for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+
+  Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devnull) return FailErrno("open /dev/null");
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return FailErrno("pipe");
+  Fd report_read(report[0]), report_write(report[1]);
+  const pid_t parent = ::getpid();
+
+  pid_t pid = ::fork();
+  if (pid < 0) return FailErrno("fork");
+  if (pid == 0) {
+    // Child: async-signal-safe calls only.
+    if (options.die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+    }
+    if (options.new_session) ::setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int in = options.stdin_fd >= 0 ? options.stdin_fd : devnull.get();
+    int out = options.stdout_fd >= 0 ? options.stdout_fd : devnull.get();
+    int err = options.stderr_fd >= 0 ? options.stderr_fd : devnull.get();
+    // dup2 clears CLOEXEC on the copies; dup first if a source is already 0-2.
+    int fds[3] = {::fcntl(in, F_DUPFD_CLOEXEC, 3), ::fcntl(out, F_DUPFD_CLOEXEC, 3),
+                  ::fcntl(err, F_DUPFD_CLOEXEC, 3)};
+    for (int i = 0; i < 3; ++i) {
+      if (fds[i] < 0 || ::dup2(fds[i], i) < 0) {
+        int e = errno;
+        [[maybe_unused]] auto r = ::write(report_write.get(), &e, sizeof e);
+        ::_exit(127);
+      }
+    }
+    for (int fd : options.keep_fds) ::fcntl(fd, F_SETFD, 0);
+    ::execv(program.c_str(), argv.data());
+    int e = errno;
+    [[maybe_unused]] auto r = ::write(report_write.get(), &e, sizeof e);
+    ::_exit(127);
+  }
+  report_write.reset();
+  int child_errno = 0;
+  ssize_t n;
+  do n = ::read(report_read.get(), &child_errno, sizeof child_errno);
+  while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    ::waitpid(pid, nullptr, 0);
+    return FailErrno("exec " + program, child_errno);
+  }
+  return pid;
+}
+
+Result<bool> WaitGone(pid_t pid, std::chrono::milliseconds timeout) {
+  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) {
+    if (errno == ESRCH) return true;
+    return FailErrno("pidfd_open " + std::to_string(pid));
+  }
+  pollfd p{pidfd.get(), POLLIN, 0};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    int rc = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (rc > 0) return true;
+    if (rc == 0) return false;
+    if (errno != EINTR) return FailErrno("poll pidfd");
+  }
+}
+
+bool Alive(pid_t pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return false;
+  auto close = stat->rfind(')');
+  return close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] != 'Z';
+}
+
+void Terminate(pid_t pid, std::chrono::milliseconds grace) {
+  if (pid <= 0) return;
+  if (::kill(pid, SIGTERM) == 0) {
+    auto gone = WaitGone(pid, grace);
+    if (!gone || !*gone) {
+      ::kill(pid, SIGKILL);
+      (void)WaitGone(pid, std::chrono::seconds(5));
+    }
+  }
+  ::waitpid(pid, nullptr, WNOHANG);
+}
+
+}  // namespace vc::os

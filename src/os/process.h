@@ -1,0 +1,43 @@
+// Starting and watching host processes (QEMU, virtiofsd, the supervisor).
+// Commands are argv vectors passed to execve, never shell strings.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "vc/result.h"
+
+namespace vc::os {
+
+struct SpawnOptions {
+  std::vector<std::string> argv;  // argv[0] is a path, or a name looked up in PATH
+  int stdin_fd = -1;              // -1: /dev/null
+  int stdout_fd = -1;             // -1: /dev/null
+  int stderr_fd = -1;             // -1: /dev/null
+  std::vector<int> keep_fds;      // further fds the child inherits, same numbers
+  bool die_with_parent = true;    // SIGKILL the child when the spawning thread's process dies
+  bool new_session = false;       // setsid(): detach from the caller's terminal and signals
+};
+
+// Forks and execs; fails with the exec error (e.g. "qemu-system-x86_64: No
+// such file or directory") if the program cannot start. Safe to call from a
+// multithreaded process: the child only makes async-signal-safe calls.
+Result<pid_t> Spawn(const SpawnOptions& options);
+
+// Waits up to `timeout` for `pid` to end (exit or become a zombie), using a
+// pidfd: works for children and non-children alike. True if it ended.
+Result<bool> WaitGone(pid_t pid, std::chrono::milliseconds timeout);
+
+// True while the process exists and is not a zombie.
+bool Alive(pid_t pid);
+
+// SIGTERM, wait up to `grace`, then SIGKILL and wait. Reaps it if it is our child.
+void Terminate(pid_t pid, std::chrono::milliseconds grace);
+
+// Looks a program up like execvp would; empty if not found.
+std::string FindProgram(const std::string& name);
+
+}  // namespace vc::os

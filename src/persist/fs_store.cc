@@ -1,0 +1,104 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+
+#include "os/error.h"
+#include "os/file.h"
+#include "persist/store.h"
+
+namespace vc::persist {
+
+namespace {
+
+class FsStore : public Store {
+ public:
+  explicit FsStore(std::string root) : root_(std::move(root)) {}
+
+  std::string SandboxDir(const std::string& id) const override { return root_ + "/sbs/" + id; }
+
+  Result<> Create(const std::string& id, const nlohmann::json& doc) override {
+    if (auto r = os::MakeDirs(root_ + "/sbs", 0700); !r) return r;
+    std::string dir = SandboxDir(id);
+    if (::mkdir(dir.c_str(), 0700) != 0) {
+      if (errno == EEXIST) return Fail(ErrorCode::kAlreadyExists, "sandbox " + id + " already exists");
+      return os::FailErrno("create " + dir);
+    }
+    auto saved = Save(id, doc);
+    if (!saved) (void)os::RemoveTree(dir);
+    return saved;
+  }
+
+  Result<nlohmann::json> Load(const std::string& id) override {
+    auto text = os::ReadFile(StatePath(id));
+    if (!text) {
+      if (text.error().code == ErrorCode::kNotFound)
+        return Fail(ErrorCode::kNotFound, "sandbox " + id + " not found");
+      return std::unexpected(text.error());
+    }
+    auto doc = nlohmann::json::parse(*text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())
+      return Fail(ErrorCode::kInternal, "state of sandbox " + id + " is corrupt: " + StatePath(id));
+    return doc;
+  }
+
+  Result<> Save(const std::string& id, const nlohmann::json& doc) override {
+    return os::WriteFileAtomic(StatePath(id), doc.dump(2) + "\n", 0600);
+  }
+
+  Result<> Remove(const std::string& id) override { return os::RemoveTree(SandboxDir(id)); }
+
+  Result<std::vector<std::string>> List() override {
+    std::vector<std::string> ids;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(root_ + "/sbs", ec))
+      if (os::Exists(entry.path().string() + "/state.json"))
+        ids.push_back(entry.path().filename().string());
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return Fail(ErrorCode::kInternal, "list " + root_ + "/sbs: " + ec.message());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  Result<SandboxLock> Lock(const std::string& id, std::chrono::milliseconds timeout) override {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      std::string path = SandboxDir(id) + "/lock";
+      os::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+      if (!fd) {
+        if (errno == ENOENT) return Fail(ErrorCode::kNotFound, "sandbox " + id + " not found");
+        return os::FailErrno("open " + path);
+      }
+      if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+        // The holder may have deleted the sandbox meanwhile: then our lock is on
+        // an unlinked file and means nothing.
+        struct stat held {}, now {};
+        if (::fstat(fd.get(), &held) == 0 && ::stat(path.c_str(), &now) == 0 &&
+            held.st_ino == now.st_ino)
+          return SandboxLock(std::move(fd));
+        if (!os::Exists(SandboxDir(id) + "/state.json"))
+          return Fail(ErrorCode::kNotFound, "sandbox " + id + " not found");
+        continue;
+      }
+      if (errno != EWOULDBLOCK) return os::FailErrno("lock " + path);
+      if (std::chrono::steady_clock::now() > deadline)
+        return Fail(ErrorCode::kDeadlineExceeded,
+                    "sandbox " + id + " is busy: another operation holds its lock");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+ private:
+  std::string StatePath(const std::string& id) const { return SandboxDir(id) + "/state.json"; }
+
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewFsStore(const std::string& root) { return std::make_unique<FsStore>(root); }
+
+}  // namespace vc::persist

@@ -1,0 +1,105 @@
+#include "sandbox/launch.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+
+#include "os/error.h"
+#include "os/fd.h"
+#include "os/file.h"
+#include "os/process.h"
+
+namespace vc {
+
+Result<std::string> FindSupervisor(const std::string& configured) {
+  if (!configured.empty()) {
+    if (::access(configured.c_str(), X_OK) != 0)
+      return Fail(ErrorCode::kUnavailable, "supervisor not found at " + configured);
+    return configured;
+  }
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    if (::access((dir + "/vc-supervisor").c_str(), X_OK) == 0) return dir + "/vc-supervisor";
+  }
+  std::string found = os::FindProgram("vc-supervisor");
+  if (found.empty())
+    return Fail(ErrorCode::kUnavailable,
+                "vc-supervisor not found next to this program or in PATH: build it (cmake --build build)");
+  return found;
+}
+
+Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::string& state_root,
+                                      const std::string& sandbox_id, const std::string& log_path,
+                                      std::chrono::milliseconds timeout) {
+  os::Fd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log) return os::FailErrno("open " + log_path);
+  int status[2];
+  if (::pipe2(status, O_CLOEXEC) != 0) return os::FailErrno("pipe");
+  os::Fd status_read(status[0]), status_write(status[1]);
+
+  os::SpawnOptions spawn;
+  spawn.argv = {binary, "--root", state_root, "--sandbox", sandbox_id, "--status-fd",
+                std::to_string(status_write.get())};
+  spawn.stdout_fd = spawn.stderr_fd = log.get();
+  spawn.keep_fds = {status_write.get()};
+  spawn.die_with_parent = false;
+  spawn.new_session = true;
+  auto spawned = os::Spawn(spawn);
+  if (!spawned) return std::unexpected(spawned.error().Wrap("start supervisor"));
+  status_write.reset();
+  // The supervisor forks once more and its first process exits at once, so
+  // that it never stays our child (no zombie in long-lived callers). Its
+  // first status line names the pid that stays.
+  ::waitpid(*spawned, nullptr, 0);
+  pid_t pid = 0;
+
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      if (pid > 0) os::Terminate(pid, std::chrono::seconds(10));
+      return Fail(ErrorCode::kDeadlineExceeded,
+                  "the VM did not become ready within " + std::to_string(timeout.count()) + " ms");
+    }
+    pollfd p{status_read.get(), POLLIN, 0};
+    int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (rc < 0 && errno != EINTR) return os::FailErrno("poll supervisor status");
+    if (rc <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::read(status_read.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    line.append(buf, static_cast<size_t>(n));
+    if (size_t eol = line.find('\n'); pid == 0 && eol != std::string::npos) {
+      auto hello = nlohmann::json::parse(line.substr(0, eol), nullptr, false);
+      if (!hello.is_discarded() && hello.is_object()) pid = hello.value("pid", 0);
+      line.erase(0, eol + 1);
+    }
+  }
+  auto report = nlohmann::json::parse(line, nullptr, false);
+  if (report.is_discarded() || !report.is_object()) {
+    if (pid > 0) (void)os::WaitGone(pid, std::chrono::seconds(10));
+    return Fail(ErrorCode::kUnavailable,
+                "the supervisor exited without a report; see " + log_path);
+  }
+  if (!report.value("ok", false)) {
+    if (pid > 0) (void)os::WaitGone(pid, std::chrono::seconds(30));
+    return Fail(ErrorCode::kUnavailable, report.value("error", std::string("unknown error")));
+  }
+  LaunchReport out;
+  out.supervisor_pid = pid;
+  out.hypervisor = report.value("hypervisor", nlohmann::json::object());
+  out.accel = report.value("accel", std::string());
+  out.guest_kernel = report.value("guest_kernel", std::string());
+  return out;
+}
+
+}  // namespace vc

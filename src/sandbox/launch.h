@@ -1,0 +1,31 @@
+// Starting a sandbox's supervisor process and reading its start report.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "vc/result.h"
+
+namespace vc {
+
+struct LaunchReport {
+  int32_t supervisor_pid = 0;
+  nlohmann::json hypervisor;
+  std::string accel;
+  std::string guest_kernel;
+};
+
+// The vc-supervisor binary: `configured` if set, else next to the running
+// program, else from $PATH.
+Result<std::string> FindSupervisor(const std::string& configured);
+
+// Spawns vc-supervisor detached from the caller (own session, survives the
+// caller) and waits up to `timeout` for its report. On failure the
+// supervisor has cleaned up and exited.
+Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::string& state_root,
+                                      const std::string& sandbox_id, const std::string& log_path,
+                                      std::chrono::milliseconds timeout);
+
+}  // namespace vc

@@ -1,0 +1,114 @@
+#include "sandbox/record.h"
+
+namespace vc {
+
+using nlohmann::json;
+
+void to_json(json& j, const Cmd& c) {
+  j = {{"args", c.args}, {"env", c.env}, {"cwd", c.cwd}, {"uid", c.uid}, {"gid", c.gid}};
+}
+void from_json(const json& j, Cmd& c) {
+  c.args = j.value("args", std::vector<std::string>{});
+  c.env = j.value("env", std::vector<std::string>{});
+  c.cwd = j.value("cwd", std::string("/"));
+  c.uid = j.value("uid", 0u);
+  c.gid = j.value("gid", 0u);
+}
+
+void to_json(json& j, const HypervisorConfig& c) {
+  j = {{"type", c.type},           {"binary_path", c.binary_path}, {"kernel_path", c.kernel_path},
+       {"initrd_path", c.initrd_path}, {"kernel_params", c.kernel_params}, {"vcpus", c.vcpus},
+       {"memory_mib", c.memory_mib}, {"accel", c.accel}, {"virtiofsd_path", c.virtiofsd_path}};
+}
+void from_json(const json& j, HypervisorConfig& c) {
+  HypervisorConfig d;
+  c.type = j.value("type", d.type);
+  c.binary_path = j.value("binary_path", d.binary_path);
+  c.kernel_path = j.value("kernel_path", d.kernel_path);
+  c.initrd_path = j.value("initrd_path", d.initrd_path);
+  c.kernel_params = j.value("kernel_params", d.kernel_params);
+  c.vcpus = j.value("vcpus", d.vcpus);
+  c.memory_mib = j.value("memory_mib", d.memory_mib);
+  c.accel = j.value("accel", d.accel);
+  c.virtiofsd_path = j.value("virtiofsd_path", d.virtiofsd_path);
+}
+
+void to_json(json& j, const AgentConfig& c) {
+  j = {{"transport", c.transport}, {"start_timeout_ms", c.start_timeout_ms}};
+}
+void from_json(const json& j, AgentConfig& c) {
+  AgentConfig d;
+  c.transport = j.value("transport", d.transport);
+  c.start_timeout_ms = j.value("start_timeout_ms", d.start_timeout_ms);
+}
+
+void to_json(json& j, const ContainerConfig& c) {
+  j = {{"id", c.id}, {"rootfs", c.rootfs}, {"cmd", c.cmd}, {"annotations", c.annotations}};
+}
+void from_json(const json& j, ContainerConfig& c) {
+  c.id = j.value("id", std::string());
+  c.rootfs = j.value("rootfs", std::string());
+  c.cmd = j.value("cmd", Cmd{});
+  c.annotations = j.value("annotations", std::map<std::string, std::string>{});
+}
+
+void to_json(json& j, const SandboxConfig& c) {
+  j = {{"id", c.id},         {"hostname", c.hostname},     {"hypervisor", c.hypervisor},
+       {"agent", c.agent},   {"containers", c.containers}, {"annotations", c.annotations}};
+}
+void from_json(const json& j, SandboxConfig& c) {
+  c.id = j.value("id", std::string());
+  c.hostname = j.value("hostname", std::string());
+  c.hypervisor = j.value("hypervisor", HypervisorConfig{});
+  c.agent = j.value("agent", AgentConfig{});
+  c.containers = j.value("containers", std::vector<ContainerConfig>{});
+  c.annotations = j.value("annotations", std::map<std::string, std::string>{});
+}
+
+NLOHMANN_JSON_SERIALIZE_ENUM(SandboxState, {{SandboxState::kReady, "ready"},
+                                            {SandboxState::kRunning, "running"},
+                                            {SandboxState::kPaused, "paused"},
+                                            {SandboxState::kStopped, "stopped"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(ContainerState, {{ContainerState::kReady, "ready"},
+                                              {ContainerState::kRunning, "running"},
+                                              {ContainerState::kPaused, "paused"},
+                                              {ContainerState::kStopped, "stopped"}})
+
+json ToJson(const SandboxRecord& r) {
+  json containers = json::object();
+  for (const auto& [id, c] : r.containers) {
+    json cj = {{"config", c.config}, {"state", c.state}, {"pid", c.pid},
+               {"rootfs_mounted", c.rootfs_mounted}};
+    if (c.exit_status) cj["exit_status"] = *c.exit_status;
+    containers[id] = cj;
+  }
+  return {{"version", 1},           {"config", r.config},
+          {"state", r.state},       {"supervisor_pid", r.supervisor_pid},
+          {"hypervisor", r.hypervisor}, {"accel", r.accel},
+          {"containers", containers}};
+}
+
+Result<SandboxRecord> SandboxRecordFromJson(const json& j) {
+  try {
+    SandboxRecord r;
+    r.config = j.at("config").get<SandboxConfig>();
+    r.state = j.at("state").get<SandboxState>();
+    r.supervisor_pid = j.value("supervisor_pid", 0);
+    r.hypervisor = j.value("hypervisor", json::object());
+    r.accel = j.value("accel", std::string());
+    for (const auto& [id, cj] : j.at("containers").items()) {
+      ContainerRecord c;
+      c.config = cj.at("config").get<ContainerConfig>();
+      c.state = cj.at("state").get<ContainerState>();
+      c.pid = cj.value("pid", 0);
+      if (cj.contains("exit_status")) c.exit_status = cj["exit_status"].get<int32_t>();
+      c.rootfs_mounted = cj.value("rootfs_mounted", false);
+      r.containers[id] = std::move(c);
+    }
+    return r;
+  } catch (const json::exception& e) {
+    return Fail(ErrorCode::kInternal, std::string("sandbox record: ") + e.what());
+  }
+}
+
+}  // namespace vc

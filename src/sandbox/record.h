@@ -1,0 +1,46 @@
+// The persisted form of a sandbox: its configuration, its state, and what a
+// later process needs to reach it (supervisor pid, hypervisor state).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "vc/result.h"
+#include "vc/types.h"
+
+namespace vc {
+
+void to_json(nlohmann::json& j, const Cmd& c);
+void from_json(const nlohmann::json& j, Cmd& c);
+void to_json(nlohmann::json& j, const HypervisorConfig& c);
+void from_json(const nlohmann::json& j, HypervisorConfig& c);
+void to_json(nlohmann::json& j, const AgentConfig& c);
+void from_json(const nlohmann::json& j, AgentConfig& c);
+void to_json(nlohmann::json& j, const ContainerConfig& c);
+void from_json(const nlohmann::json& j, ContainerConfig& c);
+void to_json(nlohmann::json& j, const SandboxConfig& c);
+void from_json(const nlohmann::json& j, SandboxConfig& c);
+
+struct ContainerRecord {
+  ContainerConfig config;
+  ContainerState state = ContainerState::kReady;
+  int32_t pid = 0;
+  std::optional<int32_t> exit_status;
+  bool rootfs_mounted = false;  // bound into the sandbox's shared directory
+};
+
+struct SandboxRecord {
+  SandboxConfig config;
+  SandboxState state = SandboxState::kReady;
+  int32_t supervisor_pid = 0;
+  nlohmann::json hypervisor;  // Hypervisor::Save()
+  std::string accel;
+  std::map<std::string, ContainerRecord> containers;
+};
+
+nlohmann::json ToJson(const SandboxRecord& record);
+Result<SandboxRecord> SandboxRecordFromJson(const nlohmann::json& j);
+
+}  // namespace vc

@@ -1,0 +1,55 @@
+# Bad input and failures: each gives a clear message and a nonzero exit, and
+# leaves nothing behind.
+source "$(dirname "$0")/lib.sh"
+
+expect_error "is not a directory" virtc run --rootfs "$WORK/missing" -- true
+assert_clean
+pass "missing rootfs"
+
+mkdir -p "$WORK/badbundle/rootfs"
+echo '{"process": {"args": ["true"]' >"$WORK/badbundle/config.json"
+expect_error "config.json is not valid JSON" virtc run --bundle "$WORK/badbundle"
+echo '{"process": {"args": []}, "root": {"path": "rootfs"}}' >"$WORK/badbundle/config.json"
+expect_error "process.args is empty" virtc run --bundle "$WORK/badbundle"
+assert_clean
+pass "malformed config.json"
+
+expect_error "sandbox id is empty" virtc sandbox status --id ""
+expect_error "must start with a letter or a digit" virtc sandbox create --id ..
+expect_error "may only contain" virtc sandbox create --id a/b
+expect_error "must start with a letter or a digit" virtc sandbox create --id /
+expect_error "longer than 64 characters" virtc sandbox create --id "$(printf 'a%.0s' $(seq 65))"
+expect_error "sandbox nope not found" virtc sandbox start --id nope
+assert_clean
+pass "invalid and unknown ids"
+
+virtc sandbox create --id dup >/dev/null
+expect_error "sandbox dup already exists" virtc sandbox create --id dup
+expect_error "sandbox dup is ready: cannot stop it" virtc sandbox stop --id dup
+expect_error "sandbox dup is ready: cannot pause it" virtc sandbox pause --id dup
+expect_error "sandbox dup is ready: start it first" virtc container start --sandbox dup --id x
+virtc container create --sandbox dup --id c --rootfs "$ROOTFS" -- true
+expect_error "container c already exists" virtc container create --sandbox dup --id c --rootfs "$ROOTFS" -- true
+expect_error "container c is ready: cannot run a process in it" virtc container enter --sandbox dup --id c -- true
+virtc sandbox delete --id dup
+assert_clean
+pass "duplicate ids and wrong-state calls"
+
+expect_error "QEMU binary" virtc --qemu /nonexistent/qemu run --rootfs "$ROOTFS" -- true
+assert_clean
+pass "missing QEMU binary"
+
+expect_error "guest kernel not found at '/nonexistent/vmlinuz'" virtc --kernel /nonexistent/vmlinuz run --rootfs "$ROOTFS" -- true
+expect_error "guest initramfs not found" virtc --initrd /nonexistent/initrd run --rootfs "$ROOTFS" -- true
+assert_clean
+pass "missing guest assets"
+
+# An initramfs without an agent: the kernel panics, the VM exits during start.
+printf 'not a cpio archive' >"$WORK/broken-initrd"
+expect_error "the VM exited" virtc --initrd "$WORK/broken-initrd" run --rootfs "$ROOTFS" -- true
+assert_clean
+pass "a VM that dies during start"
+
+expect_error "exec nonexistent-command" virtc run --rootfs "$ROOTFS" -- nonexistent-command
+assert_clean
+pass "a command that does not exist in the container"

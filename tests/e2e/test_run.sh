@@ -1,0 +1,43 @@
+# virtc run: one container in a fresh VM, stdio relayed, exit code returned,
+# nothing left afterwards.
+source "$(dirname "$0")/lib.sh"
+
+out=$(virtc run --rootfs "$ROOTFS" -- uname -r)
+assert_eq "$GUEST_KERNEL" "$out" "kernel release seen in the container"
+[ "$out" != "$(uname -r)" ] || fail "the container saw the host kernel"
+pass "uname -r in the container shows the guest kernel ($out)"
+assert_clean
+
+rc=0
+virtc run --rootfs "$ROOTFS" -- sh -c 'echo to-out; echo to-err >&2; exit 7' >"$WORK/out" 2>"$WORK/err" || rc=$?
+assert_eq 7 "$rc" "exit code"
+assert_eq "to-out" "$(cat "$WORK/out")" "stdout"
+assert_eq "to-err" "$(cat "$WORK/err")" "stderr"
+pass "exit code and separate stdout/stderr propagate"
+
+out=$(printf 'line one\nline two\n' | virtc run --rootfs "$ROOTFS" -- sh -c 'while read l; do echo "got $l"; done')
+assert_eq $'got line one\ngot line two' "$out" "stdin relayed"
+pass "stdin reaches the container and EOF ends it"
+
+rc=0
+virtc run --rootfs "$ROOTFS" -- sh -c 'kill -9 $$' || rc=$?
+assert_eq 137 "$rc" "exit status of a killed process"
+pass "a signal death is reported as 128+signal"
+
+out=$(virtc run --rootfs "$ROOTFS" -- sh -c 'echo $$')
+assert_eq "1" "$out" "PID of the container's init in its namespace"
+pass "the container has its own PID namespace"
+
+mkdir -p "$WORK/bundle"
+ln -s "$ROOTFS" "$WORK/bundle/rootfs"
+cat >"$WORK/bundle/config.json" <<'JSON'
+{"ociVersion": "1.0.2",
+ "process": {"args": ["sh", "-c", "echo bundle $FOO in $(pwd)"], "env": ["PATH=/bin", "FOO=bar"], "cwd": "/tmp"},
+ "root": {"path": "rootfs"}}
+JSON
+out=$(virtc run --bundle "$WORK/bundle")
+assert_eq "bundle bar in /tmp" "$out" "OCI bundle process"
+pass "--bundle runs the OCI process with its env and cwd"
+
+assert_clean
+pass "nothing left behind"
