@@ -44,7 +44,7 @@ TEST(ContainerState, Transitions) {
 
 TEST(Ids, RejectsEmptySlashDotsAndLong) {
   EXPECT_TRUE(ValidateId("sandbox", "abc-1.2_3"));
-  for (std::string bad : {"", "/", "..", ".", "a/b", "-x", "a b", std::string(65, 'a')}) {
+  for (const std::string& bad : std::vector<std::string>{"", "/", "..", ".", "a/b", "-x", "a b", std::string(65, 'a')}) {
     auto r = ValidateId("sandbox", bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
