@@ -77,7 +77,9 @@ assert_contains "$list" "sb1" "list"
 assert_contains "$list" "sb2" "list"
 assert_eq 2 "$(pgrep -fc -- "qemu-system-x86_64 -name sandbox-sb[12]" || true)" "QEMU processes of two sandboxes"
 virtc container stop --sandbox sb2 --id main
-assert_contains "$(virtc container status --sandbox sb2 --id main)" "stopped" "state after container stop"
+status=$(virtc container status --sandbox sb2 --id main --json)
+assert_contains "$status" '"state": "stopped"' "state after container stop"
+assert_contains "$status" '"exit_status": 137' "exit status of a process killed by SIGKILL"
 pass "two sandboxes run at once"
 
 for sb in sb1 sb2; do
