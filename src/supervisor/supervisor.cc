@@ -106,7 +106,7 @@ class Supervisor {
     upstream.connect(asio::local::stream_protocol::endpoint(spec.agent_socket), ec);
     if (ec) return Fail(ErrorCode::kUnavailable, "connect to agent channel: " + ec.message());
     mux_ = std::make_unique<Mux>(std::make_shared<Conn>(std::move(upstream)),
-                                 [this] { Stop("agent channel closed"); });
+                                 [this] { Stop(VmGone() ? "the VM exited" : "agent channel closed"); });
 
     std::string client_path = dir_ + "/" + kClientSocket;
     ::unlink(client_path.c_str());
@@ -233,12 +233,33 @@ class Supervisor {
     }
   }
 
+  // QEMU closes its sockets while exiting, a moment before it is gone.
+  bool VmGone() const {
+    for (pid_t pid : vm_pids_) {
+      auto gone = os::WaitGone(pid, 1s);
+      if (gone && *gone) return true;
+    }
+    return false;
+  }
+
+  // What the guest console says about an early death: the panic line if
+  // there is one, else its last lines.
+  std::string ConsoleSummary() const {
+    std::string path = dir_ + "/console.log";
+    auto text = os::ReadFile(path);
+    if (text) {
+      size_t panic = text->find("Kernel panic");
+      if (panic != std::string::npos) return text->substr(panic, text->find('\n', panic) - panic);
+    }
+    return Tail(path, 5);
+  }
+
   void Stop(const std::string& reason) {
     if (stopping_) return;
     stopping_ = true;
     stop_reason_ = reason;
     if (!reported_) {
-      std::string detail = Tail(dir_ + "/console.log", 5);
+      std::string detail = ConsoleSummary();
       Report({{"ok", false},
               {"error", "sandbox start failed: " + reason + (detail.empty() ? "" : "; guest console: " + detail)}});
     }

@@ -27,8 +27,9 @@ virtc sandbox create --id dup >/dev/null
 expect_error "sandbox dup already exists" virtc sandbox create --id dup
 expect_error "sandbox dup is ready: cannot stop it" virtc sandbox stop --id dup
 expect_error "sandbox dup is ready: cannot pause it" virtc sandbox pause --id dup
-expect_error "sandbox dup is ready: start it first" virtc container start --sandbox dup --id x
+expect_error "container x not found in sandbox dup" virtc container start --sandbox dup --id x
 virtc container create --sandbox dup --id c --rootfs "$ROOTFS" -- true
+expect_error "sandbox dup is ready: start it first" virtc container start --sandbox dup --id c
 expect_error "container c already exists" virtc container create --sandbox dup --id c --rootfs "$ROOTFS" -- true
 expect_error "container c is ready: cannot run a process in it" virtc container enter --sandbox dup --id c -- true
 virtc sandbox delete --id dup
