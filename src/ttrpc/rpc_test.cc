@@ -1,0 +1,141 @@
+// The blocking client against the Asio server, over a real socket pair.
+#include <sys/socket.h>
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "os/file.h"
+#include "ttrpc.pb.h"
+#include "ttrpc/client.h"
+#include "ttrpc/server.h"
+
+namespace vc::ttrpc {
+namespace {
+
+using namespace std::chrono_literals;
+using Socket = asio::local::stream_protocol::socket;
+
+class RpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    client_fd_ = fds[0];
+    methods_.Add("test.Echo", "Echo", [](std::string p) -> asio::awaitable<Result<std::string>> {
+      co_return "echo:" + p;
+    });
+    methods_.Add("test.Echo", "Fail", [](std::string) -> asio::awaitable<Result<std::string>> {
+      co_return Fail(ErrorCode::kNotFound, "nothing here");
+    });
+    // Answers after `p` milliseconds: proves slow calls do not block others.
+    methods_.Add("test.Echo", "Sleep", [](std::string p) -> asio::awaitable<Result<std::string>> {
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(std::stoi(p)));
+      co_await t.async_wait(vc::kTuple);
+      co_return "slept " + p;
+    });
+    auto conn = std::make_shared<FramedStream<Socket>>(Socket(io_, asio::local::stream_protocol(), fds[1]));
+    server_conn_ = conn;
+    asio::co_spawn(io_, ServeConnection(conn, methods_), asio::detached);
+    io_thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    io_.stop();  // handlers still sleeping are dropped with the context
+    io_thread_.join();
+  }
+
+  int client_fd_ = -1;
+  asio::io_context io_;
+  MethodTable methods_;
+  std::weak_ptr<FramedStream<Socket>> server_conn_;
+  std::thread io_thread_;
+};
+
+TEST_F(RpcTest, RoundTripAndErrors) {
+  Client client{os::Fd(client_fd_)};
+  auto r = client.Call("test.Echo", "Echo", "hi", 2s);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, "echo:hi");
+  auto e = client.Call("test.Echo", "Fail", "", 2s);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(e.error().message, "test.Echo/Fail: nothing here");
+  auto u = client.Call("test.Echo", "Nope", "", 2s);
+  ASSERT_FALSE(u);
+  EXPECT_NE(u.error().message.find("unknown method test.Echo/Nope"), std::string::npos);
+}
+
+TEST_F(RpcTest, SlowCallDoesNotBlockOthers) {
+  Client client{os::Fd(client_fd_)};
+  auto slow = std::async(std::launch::async, [&] { return client.Call("test.Echo", "Sleep", "500", 5s); });
+  std::this_thread::sleep_for(50ms);
+  auto start = std::chrono::steady_clock::now();
+  auto fast = client.Call("test.Echo", "Echo", "x", 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 400ms);
+  ASSERT_TRUE(fast);
+  auto s = slow.get();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*s, "slept 500");
+}
+
+TEST_F(RpcTest, ClientTimeout) {
+  Client client{os::Fd(client_fd_)};
+  auto r = client.Call("test.Echo", "Sleep", "1000", 100ms);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_TRUE(client.Call("test.Echo", "Echo", "after", 2s));  // the late answer is dropped
+}
+
+// Raw frames on the wire: garbage and oversized requests get an error answer
+// and the connection keeps serving.
+TEST_F(RpcTest, GarbageAndOversizedFramesAreAnsweredNotFatal) {
+  os::Fd fd(client_fd_);
+  auto read_response = [&](uint32_t want_id) {
+    char header[kHeaderSize];
+    EXPECT_TRUE(os::ReadExact(fd.get(), header, kHeaderSize));
+    Header h = DecodeHeader(header);
+    EXPECT_EQ(h.stream_id, want_id);
+    EXPECT_EQ(h.type, static_cast<uint8_t>(MessageType::kResponse));
+    std::string body(h.length, '\0');
+    EXPECT_TRUE(os::ReadExact(fd.get(), body.data(), h.length));
+    Response r;
+    EXPECT_TRUE(r.ParseFromString(body));
+    return r;
+  };
+  ASSERT_TRUE(os::WriteAll(fd.get(), EncodeFrame(1, MessageType::kRequest, "\xff\xff\xff garbage")));
+  EXPECT_EQ(read_response(1).status().code(), static_cast<int>(Code::kInvalidArgument));
+
+  char header[kHeaderSize];
+  const uint32_t big = kMaxMessageSize + 10;
+  EncodeHeader({big, 3, static_cast<uint8_t>(MessageType::kRequest), 0}, header);
+  ASSERT_TRUE(os::WriteAll(fd.get(), std::string(header, kHeaderSize)));
+  std::thread writer([&] { (void)os::WriteAll(fd.get(), std::string(big, 'z')); });
+  EXPECT_EQ(read_response(3).status().code(), static_cast<int>(Code::kResourceExhausted));
+  writer.join();
+
+  Request ok;
+  ok.set_service("test.Echo");
+  ok.set_method("Echo");
+  ok.set_payload("still here");
+  ASSERT_TRUE(os::WriteAll(fd.get(), EncodeFrame(5, MessageType::kRequest, ok.SerializeAsString())));
+  Response r = read_response(5);
+  EXPECT_EQ(r.status().code(), 0);
+  EXPECT_EQ(r.payload(), "echo:still here");
+}
+
+TEST_F(RpcTest, PeerGoneFailsPendingCalls) {
+  Client client{os::Fd(client_fd_)};
+  auto pending = std::async(std::launch::async, [&] { return client.Call("test.Echo", "Sleep", "5000", 10s); });
+  std::this_thread::sleep_for(100ms);
+  asio::post(io_, [this] { if (auto c = server_conn_.lock()) c->Close(); });
+  auto r = pending.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  auto later = client.Call("test.Echo", "Echo", "", 1s);
+  ASSERT_FALSE(later);
+  EXPECT_EQ(later.error().code, ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace vc::ttrpc
