@@ -150,7 +150,8 @@ void PrintSandboxes(const std::vector<vc::SandboxStatus>& list, bool with_contai
       }
       out.push_back({{"id", s.id}, {"state", vc::ToString(s.state)}, {"hypervisor", s.hypervisor},
                      {"accel", s.accel}, {"agent", s.agent}, {"hypervisor_pid", s.hypervisor_pid},
-                     {"containers", containers}});
+                     {"guest_kernel", s.guest_kernel}, {"agent_version", s.agent_version},
+                     {"agent_rss_bytes", s.agent_rss_bytes}, {"containers", containers}});
     }
     std::cout << (with_containers && out.size() == 1 ? out[0] : out).dump(2) << std::endl;
     return;
@@ -379,6 +380,20 @@ int main(int argc, char** argv) {
                 << std::setw(20) << s->id << "  " << std::setw(8) << vc::ToString(s->state) << "  "
                 << std::setw(6) << s->pid << "  "
                 << (s->exit_status ? std::to_string(*s->exit_status) : "-") << std::endl;
+    }
+  });
+  auto* c_stats = container->add_subcommand("stats", "CPU, memory and process count of a container");
+  with_ids(c_stats);
+  c_stats->add_flag("--json", g.json, "print JSON");
+  c_stats->callback([&] {
+    auto s = runtime()->StatsContainer(c_sb, c_id);
+    if (!s) { exit_code = Failed(s.error()); return; }
+    if (g.json) {
+      std::cout << nlohmann::json{{"cpu_usage_usec", s->cpu_usage_usec}, {"memory_bytes", s->memory_bytes},
+                                  {"pids", s->pids}}.dump(2) << std::endl;
+    } else {
+      std::cout << "CPU " << s->cpu_usage_usec / 1000 << " ms  MEMORY " << s->memory_bytes / 1024
+                << " KiB  PIDS " << s->pids << std::endl;
     }
   });
   auto* c_enter = container->add_subcommand("enter", "run a command in a running container (stdio relayed)");

@@ -4,6 +4,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "agent.pb.h"
 #include "init.h"
 #include "os/error.h"
@@ -50,6 +52,11 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         utsname u{};
         ::uname(&u);
         r.set_kernel_release(u.release);
+        if (auto statm = os::ReadFile("/proc/self/statm")) {
+          unsigned long size = 0, resident = 0;
+          if (std::sscanf(statm->c_str(), "%lu %lu", &size, &resident) == 2)
+            r.set_agent_rss_bytes(static_cast<uint64_t>(resident) * ::sysconf(_SC_PAGESIZE));
+        }
         return Ready<pb::CheckResponse>(r);
       }));
 

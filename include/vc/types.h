@@ -76,6 +76,10 @@ struct SandboxStatus {
   std::string accel;       // "kvm" or "tcg" once started
   std::string agent = "vc-agent";
   int32_t hypervisor_pid = 0;
+  // Reported by the agent while the sandbox runs (empty/0 otherwise).
+  std::string guest_kernel;
+  std::string agent_version;
+  uint64_t agent_rss_bytes = 0;
   std::vector<ContainerStatus> containers;
 };
 

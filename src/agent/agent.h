@@ -18,6 +18,7 @@ namespace vc::agent {
 struct GuestInfo {
   std::string agent_version;
   std::string kernel_release;
+  uint64_t agent_rss_bytes = 0;
 };
 
 struct SharedMount {

@@ -29,7 +29,7 @@ class TtrpcAgent : public Agent {
   Result<GuestInfo> Check(std::chrono::milliseconds timeout) override {
     auto r = Call<pb::CheckResponse>("Check", pb::Empty{}, timeout);
     if (!r) return std::unexpected(r.error());
-    return GuestInfo{r->agent_version(), r->kernel_release()};
+    return GuestInfo{r->agent_version(), r->kernel_release(), r->agent_rss_bytes()};
   }
 
   Result<> CreateSandbox(const std::string& sandbox_id, const std::string& hostname,

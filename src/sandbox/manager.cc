@@ -258,7 +258,17 @@ Result<> Runtime::Impl::DeleteSandbox(const std::string& id) {
 Result<SandboxStatus> Runtime::Impl::StatusSandbox(const std::string& id) {
   return WithSandbox<SandboxStatus>(id, [&](SandboxRecord& r) -> Result<SandboxStatus> {
     Refresh(id, r);
-    return StatusOf(r);
+    SandboxStatus status = StatusOf(r);
+    if (r.state == SandboxState::kRunning) {
+      if (auto agent = Connect(id)) {
+        if (auto guest = (*agent)->Check(2s)) {
+          status.guest_kernel = guest->kernel_release;
+          status.agent_version = guest->agent_version;
+          status.agent_rss_bytes = guest->agent_rss_bytes;
+        }
+      }
+    }
+    return status;
   });
 }
 

@@ -54,3 +54,15 @@ pass "a VM that dies during start"
 expect_error "exec nonexistent-command" virtc run --rootfs "$ROOTFS" -- nonexistent-command
 assert_clean
 pass "a command that does not exist in the container"
+
+# The VM dies under a running sandbox: status says so, delete cleans up.
+virtc sandbox run --id doomed --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
+pkill -9 -f -- "-name sandbox-doomed"
+for _ in $(seq 50); do pgrep -f -- "vc-supervisor --root $ROOT --sandbox doomed" >/dev/null || break; sleep 0.1; done
+status=$(virtc sandbox status --id doomed --json)
+assert_contains "$status" '"state": "stopped"' "sandbox state after its VM was killed"
+assert_contains "$status" '"exit_status": 137' "container exit status after its VM was killed"
+expect_error "container main is stopped" virtc container enter --sandbox doomed --id main -- true
+virtc sandbox delete --id doomed
+assert_clean
+pass "a VM killed under a running sandbox is reported stopped and cleaned up"

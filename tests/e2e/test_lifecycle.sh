@@ -8,7 +8,11 @@ assert_eq ready "$(virtc sandbox status --id sb1 --json | sed -n 's/.*"state": "
 virtc sandbox start --id sb1
 status=$(virtc sandbox status --id sb1)
 assert_contains "$status" "running" "status after start"
-pass "create + start in separate invocations; status sees it running"
+json=$(virtc sandbox status --id sb1 --json)
+assert_contains "$json" "\"guest_kernel\": \"$GUEST_KERNEL\"" "guest kernel reported by the agent"
+rss=$(sed -n 's/.*"agent_rss_bytes": \([0-9]*\).*/\1/p' <<<"$json")
+[ "${rss:-0}" -gt 0 ] || fail "agent RSS not reported: $json"
+pass "create + start in separate invocations; status sees it running (agent RSS $((rss / 1024)) KiB)"
 
 # A detached container that counts in a file of its rootfs (seen from the host
 # through the shared directory) and reacts to SIGTERM.
@@ -20,6 +24,12 @@ assert_contains "$(virtc container status --sandbox sb1 --id c1)" "running" "con
 for _ in $(seq 50); do [ -s "$ROOTFS/tmp/ticks" ] && break; sleep 0.2; done
 [ -s "$ROOTFS/tmp/ticks" ] || fail "the container never wrote /tmp/ticks"
 pass "a detached container runs"
+
+stats=$(virtc container stats --sandbox sb1 --id c1 --json)
+assert_contains "$stats" '"pids":' "stats"
+pids=$(sed -n 's/.*"pids": \([0-9]*\).*/\1/p' <<<"$stats")
+[ "$pids" -ge 1 ] || fail "stats counted no process: $stats"
+pass "stats report the container's cgroup ($pids processes)"
 
 out=$(virtc container enter --sandbox sb1 --id c1 -- sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; hostname')
 assert_contains "$out" "trap" "enter sees the container's init as PID 1"
