@@ -27,6 +27,7 @@ struct Globals {
   std::string accel = "auto";
   uint32_t memory_mib = 256;
   uint32_t vcpus = 1;
+  std::string agent_transport = "auto";
   bool json = false;
 };
 
@@ -190,6 +191,8 @@ int main(int argc, char** argv) {
   app.add_option("--accel", g.accel, "auto, kvm or tcg")->capture_default_str();
   app.add_option("--memory", g.memory_mib, "VM memory in MiB")->capture_default_str();
   app.add_option("--vcpus", g.vcpus, "VM vCPUs")->capture_default_str();
+  app.add_option("--agent-transport", g.agent_transport,
+                 "auto (vsock when /dev/vhost-vsock is usable), serial or vsock")->capture_default_str();
 
   int exit_code = 0;
   // Everything after the first "--" is the container's command, untouched.
@@ -227,6 +230,7 @@ int main(int argc, char** argv) {
     vc::SandboxConfig config;
     config.id = run_id;
     config.hypervisor = HypervisorFrom(g);
+    config.agent.transport = g.agent_transport;
     config.containers = {*container};
     auto sandbox = rt->RunSandbox(config);
     if (!sandbox) { exit_code = Failed(sandbox.error(), kRuntimeError); return; }
@@ -264,6 +268,7 @@ int main(int argc, char** argv) {
       vc::SandboxConfig config;
       config.id = sb_id;
       config.hypervisor = HypervisorFrom(g);
+      config.agent.transport = g.agent_transport;
       if (!sb_rootfs.empty() || !sb_bundle.empty()) {
         auto c = ContainerFrom(sb_cid, sb_rootfs, sb_bundle, sb_args);
         if (!c) { exit_code = Failed(c.error()); return; }

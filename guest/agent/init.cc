@@ -2,7 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/vm_sockets.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -71,23 +74,41 @@ Result<int> LoadModules(const std::string& order_file) {
   return loaded;
 }
 
-Result<std::string> FindVirtioPort(const std::string& name, int timeout_ms) {
+namespace {
+
+std::string FindVirtioPort(const std::string& name) {
+  std::string found;
+  if (DIR* dir = ::opendir("/sys/class/virtio-ports")) {
+    while (dirent* entry = ::readdir(dir)) {
+      if (entry->d_name[0] == '.') continue;
+      auto port_name = os::ReadFile(std::string("/sys/class/virtio-ports/") + entry->d_name + "/name");
+      if (port_name && port_name->substr(0, port_name->find('\n')) == name)
+        found = std::string("/dev/") + entry->d_name;
+    }
+    ::closedir(dir);
+  }
+  return !found.empty() && os::Exists(found) ? found : "";
+}
+
+// A guest has a usable vsock transport once its device gave it a CID.
+bool HasVsockCid() {
+  os::Fd fd(::open("/dev/vsock", O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  unsigned int cid = VMADDR_CID_ANY;
+  if (::ioctl(fd.get(), IOCTL_VM_SOCKETS_GET_LOCAL_CID, &cid) != 0) return false;
+  return cid != VMADDR_CID_ANY && cid > VMADDR_CID_HOST;
+}
+
+}  // namespace
+
+Result<Channels> FindChannels(const std::string& port_name, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
-    if (DIR* dir = ::opendir("/sys/class/virtio-ports")) {
-      std::string found;
-      while (dirent* entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.') continue;
-        auto port_name =
-            os::ReadFile(std::string("/sys/class/virtio-ports/") + entry->d_name + "/name");
-        if (port_name && port_name->substr(0, port_name->find('\n')) == name)
-          found = std::string("/dev/") + entry->d_name;
-      }
-      ::closedir(dir);
-      if (!found.empty() && os::Exists(found)) return found;
-    }
+    Channels found{FindVirtioPort(port_name), HasVsockCid()};
+    if (!found.serial_port.empty() || found.vsock) return found;
     if (std::chrono::steady_clock::now() > deadline)
-      return Fail(ErrorCode::kNotFound, "virtio-serial port " + name + " did not appear");
+      return Fail(ErrorCode::kNotFound,
+                  "neither the virtio-serial port " + port_name + " nor a vsock device appeared");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

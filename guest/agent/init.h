@@ -16,8 +16,15 @@ Result<> MountBaseFilesystems();
 // Returns how many were loaded.
 Result<int> LoadModules(const std::string& order_file);
 
-// The /dev node of the virtio-serial port named `name`, waiting for it to appear.
-Result<std::string> FindVirtioPort(const std::string& name, int timeout_ms);
+// The channels the host may use to reach the agent.
+struct Channels {
+  std::string serial_port;  // /dev node of the virtio-serial port; empty if absent
+  bool vsock = false;       // the guest has a vsock transport (a CID of its own)
+};
+
+// Waits up to `timeout_ms` for the virtio-serial port named `port_name` or a
+// vsock transport to appear; fails if neither does.
+Result<Channels> FindChannels(const std::string& port_name, int timeout_ms);
 
 // Flushes file systems and powers the VM off. Does not return.
 [[noreturn]] void PowerOff();

@@ -1,6 +1,8 @@
 // vc-agent: PID 1 of the guest. Sets the guest up, then serves the agent API
 // on the virtio-serial port "agent.0" until told to power off.
 #include <fcntl.h>
+#include <linux/vm_sockets.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +50,33 @@ asio::awaitable<void> ServePort(std::string path, const vc::ttrpc::MethodTable& 
   }
 }
 
+constexpr unsigned int kVsockPort = 1024;
+
+// Accepts host connections on AF_VSOCK port 1024, each served on its own.
+asio::awaitable<void> ServeVsock(const vc::ttrpc::MethodTable& table) {
+  auto ex = co_await asio::this_coro::executor;
+  using Vsock = asio::generic::stream_protocol;
+  sockaddr_vm addr{};
+  addr.svm_family = AF_VSOCK;
+  addr.svm_cid = VMADDR_CID_ANY;
+  addr.svm_port = kVsockPort;
+  asio::basic_socket_acceptor<Vsock> acceptor(ex);
+  asio::error_code ec;
+  acceptor.open(Vsock(AF_VSOCK, 0), ec);
+  if (!ec) acceptor.bind(Vsock::endpoint(&addr, sizeof addr), ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    Log("vsock listen: " + ec.message());
+    co_return;
+  }
+  for (;;) {
+    auto [err, socket] = co_await acceptor.async_accept(vc::kTuple);
+    if (err) co_return;
+    auto conn = std::make_shared<vc::ttrpc::FramedStream<Vsock::socket>>(std::move(socket));
+    asio::co_spawn(ex, vc::ttrpc::ServeConnection(conn, table), asio::detached);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -66,10 +95,16 @@ int main() {
   asio::signal_set sigchld(io, SIGCHLD);
   asio::co_spawn(io, Reap(sigchld, service.containers()), asio::detached);
 
-  auto port = vc::agent::FindVirtioPort("agent.0", 10000);
-  if (!port) Fatal(port.error().message);
-  Log("serving on " + *port);
-  asio::co_spawn(io, ServePort(*port, table), asio::detached);
+  auto channels = vc::agent::FindChannels("agent.0", 10000);
+  if (!channels) Fatal(channels.error().message);
+  if (!channels->serial_port.empty()) {
+    Log("serving on " + channels->serial_port);
+    asio::co_spawn(io, ServePort(channels->serial_port, table), asio::detached);
+  }
+  if (channels->vsock) {
+    Log("serving on vsock port " + std::to_string(kVsockPort));
+    asio::co_spawn(io, ServeVsock(table), asio::detached);
+  }
   io.run();
   Fatal("event loop ended");
 }

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "agent/transport.h"
 #include "hypervisor/hypervisor.h"
 #include "os/file.h"
 #include "os/process.h"
@@ -137,6 +138,8 @@ Result<SandboxStatus> Runtime::Impl::CreateSandbox(const SandboxConfig& input) {
   if (auto r = ValidateId("sandbox", config.id); !r) return std::unexpected(r.error());
   if (config.hostname.empty()) config.hostname = config.id.substr(0, 63);
   if (auto hv = hypervisor::New(config.hypervisor.type); !hv) return std::unexpected(hv.error());
+  if (auto t = agent::ChooseTransport(config.agent.transport, true); !t)
+    return std::unexpected(t.error());
   if (config.hypervisor.type == "qemu") {
     const auto& h = config.hypervisor;
     if (!os::Exists(h.kernel_path))

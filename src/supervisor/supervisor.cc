@@ -7,12 +7,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/vm_sockets.h>
+#include <sys/socket.h>
+
 #include <chrono>
+#include <random>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include "agent.pb.h"
+#include "agent/transport.h"
 #include "hypervisor/hypervisor.h"
 #include "os/error.h"
 #include "os/file.h"
@@ -97,19 +102,21 @@ class Supervisor {
     spec.agent_socket = dir_ + "/" + kAgentSocket;
     spec.virtiofs_socket = dir_ + "/" + kVirtiofsSocket;
     spec.virtiofs_tag = kVirtiofsTag;
+    auto transport = agent::ChooseTransport(config_.agent.transport, agent::VhostVsockUsable());
+    if (!transport) return std::unexpected(transport.error());
+    if (*transport == agent::Transport::kVsock) spec.vsock_cid = RandomCid();
     if (auto r = hypervisor_->Start(spec); !r) return std::unexpected(r.error().Wrap("start VM"));
     for (pid_t pid : hypervisor_->Pids()) vm_pids_.push_back(pid);
 
-    // QEMU listens on the agent socket from its start.
-    Socket upstream(io_);
-    asio::error_code ec;
-    upstream.connect(asio::local::stream_protocol::endpoint(spec.agent_socket), ec);
-    if (ec) return Fail(ErrorCode::kUnavailable, "connect to agent channel: " + ec.message());
-    mux_ = std::make_unique<Mux>(std::make_shared<Conn>(std::move(upstream)),
+    auto upstream = spec.vsock_cid ? ConnectVsock(*spec.vsock_cid) : ConnectSerial(spec.agent_socket);
+    if (!upstream) return std::unexpected(upstream.error());
+    Log(std::string("agent transport: ") + (spec.vsock_cid ? "vsock" : "virtio-serial"));
+    mux_ = std::make_unique<Mux>(std::make_shared<Conn>(std::move(*upstream)),
                                  [this] { Stop(VmGone() ? "the VM exited" : "agent channel closed"); });
 
     std::string client_path = dir_ + "/" + kClientSocket;
     ::unlink(client_path.c_str());
+    asio::error_code ec;
     acceptor_.emplace(io_);
     acceptor_->open();
     acceptor_->bind(asio::local::stream_protocol::endpoint(client_path), ec);
@@ -118,6 +125,47 @@ class Supervisor {
     acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return Fail(ErrorCode::kUnavailable, "listen: " + ec.message());
     return {};
+  }
+
+  // QEMU listens on the host end of the virtio-serial port from its start.
+  Result<Socket> ConnectSerial(const std::string& path) {
+    Socket socket(io_);
+    asio::error_code ec;
+    socket.connect(asio::local::stream_protocol::endpoint(path), ec);
+    if (ec) return Fail(ErrorCode::kUnavailable, "connect to agent channel " + path + ": " + ec.message());
+    return socket;
+  }
+
+  // The guest listens on vsock only once it has booted: retry until then.
+  Result<Socket> ConnectVsock(uint32_t cid) {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(config_.agent.start_timeout_ms);
+    sockaddr_vm addr{};
+    addr.svm_family = AF_VSOCK;
+    addr.svm_cid = cid;
+    addr.svm_port = agent::kVsockPort;
+    for (;;) {
+      os::Fd fd(::socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      if (!fd) return os::FailErrno("vsock socket");
+      if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        Socket socket(io_);
+        socket.assign(asio::local::stream_protocol(), fd.release());
+        return socket;
+      }
+      for (pid_t pid : vm_pids_)
+        if (!os::Alive(pid)) return Fail(ErrorCode::kUnavailable, "the VM exited");
+      if (std::chrono::steady_clock::now() > deadline)
+        return Fail(ErrorCode::kDeadlineExceeded,
+                    "the agent did not accept on vsock " + std::to_string(cid) + ":" +
+                        std::to_string(agent::kVsockPort));
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+
+  // Guest CIDs are host-wide; a random one in [3, 2^31) rarely collides.
+  static uint32_t RandomCid() {
+    std::random_device rd;
+    return 3 + rd() % 0x7ffffff0u;
   }
 
   // The shared directory is a bind mount of itself with shared propagation,

@@ -32,6 +32,20 @@ out=$(virtc run --rootfs "$ROOTFS" -- sh -c 'echo $$')
 assert_eq "1" "$out" "PID of the container's init in its namespace"
 pass "the container has its own PID namespace"
 
+out=$(virtc --agent-transport serial run --rootfs "$ROOTFS" -- uname -r)
+assert_eq "$GUEST_KERNEL" "$out" "kernel release over the serial transport"
+if [ -r /dev/vhost-vsock ] && [ -w /dev/vhost-vsock ]; then
+  out=$(virtc --agent-transport vsock run --rootfs "$ROOTFS" -- uname -r)
+  assert_eq "$GUEST_KERNEL" "$out" "kernel release over the vsock transport"
+  pass "agent transports: serial and vsock"
+else
+  expect_error "/dev/vhost-vsock is not usable" virtc --agent-transport vsock run --rootfs "$ROOTFS" -- true
+  assert_clean
+  echo "SKIP: vsock transport not exercised: this host has no usable /dev/vhost-vsock (hardware/kernel support)"
+  pass "agent transport: serial; vsock requested without vhost-vsock is a clear error"
+fi
+expect_error "unknown agent transport 'pigeon'" virtc --agent-transport pigeon run --rootfs "$ROOTFS" -- true
+
 mkdir -p "$WORK/bundle"
 ln -s "$ROOTFS" "$WORK/bundle/rootfs"
 cat >"$WORK/bundle/config.json" <<'JSON'
