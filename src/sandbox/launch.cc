@@ -102,4 +102,24 @@ Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::stri
   return out;
 }
 
+bool SupervisorAlive(int32_t pid, const std::string& state_root, const std::string& sandbox_id) {
+  if (pid <= 0 || !os::Alive(pid)) return false;
+  auto cmdline = os::ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  if (!cmdline) return false;
+  std::vector<std::string> args;
+  for (size_t start = 0; start < cmdline->size();) {
+    size_t end = cmdline->find('\0', start);
+    if (end == std::string::npos) end = cmdline->size();
+    args.push_back(cmdline->substr(start, end - start));
+    start = end + 1;
+  }
+  auto value_of = [&](const std::string& flag) -> std::string {
+    for (size_t i = 0; i + 1 < args.size(); ++i)
+      if (args[i] == flag) return args[i + 1];
+    return "";
+  };
+  return !args.empty() && args[0].ends_with("vc-supervisor") && value_of("--root") == state_root &&
+         value_of("--sandbox") == sandbox_id;
+}
+
 }  // namespace vc

@@ -28,4 +28,9 @@ Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::stri
                                       const std::string& sandbox_id, const std::string& log_path,
                                       std::chrono::milliseconds timeout);
 
+// True if `pid` is alive and is the supervisor of `sandbox_id` under
+// `state_root` (not another process that reused the pid after a reboot of the
+// host or a crash).
+bool SupervisorAlive(int32_t pid, const std::string& state_root, const std::string& sandbox_id);
+
 }  // namespace vc

@@ -202,8 +202,10 @@ Result<> Runtime::Impl::StopSandbox(const std::string& id) {
     // The agent kills the containers and powers the VM off; the supervisor
     // then sees the VM exit and cleans up after it.
     if (auto agent = Connect(id)) (void)(*agent)->DestroySandbox();
-    auto gone = os::WaitGone(r.supervisor_pid, 20s);
-    if (!gone || !*gone) os::Terminate(r.supervisor_pid, 10s);
+    if (SupervisorAlive(r.supervisor_pid, options_.state_root, id)) {
+      auto gone = os::WaitGone(r.supervisor_pid, 20s);
+      if (!gone || !*gone) os::Terminate(r.supervisor_pid, 10s);
+    }
     ReleaseHost(id, r);
     r.state = SandboxState::kStopped;
     for (auto& [cid, c] : r.containers) {
@@ -501,7 +503,7 @@ Result<std::unique_ptr<agent::Agent>> Runtime::Impl::Connect(const std::string& 
 
 void Runtime::Impl::Refresh(const std::string& sid, SandboxRecord& r) {
   if (r.state != SandboxState::kRunning && r.state != SandboxState::kPaused) return;
-  if (!os::Alive(r.supervisor_pid)) {
+  if (!SupervisorAlive(r.supervisor_pid, options_.state_root, sid)) {
     // The VM ended without StopSandbox (crash, kill): record it and release the host side.
     ReleaseHost(sid, r);
     r.state = SandboxState::kStopped;
@@ -530,7 +532,7 @@ void Runtime::Impl::Refresh(const std::string& sid, SandboxRecord& r) {
 }
 
 void Runtime::Impl::ReleaseHost(const std::string& sid, SandboxRecord& r) {
-  if (r.supervisor_pid > 0 && os::Alive(r.supervisor_pid)) os::Terminate(r.supervisor_pid, 10s);
+  if (SupervisorAlive(r.supervisor_pid, options_.state_root, sid)) os::Terminate(r.supervisor_pid, 10s);
   std::string dir = store_->SandboxDir(sid);
   for (auto& [cid, c] : r.containers) {
     if (c.rootfs_mounted) (void)UnbindRootfs(dir, cid);
