@@ -1,6 +1,7 @@
 #include "init.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <linux/vm_sockets.h>
 #include <sys/ioctl.h>
@@ -37,6 +38,33 @@ Result<> Mount(const char* source, const char* target, const char* type, unsigne
   return {};
 }
 }  // namespace
+
+namespace {
+
+int RemoveInitramfsEntry(const char* path, const struct stat*, int type, struct FTW*) {
+  if (std::strcmp(path, "/") == 0 || std::strncmp(path, "/newroot", 8) == 0) return 0;
+  if (type == FTW_DP) ::rmdir(path);
+  else ::unlink(path);
+  return 0;
+}
+
+}  // namespace
+
+Result<> LeaveInitramfs() {
+  auto self = os::ReadFile("/init");
+  if (!self) return std::unexpected(self.error().Wrap("read /init"));
+  if (auto r = Mount("tmpfs", "/newroot", "tmpfs", 0, "mode=0755"); !r) return r;
+  for (const char* dir : {"dev", "proc", "sys", "run", "tmp", "mnt", "etc"})
+    ::mkdir((std::string("/newroot/") + dir).c_str(), 0755);
+  if (auto r = os::WriteFileAtomic("/newroot/init", *self, 0755); !r) return r;
+  // Free the initramfs (modules are loaded by now); stay on this file system.
+  ::nftw("/", RemoveInitramfsEntry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  if (::chdir("/newroot") != 0) return os::FailErrno("chdir /newroot");
+  if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) return os::FailErrno("move tmpfs root to /");
+  if (::chroot(".") != 0) return os::FailErrno("chroot to the tmpfs root");
+  if (::chdir("/") != 0) return os::FailErrno("chdir /");
+  return {};
+}
 
 Result<> MountBaseFilesystems() {
   const unsigned long common = MS_NOSUID | MS_NODEV | MS_NOEXEC;

@@ -8,6 +8,12 @@
 
 namespace vc::agent {
 
+// Moves the agent from the initramfs onto a tmpfs root, as switch_root does:
+// pivot_root(2) cannot leave the initramfs, and containers need it to drop
+// the guest's root from their mount namespace. Empties the initramfs to give
+// its memory back. Call first, as PID 1, after loading modules.
+Result<> LeaveInitramfs();
+
 // Mounts proc, sys, devtmpfs, devpts, /run, /tmp and cgroup2, and enables the
 // cpu, memory and pids controllers for container cgroups.
 Result<> MountBaseFilesystems();

@@ -81,9 +81,11 @@ asio::awaitable<void> ServeVsock(const vc::ttrpc::MethodTable& table) {
 
 int main() {
   if (::getpid() == 1) {
-    if (auto r = vc::agent::MountBaseFilesystems(); !r) Fatal(r.error().message);
+    // Modules load from the initramfs; then it is left behind for a tmpfs root.
     auto loaded = vc::agent::LoadModules("/etc/modules.order");
     if (!loaded) Fatal(loaded.error().message);
+    if (auto r = vc::agent::LeaveInitramfs(); !r) Fatal(r.error().message);
+    if (auto r = vc::agent::MountBaseFilesystems(); !r) Fatal(r.error().message);
   }
   ::signal(SIGPIPE, SIG_IGN);
 

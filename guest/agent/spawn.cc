@@ -62,9 +62,8 @@ void SetUpDev(const std::string& root) {
     Check(::symlink(target, (root + link).c_str()) == 0, std::string("symlink ") + link);
 }
 
-// Inside the new mount namespace: make `root` the process's root.
-// pivot_root(2) refuses to move the initramfs root, so the container root is
-// moved over "/" and chrooted into, as switch_root does.
+// Inside the new mount namespace: make `root` the process's root with
+// pivot_root(2), then detach the guest's root so nothing of it stays reachable.
 void EnterRootfs(const ContainerSpec& spec) {
   Check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0, "make / private");
   const std::string& root = spec.root;
@@ -77,8 +76,10 @@ void EnterRootfs(const ContainerSpec& spec) {
     Check(::mount(nullptr, root.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0,
           "remount rootfs read-only");
   Check(::chdir(root.c_str()) == 0, "chdir " + root);
-  Check(::mount(root.c_str(), "/", nullptr, MS_MOVE, nullptr) == 0, "move rootfs to /");
-  Check(::chroot(".") == 0, "chroot");
+  // pivot_root(".", ".") stacks the old root on the new one; unmounting "."
+  // then takes the old root away.
+  Check(::syscall(SYS_pivot_root, ".", ".") == 0, "pivot_root to " + root);
+  Check(::umount2(".", MNT_DETACH) == 0, "detach the guest root");
   Check(::chdir("/") == 0, "chdir /");
 }
 

@@ -46,6 +46,11 @@ else
 fi
 expect_error "unknown agent transport 'pigeon'" virtc --agent-transport pigeon run --rootfs "$ROOTFS" -- true
 
+cp "$VC_BUILD/bin/vc-test-escape" "$ROOTFS/bin/"
+out=$(virtc run --rootfs "$ROOTFS" -- /bin/vc-test-escape)
+assert_eq contained "$out" "chroot escape attempt from a container"
+pass "a root process cannot climb out of its container to the guest's root"
+
 mkdir -p "$WORK/bundle"
 ln -s "$ROOTFS" "$WORK/bundle/rootfs"
 cat >"$WORK/bundle/config.json" <<'JSON'
