@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -25,7 +26,13 @@
 namespace vc::agent {
 
 void Log(const std::string& line) {
-  std::string out = "vc-agent: " + line + "\n";
+  // Seconds since boot, as the kernel stamps its own messages.
+  timespec now{};
+  ::clock_gettime(CLOCK_BOOTTIME, &now);
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "[%5ld.%03ld] ", static_cast<long>(now.tv_sec),
+                now.tv_nsec / 1000000);
+  std::string out = stamp + ("vc-agent: " + line + "\n");
   (void)os::WriteAll(STDERR_FILENO, out);
 }
 

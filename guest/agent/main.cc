@@ -82,8 +82,10 @@ asio::awaitable<void> ServeVsock(const vc::ttrpc::MethodTable& table) {
 int main() {
   if (::getpid() == 1) {
     // Modules load from the initramfs; then it is left behind for a tmpfs root.
+    Log("started");
     auto loaded = vc::agent::LoadModules("/etc/modules.order");
     if (!loaded) Fatal(loaded.error().message);
+    Log("loaded " + std::to_string(*loaded) + " modules");
     if (auto r = vc::agent::LeaveInitramfs(); !r) Fatal(r.error().message);
     if (auto r = vc::agent::MountBaseFilesystems(); !r) Fatal(r.error().message);
   }
