@@ -249,6 +249,13 @@ void Containers::KillAll() {
   }
 }
 
+void Containers::Collected(const std::shared_ptr<Process>& p) {
+  if (p->exec_id.empty() || !p->exited || !p->waited || !p->stdout_drained || !p->stderr_drained)
+    return;
+  auto c = containers_.find(p->container_id);
+  if (c != containers_.end()) c->second.execs.erase(p->exec_id);
+}
+
 void Containers::OnExit(pid_t pid, int wait_status) {
   auto it = by_pid_.find(pid);
   if (it == by_pid_.end()) return;

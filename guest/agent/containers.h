@@ -30,6 +30,11 @@ struct Process {
   bool started = false;
   bool exited = false;
   int exit_status = 0;  // exit code, or 128 + signal
+  // What the host has collected; an exec process that was waited for and
+  // whose output was read to the end is forgotten (see Containers::Collected).
+  bool waited = false;
+  bool stdout_drained = false;
+  bool stderr_drained = false;
   Notifier exit_changed;
 };
 
@@ -65,6 +70,9 @@ class Containers {
   void KillAll();
 
   Result<std::shared_ptr<Process>> Find(const std::string& id, const std::string& exec_id);
+  // Forgets an exec process once the host has its exit status and all its
+  // output, so containers with many execs (health checks) do not grow.
+  void Collected(const std::shared_ptr<Process>& process);
   // Records the exit of a reaped child.
   void OnExit(pid_t pid, int wait_status);
 

@@ -133,6 +133,8 @@ void AgentService::Register(ttrpc::MethodTable& table) {
                            while (!process->exited) co_await process->exit_changed.Wait();
                            pb::WaitProcessResponse r;
                            r.set_status(process->exit_status);
+                           process->waited = true;
+                           cs.Collected(process);
                            co_return r;
                          }));
   add("ProcessState", Typed<pb::ProcessRequest>([&cs](const pb::ProcessRequest& req) {
@@ -177,9 +179,14 @@ void AgentService::Register(ttrpc::MethodTable& table) {
             -> asio::awaitable<Result<pb::ReadStreamResponse>> {
           auto p = cs.Find(req.container_id(), req.exec_id());
           if (!p) co_return std::unexpected(p.error());
-          auto buffer = stderr_stream ? (*p)->err : (*p)->out;
+          auto process = *p;
+          auto buffer = stderr_stream ? process->err : process->out;
           size_t max = req.len() ? std::min<size_t>(req.len(), 1 << 20) : 64 * 1024;
           auto [data, eof] = co_await buffer->Read(max);
+          if (eof) {
+            (stderr_stream ? process->stderr_drained : process->stdout_drained) = true;
+            cs.Collected(process);
+          }
           pb::ReadStreamResponse r;
           r.set_data(std::move(data));
           r.set_eof(eof);
