@@ -87,6 +87,16 @@ bool Exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
+std::string TailLines(const std::string& path, size_t lines) {
+  auto text = ReadFile(path);
+  if (!text) return "";
+  std::string t = std::move(*text);
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  size_t pos = t.size();
+  for (size_t n = 0; n < lines && pos != std::string::npos && pos > 0; ++n) pos = t.rfind('\n', pos - 1);
+  return t.substr(pos == std::string::npos ? 0 : pos + 1);
+}
+
 namespace {
 int RemoveEntry(const char* path, const struct stat*, int type, struct FTW*) {
   int rc = (type == FTW_DP) ? ::rmdir(path) : ::unlink(path);

@@ -26,6 +26,10 @@ Result<> RemoveTree(const std::string& path);
 
 bool Exists(const std::string& path);
 
+// The last `lines` lines of a text file (a log), without the final newline;
+// empty if it cannot be read.
+std::string TailLines(const std::string& path, size_t lines);
+
 // Writes all of data, retrying on EINTR and short writes.
 Result<> WriteAll(int fd, std::string_view data);
 

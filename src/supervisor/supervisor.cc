@@ -36,16 +36,6 @@ using namespace std::chrono_literals;
 
 void Log(const std::string& line) { std::cerr << "vc-supervisor: " << line << std::endl; }
 
-std::string Tail(const std::string& path, size_t lines) {
-  auto text = os::ReadFile(path);
-  if (!text || text->empty()) return "";
-  size_t pos = text->size();
-  if ((*text)[pos - 1] == '\n') --pos;
-  for (size_t n = 0; n < lines && pos != std::string::npos && pos > 0; ++n)
-    pos = text->rfind('\n', pos - 1);
-  return text->substr(pos == std::string::npos ? 0 : pos + 1);
-}
-
 Result<> WaitForSocket(const std::string& path, pid_t owner, const std::string& who,
                        std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -199,8 +189,10 @@ class Supervisor {
     auto pid = os::Spawn(spawn);
     if (!pid) return std::unexpected(pid.error().Wrap("start virtiofsd"));
     virtiofsd_pid_ = *pid;
-    if (auto r = WaitForSocket(socket, virtiofsd_pid_, "virtiofsd", 10s); !r)
-      return std::unexpected(r.error().Wrap(Tail(log, 3)));
+    if (auto r = WaitForSocket(socket, virtiofsd_pid_, "virtiofsd", 10s); !r) {
+      std::string said = os::TailLines(log, 3);
+      return Fail(r.error().code, r.error().message + (said.empty() ? "" : ": " + said));
+    }
     return {};
   }
 
@@ -299,7 +291,7 @@ class Supervisor {
       size_t panic = text->find("Kernel panic");
       if (panic != std::string::npos) return text->substr(panic, text->find('\n', panic) - panic);
     }
-    return Tail(path, 5);
+    return os::TailLines(path, 5);
   }
 
   void Stop(const std::string& reason) {

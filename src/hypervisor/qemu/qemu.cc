@@ -21,16 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kQmpTimeout = 10s;
 
-std::string LastLines(const std::string& path, size_t lines) {
-  auto text = os::ReadFile(path);
-  if (!text) return "";
-  std::string t = *text;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  size_t pos = t.size();
-  for (size_t n = 0; n < lines && pos != std::string::npos && pos > 0; ++n) pos = t.rfind('\n', pos - 1);
-  return t.substr(pos == std::string::npos ? 0 : pos + 1);
-}
-
 }  // namespace
 
 Capabilities QemuHypervisor::GetCapabilities() const {
@@ -76,7 +66,7 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;
-      std::string why = LastLines(log, 5);
+      std::string why = os::TailLines(log, 5);
       return Fail(ErrorCode::kUnavailable,
                   "qemu exited during start" + (why.empty() ? "" : ": " + why));
     }
