@@ -12,7 +12,10 @@ Result<T> With(Result<T> r, const std::string& context) {
 }
 }  // namespace
 
-Runtime::Runtime(RuntimeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Runtime::Runtime(RuntimeOptions options) {
+  auto backend = NewHostBackend(options);
+  impl_ = std::make_unique<Impl>(std::move(options), std::move(backend));
+}
 Runtime::~Runtime() = default;
 
 Result<SandboxStatus> Runtime::CreateSandbox(const SandboxConfig& config) {

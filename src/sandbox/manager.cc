@@ -10,9 +10,7 @@
 #include "agent/transport.h"
 #include "hypervisor/hypervisor.h"
 #include "os/file.h"
-#include "os/process.h"
 #include "sandbox/host_mounts.h"
-#include "sandbox/launch.h"
 #include "sandbox/state.h"
 #include "supervisor/supervisor.h"
 
@@ -80,8 +78,10 @@ ContainerStatus ContainerStatusOf(const ContainerRecord& c) {
 
 }  // namespace
 
-Runtime::Impl::Impl(RuntimeOptions options)
-    : options_(std::move(options)), store_(persist::NewFsStore(options_.state_root)) {}
+Runtime::Impl::Impl(RuntimeOptions options, std::unique_ptr<SandboxBackend> backend)
+    : options_(std::move(options)),
+      store_(persist::NewFsStore(options_.state_root)),
+      backend_(std::move(backend)) {}
 
 template <typename T>
 Result<T> Runtime::Impl::WithSandbox(const std::string& id,
@@ -163,11 +163,7 @@ Result<SandboxStatus> Runtime::Impl::StartSandbox(const std::string& id) {
   return WithSandbox<SandboxStatus>(id, [&](SandboxRecord& r) -> Result<SandboxStatus> {
     if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kStart); !ok) return std::unexpected(ok.error());
     ReleaseHost(id, r);  // leftovers of an earlier run that ended abruptly
-    auto binary = FindSupervisor(options_.supervisor_path);
-    if (!binary) return std::unexpected(binary.error());
-    std::string dir = store_->SandboxDir(id);
-    auto report = LaunchSupervisor(*binary, options_.state_root, id, dir + "/supervisor.log",
-                                   std::chrono::milliseconds(r.config.agent.start_timeout_ms) + 30s);
+    auto report = backend_->Launch(id, std::chrono::milliseconds(r.config.agent.start_timeout_ms) + 30s);
     if (!report) return std::unexpected(report.error());
     r.state = SandboxState::kRunning;
     r.supervisor_pid = report->supervisor_pid;
@@ -179,7 +175,7 @@ Result<SandboxStatus> Runtime::Impl::StartSandbox(const std::string& id) {
       r.state = SandboxState::kStopped;
       return std::unexpected(e);
     };
-    auto agent = Connect(id);
+    auto agent = backend_->Connect(id);
     if (!agent) return fail(agent.error());
     std::vector<agent::SharedMount> mounts = {{supervisor::kVirtiofsTag, supervisor::kGuestSharedDir}};
     if (auto ok = (*agent)->CreateSandbox(id, r.config.hostname, mounts); !ok) return fail(ok.error());
@@ -201,11 +197,8 @@ Result<> Runtime::Impl::StopSandbox(const std::string& id) {
     }
     // The agent kills the containers and powers the VM off; the supervisor
     // then sees the VM exit and cleans up after it.
-    if (auto agent = Connect(id)) (void)(*agent)->DestroySandbox();
-    if (SupervisorAlive(r.supervisor_pid, options_.state_root, id)) {
-      auto gone = os::WaitGone(r.supervisor_pid, 20s);
-      if (!gone || !*gone) os::Terminate(r.supervisor_pid, 10s);
-    }
+    if (auto agent = backend_->Connect(id)) (void)(*agent)->DestroySandbox();
+    backend_->StopSupervisor(id, r.supervisor_pid, 20s);
     ReleaseHost(id, r);
     r.state = SandboxState::kStopped;
     for (auto& [cid, c] : r.containers) {
@@ -265,7 +258,7 @@ Result<SandboxStatus> Runtime::Impl::StatusSandbox(const std::string& id) {
     Refresh(id, r);
     SandboxStatus status = StatusOf(r);
     if (r.state == SandboxState::kRunning) {
-      if (auto agent = Connect(id)) {
+      if (auto agent = backend_->Connect(id)) {
         if (auto guest = (*agent)->Check(2s)) {
           status.guest_kernel = guest->kernel_release;
           status.agent_version = guest->agent_version;
@@ -293,15 +286,14 @@ Result<std::vector<SandboxStatus>> Runtime::Impl::ListSandbox() {
 
 Result<> Runtime::Impl::CreateInGuest(const std::string& sid, SandboxRecord& r, ContainerRecord& c,
                                       agent::Agent& agent) {
-  std::string dir = store_->SandboxDir(sid);
   if (!c.rootfs_mounted) {
-    if (auto ok = BindRootfs(c.config.rootfs, dir, c.config.id); !ok) return ok;
+    if (auto ok = backend_->BindRootfs(sid, c.config.id, c.config.rootfs); !ok) return ok;
     c.rootfs_mounted = true;
   }
   std::string spec = agent::ContainerSpecJson(c.config.cmd, GuestRootfsPath(c.config.id),
                                               r.config.hostname);
   if (auto ok = agent.CreateContainer(c.config.id, spec); !ok) {
-    (void)UnbindRootfs(dir, c.config.id);
+    (void)backend_->UnbindRootfs(sid, c.config.id);
     c.rootfs_mounted = false;
     return ok;
   }
@@ -327,7 +319,7 @@ Result<ContainerStatus> Runtime::Impl::CreateContainer(const std::string& sid,
     ContainerRecord c;
     c.config = config;
     if (r.state == SandboxState::kRunning) {
-      auto agent = Connect(sid);
+      auto agent = backend_->Connect(sid);
       if (!agent) return std::unexpected(agent.error());
       if (auto ok = CreateInGuest(sid, r, c, **agent); !ok) return std::unexpected(ok.error());
     }
@@ -345,7 +337,7 @@ Result<ContainerStatus> Runtime::Impl::StartContainer(const std::string& sid, co
     if (r.state != SandboxState::kRunning)
       return Fail(ErrorCode::kFailedPrecondition,
                   "sandbox " + sid + " is " + ToString(r.state) + ": start it first");
-    auto agent = Connect(sid);
+    auto agent = backend_->Connect(sid);
     if (!agent) return std::unexpected(agent.error());
     if (!(*c)->rootfs_mounted)
       if (auto ok = CreateInGuest(sid, r, **c, **agent); !ok) return std::unexpected(ok.error());
@@ -364,7 +356,7 @@ Result<ContainerStatus> Runtime::Impl::StopContainer(const std::string& sid, con
     if (r.state != SandboxState::kRunning)
       return Fail(ErrorCode::kFailedPrecondition,
                   "sandbox " + sid + " is " + ToString(r.state) + ": resume it first");
-    auto agent = Connect(sid);
+    auto agent = backend_->Connect(sid);
     if (!agent) return std::unexpected(agent.error());
     if ((*c)->state == ContainerState::kPaused) (void)(*agent)->ResumeContainer(cid);
     if (auto ok = (*agent)->SignalProcess(cid, "", SIGKILL, true); !ok) return std::unexpected(ok.error());
@@ -391,7 +383,7 @@ Result<> Runtime::Impl::PauseContainer(const std::string& sid, const std::string
     if (r.state != SandboxState::kRunning)
       return Fail(ErrorCode::kFailedPrecondition,
                   "sandbox " + sid + " is " + ToString(r.state) + ": it must be running");
-    auto agent = Connect(sid);
+    auto agent = backend_->Connect(sid);
     if (!agent) return std::unexpected(agent.error());
     auto ok = pause ? (*agent)->PauseContainer(cid) : (*agent)->ResumeContainer(cid);
     if (!ok) return ok;
@@ -407,12 +399,12 @@ Result<> Runtime::Impl::DeleteContainer(const std::string& sid, const std::strin
     if (!c) return std::unexpected(c.error());
     if (auto ok = CheckContainerOp(cid, (*c)->state, ContainerOp::kDelete); !ok) return ok;
     if (r.state == SandboxState::kRunning && (*c)->rootfs_mounted) {
-      auto agent = Connect(sid);
+      auto agent = backend_->Connect(sid);
       if (!agent) return std::unexpected(agent.error());
       if (auto ok = (*agent)->RemoveContainer(cid); !ok && ok.error().code != ErrorCode::kNotFound)
         return ok;
     }
-    if (auto ok = UnbindRootfs(store_->SandboxDir(sid), cid); !ok) return ok;
+    if (auto ok = backend_->UnbindRootfs(sid, cid); !ok) return ok;
     r.containers.erase(cid);
     return {};
   });
@@ -431,7 +423,7 @@ Result<std::unique_ptr<Process>> Runtime::Impl::EnterContainer(const std::string
   });
   if (!exec_id) return std::unexpected(exec_id.error());
   // No lock from here: an interactive process must not block other calls.
-  auto agent = Connect(sid);
+  auto agent = backend_->Connect(sid);
   if (!agent) return std::unexpected(agent.error());
   if (auto ok = (*agent)->ExecProcess(cid, *exec_id, cmd); !ok) return std::unexpected(ok.error());
   return std::make_unique<AgentProcess>(std::move(*agent), cid, *exec_id);
@@ -454,7 +446,7 @@ Result<> Runtime::Impl::KillContainer(const std::string& sid, const std::string&
     auto c = FindContainer(r, cid);
     if (!c) return std::unexpected(c.error());
     if (auto ok = CheckContainerOp(cid, (*c)->state, ContainerOp::kKill); !ok) return ok;
-    auto agent = Connect(sid);
+    auto agent = backend_->Connect(sid);
     if (!agent) return std::unexpected(agent.error());
     return (*agent)->SignalProcess(cid, "", signal, all);
   });
@@ -466,7 +458,7 @@ Result<ContainerStats> Runtime::Impl::StatsContainer(const std::string& sid, con
     if (!c) return std::unexpected(c.error());
     if (r.state != SandboxState::kRunning || !(*c)->rootfs_mounted)
       return Fail(ErrorCode::kFailedPrecondition, "container " + cid + " is not in a running sandbox");
-    auto agent = Connect(sid);
+    auto agent = backend_->Connect(sid);
     if (!agent) return std::unexpected(agent.error());
     auto stats = (*agent)->StatsContainer(cid);
     if (!stats) return std::unexpected(stats.error());
@@ -486,7 +478,7 @@ Result<std::unique_ptr<Process>> Runtime::Impl::AttachProcess(const std::string&
     return {};
   });
   if (!checked) return std::unexpected(checked.error());
-  auto agent = Connect(sid);
+  auto agent = backend_->Connect(sid);
   if (!agent) return std::unexpected(agent.error());
   if (auto st = (*agent)->GetProcessState(cid, exec_id); !st) return std::unexpected(st.error());
   return std::make_unique<AgentProcess>(std::move(*agent), cid, exec_id);
@@ -494,16 +486,9 @@ Result<std::unique_ptr<Process>> Runtime::Impl::AttachProcess(const std::string&
 
 // --- helpers ------------------------------------------------------------
 
-Result<std::unique_ptr<agent::Agent>> Runtime::Impl::Connect(const std::string& id) {
-  auto agent = agent::ConnectAgent(store_->SandboxDir(id) + "/" + supervisor::kClientSocket);
-  if (!agent)
-    return std::unexpected(agent.error().Wrap("sandbox " + id + ": the VM's supervisor is not reachable"));
-  return agent;
-}
-
 void Runtime::Impl::Refresh(const std::string& sid, SandboxRecord& r) {
   if (r.state != SandboxState::kRunning && r.state != SandboxState::kPaused) return;
-  if (!SupervisorAlive(r.supervisor_pid, options_.state_root, sid)) {
+  if (!backend_->SupervisorAlive(sid, r.supervisor_pid)) {
     // The VM ended without StopSandbox (crash, kill): record it and release the host side.
     ReleaseHost(sid, r);
     r.state = SandboxState::kStopped;
@@ -519,7 +504,7 @@ void Runtime::Impl::Refresh(const std::string& sid, SandboxRecord& r) {
   for (auto& [cid, c] : r.containers) {
     if (c.state != ContainerState::kRunning && c.state != ContainerState::kPaused) continue;
     if (!agent) {
-      auto connected = Connect(sid);
+      auto connected = backend_->Connect(sid);
       if (!connected) return;
       agent = std::move(*connected);
     }
@@ -532,13 +517,12 @@ void Runtime::Impl::Refresh(const std::string& sid, SandboxRecord& r) {
 }
 
 void Runtime::Impl::ReleaseHost(const std::string& sid, SandboxRecord& r) {
-  if (SupervisorAlive(r.supervisor_pid, options_.state_root, sid)) os::Terminate(r.supervisor_pid, 10s);
-  std::string dir = store_->SandboxDir(sid);
+  backend_->StopSupervisor(sid, r.supervisor_pid, 0ms);
   for (auto& [cid, c] : r.containers) {
-    if (c.rootfs_mounted) (void)UnbindRootfs(dir, cid);
+    if (c.rootfs_mounted) (void)backend_->UnbindRootfs(sid, cid);
     c.rootfs_mounted = false;
   }
-  DetachShare(dir);
+  backend_->DetachShare(sid);
   r.supervisor_pid = 0;
 }
 

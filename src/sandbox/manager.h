@@ -10,13 +10,14 @@
 
 #include "agent/agent.h"
 #include "persist/store.h"
+#include "sandbox/backend.h"
 #include "sandbox/record.h"
 #include "vc/vc.h"
 
 namespace vc {
 
 struct Runtime::Impl {
-  explicit Impl(RuntimeOptions options);
+  Impl(RuntimeOptions options, std::unique_ptr<SandboxBackend> backend);
 
   Result<SandboxStatus> CreateSandbox(const SandboxConfig& config);
   Result<SandboxStatus> StartSandbox(const std::string& id);
@@ -46,7 +47,6 @@ struct Runtime::Impl {
   template <typename T>
   Result<T> WithSandbox(const std::string& id, const std::function<Result<T>(SandboxRecord&)>& fn);
 
-  Result<std::unique_ptr<agent::Agent>> Connect(const std::string& id);
   Result<> ValidateContainer(const ContainerConfig& config);
   // Binds the rootfs and creates the container in the guest.
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
@@ -60,6 +60,7 @@ struct Runtime::Impl {
 
   RuntimeOptions options_;
   std::unique_ptr<persist::Store> store_;
+  std::unique_ptr<SandboxBackend> backend_;
 };
 
 }  // namespace vc
