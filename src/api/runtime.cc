@@ -4,6 +4,10 @@
 
 namespace vc {
 
+struct Runtime::Impl : Manager {
+  using Manager::Manager;
+};
+
 namespace {
 template <typename T>
 Result<T> With(Result<T> r, const std::string& context) {

@@ -78,13 +78,13 @@ ContainerStatus ContainerStatusOf(const ContainerRecord& c) {
 
 }  // namespace
 
-Runtime::Impl::Impl(RuntimeOptions options, std::unique_ptr<SandboxBackend> backend)
+Manager::Manager(RuntimeOptions options, std::unique_ptr<SandboxBackend> backend)
     : options_(std::move(options)),
       store_(persist::NewFsStore(options_.state_root)),
       backend_(std::move(backend)) {}
 
 template <typename T>
-Result<T> Runtime::Impl::WithSandbox(const std::string& id,
+Result<T> Manager::WithSandbox(const std::string& id,
                                      const std::function<Result<T>(SandboxRecord&)>& fn) {
   if (auto r = ValidateId("sandbox", id); !r) return std::unexpected(r.error());
   auto lock = store_->Lock(id, kLockTimeout);
@@ -100,7 +100,7 @@ Result<T> Runtime::Impl::WithSandbox(const std::string& id,
   return result;
 }
 
-SandboxStatus Runtime::Impl::StatusOf(const SandboxRecord& r) const {
+SandboxStatus Manager::StatusOf(const SandboxRecord& r) const {
   SandboxStatus s;
   s.id = r.config.id;
   s.state = r.state;
@@ -112,7 +112,7 @@ SandboxStatus Runtime::Impl::StatusOf(const SandboxRecord& r) const {
   return s;
 }
 
-Result<> Runtime::Impl::ValidateContainer(const ContainerConfig& c) {
+Result<> Manager::ValidateContainer(const ContainerConfig& c) {
   if (auto r = ValidateId("container", c.id); !r) return r;
   if (c.rootfs.empty() || c.rootfs[0] != '/')
     return Fail(ErrorCode::kInvalidArgument,
@@ -130,7 +130,7 @@ Result<> Runtime::Impl::ValidateContainer(const ContainerConfig& c) {
 
 // --- sandboxes ----------------------------------------------------------
 
-Result<SandboxStatus> Runtime::Impl::CreateSandbox(const SandboxConfig& input) {
+Result<SandboxStatus> Manager::CreateSandbox(const SandboxConfig& input) {
   SandboxRecord record;
   record.config = input;
   SandboxConfig& config = record.config;
@@ -159,7 +159,7 @@ Result<SandboxStatus> Runtime::Impl::CreateSandbox(const SandboxConfig& input) {
   return StatusOf(record);
 }
 
-Result<SandboxStatus> Runtime::Impl::StartSandbox(const std::string& id) {
+Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
   return WithSandbox<SandboxStatus>(id, [&](SandboxRecord& r) -> Result<SandboxStatus> {
     if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kStart); !ok) return std::unexpected(ok.error());
     ReleaseHost(id, r);  // leftovers of an earlier run that ended abruptly
@@ -188,7 +188,7 @@ Result<SandboxStatus> Runtime::Impl::StartSandbox(const std::string& id) {
   });
 }
 
-Result<> Runtime::Impl::StopSandbox(const std::string& id) {
+Result<> Manager::StopSandbox(const std::string& id) {
   return WithSandbox<void>(id, [&](SandboxRecord& r) -> Result<> {
     if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kStop); !ok) return ok;
     if (r.state == SandboxState::kPaused) {
@@ -211,13 +211,14 @@ Result<> Runtime::Impl::StopSandbox(const std::string& id) {
   });
 }
 
-Result<> Runtime::Impl::PauseSandbox(const std::string& id) {
+Result<> Manager::PauseSandbox(const std::string& id) {
   return WithSandbox<void>(id, [&](SandboxRecord& r) -> Result<> {
     if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kPause); !ok) return ok;
     auto hv = hypervisor::New(r.config.hypervisor.type);
     if (!hv) return std::unexpected(hv.error());
     if (auto ok = (*hv)->Attach(r.hypervisor); !ok) return ok;
     if (auto ok = (*hv)->Pause(); !ok) return ok;
+    r.hypervisor = (*hv)->Save();
     r.state = SandboxState::kPaused;
     for (auto& [cid, c] : r.containers)
       if (c.state == ContainerState::kRunning) c.state = ContainerState::kPaused;
@@ -225,13 +226,14 @@ Result<> Runtime::Impl::PauseSandbox(const std::string& id) {
   });
 }
 
-Result<> Runtime::Impl::ResumeSandbox(const std::string& id) {
+Result<> Manager::ResumeSandbox(const std::string& id) {
   return WithSandbox<void>(id, [&](SandboxRecord& r) -> Result<> {
     if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kResume); !ok) return ok;
     auto hv = hypervisor::New(r.config.hypervisor.type);
     if (!hv) return std::unexpected(hv.error());
     if (auto ok = (*hv)->Attach(r.hypervisor); !ok) return ok;
     if (auto ok = (*hv)->Resume(); !ok) return ok;
+    r.hypervisor = (*hv)->Save();
     r.state = SandboxState::kRunning;
     for (auto& [cid, c] : r.containers)
       if (c.state == ContainerState::kPaused) c.state = ContainerState::kRunning;
@@ -239,7 +241,7 @@ Result<> Runtime::Impl::ResumeSandbox(const std::string& id) {
   });
 }
 
-Result<> Runtime::Impl::DeleteSandbox(const std::string& id) {
+Result<> Manager::DeleteSandbox(const std::string& id) {
   if (auto r = ValidateId("sandbox", id); !r) return r;
   auto lock = store_->Lock(id, kLockTimeout);
   if (!lock) return std::unexpected(lock.error());
@@ -253,7 +255,7 @@ Result<> Runtime::Impl::DeleteSandbox(const std::string& id) {
   return store_->Remove(id);
 }
 
-Result<SandboxStatus> Runtime::Impl::StatusSandbox(const std::string& id) {
+Result<SandboxStatus> Manager::StatusSandbox(const std::string& id) {
   return WithSandbox<SandboxStatus>(id, [&](SandboxRecord& r) -> Result<SandboxStatus> {
     Refresh(id, r);
     SandboxStatus status = StatusOf(r);
@@ -270,7 +272,7 @@ Result<SandboxStatus> Runtime::Impl::StatusSandbox(const std::string& id) {
   });
 }
 
-Result<std::vector<SandboxStatus>> Runtime::Impl::ListSandbox() {
+Result<std::vector<SandboxStatus>> Manager::ListSandbox() {
   auto ids = store_->List();
   if (!ids) return std::unexpected(ids.error());
   std::vector<SandboxStatus> out;
@@ -284,7 +286,7 @@ Result<std::vector<SandboxStatus>> Runtime::Impl::ListSandbox() {
 
 // --- containers ---------------------------------------------------------
 
-Result<> Runtime::Impl::CreateInGuest(const std::string& sid, SandboxRecord& r, ContainerRecord& c,
+Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, ContainerRecord& c,
                                       agent::Agent& agent) {
   if (!c.rootfs_mounted) {
     if (auto ok = backend_->BindRootfs(sid, c.config.id, c.config.rootfs); !ok) return ok;
@@ -300,14 +302,14 @@ Result<> Runtime::Impl::CreateInGuest(const std::string& sid, SandboxRecord& r, 
   return {};
 }
 
-Result<> Runtime::Impl::StartInGuest(const std::string&, ContainerRecord& c, agent::Agent& agent) {
+Result<> Manager::StartInGuest(const std::string&, ContainerRecord& c, agent::Agent& agent) {
   if (auto ok = agent.StartContainer(c.config.id); !ok) return ok;
   c.state = ContainerState::kRunning;
   if (auto st = agent.GetProcessState(c.config.id, "")) c.pid = st->pid;
   return {};
 }
 
-Result<ContainerStatus> Runtime::Impl::CreateContainer(const std::string& sid,
+Result<ContainerStatus> Manager::CreateContainer(const std::string& sid,
                                                        const ContainerConfig& config) {
   if (auto ok = ValidateContainer(config); !ok) return std::unexpected(ok.error());
   return WithSandbox<ContainerStatus>(sid, [&](SandboxRecord& r) -> Result<ContainerStatus> {
@@ -328,7 +330,7 @@ Result<ContainerStatus> Runtime::Impl::CreateContainer(const std::string& sid,
   });
 }
 
-Result<ContainerStatus> Runtime::Impl::StartContainer(const std::string& sid, const std::string& cid) {
+Result<ContainerStatus> Manager::StartContainer(const std::string& sid, const std::string& cid) {
   return WithSandbox<ContainerStatus>(sid, [&](SandboxRecord& r) -> Result<ContainerStatus> {
     auto c = FindContainer(r, cid);
     if (!c) return std::unexpected(c.error());
@@ -346,7 +348,7 @@ Result<ContainerStatus> Runtime::Impl::StartContainer(const std::string& sid, co
   });
 }
 
-Result<ContainerStatus> Runtime::Impl::StopContainer(const std::string& sid, const std::string& cid) {
+Result<ContainerStatus> Manager::StopContainer(const std::string& sid, const std::string& cid) {
   return WithSandbox<ContainerStatus>(sid, [&](SandboxRecord& r) -> Result<ContainerStatus> {
     Refresh(sid, r);
     auto c = FindContainer(r, cid);
@@ -374,7 +376,7 @@ Result<ContainerStatus> Runtime::Impl::StopContainer(const std::string& sid, con
   });
 }
 
-Result<> Runtime::Impl::PauseContainer(const std::string& sid, const std::string& cid, bool pause) {
+Result<> Manager::PauseContainer(const std::string& sid, const std::string& cid, bool pause) {
   return WithSandbox<void>(sid, [&](SandboxRecord& r) -> Result<> {
     auto c = FindContainer(r, cid);
     if (!c) return std::unexpected(c.error());
@@ -392,7 +394,7 @@ Result<> Runtime::Impl::PauseContainer(const std::string& sid, const std::string
   });
 }
 
-Result<> Runtime::Impl::DeleteContainer(const std::string& sid, const std::string& cid) {
+Result<> Manager::DeleteContainer(const std::string& sid, const std::string& cid) {
   return WithSandbox<void>(sid, [&](SandboxRecord& r) -> Result<> {
     Refresh(sid, r);
     auto c = FindContainer(r, cid);
@@ -410,7 +412,7 @@ Result<> Runtime::Impl::DeleteContainer(const std::string& sid, const std::strin
   });
 }
 
-Result<std::unique_ptr<Process>> Runtime::Impl::EnterContainer(const std::string& sid,
+Result<std::unique_ptr<Process>> Manager::EnterContainer(const std::string& sid,
                                                                const std::string& cid,
                                                                const Cmd& cmd) {
   if (cmd.args.empty()) return Fail(ErrorCode::kInvalidArgument, "no command to run");
@@ -429,7 +431,7 @@ Result<std::unique_ptr<Process>> Runtime::Impl::EnterContainer(const std::string
   return std::make_unique<AgentProcess>(std::move(*agent), cid, *exec_id);
 }
 
-Result<ContainerStatus> Runtime::Impl::StatusContainer(const std::string& sid, const std::string& cid) {
+Result<ContainerStatus> Manager::StatusContainer(const std::string& sid, const std::string& cid) {
   return WithSandbox<ContainerStatus>(sid, [&](SandboxRecord& r) -> Result<ContainerStatus> {
     Refresh(sid, r);
     auto c = FindContainer(r, cid);
@@ -438,7 +440,7 @@ Result<ContainerStatus> Runtime::Impl::StatusContainer(const std::string& sid, c
   });
 }
 
-Result<> Runtime::Impl::KillContainer(const std::string& sid, const std::string& cid, int signal,
+Result<> Manager::KillContainer(const std::string& sid, const std::string& cid, int signal,
                                       bool all) {
   if (signal <= 0 || signal >= 65)
     return Fail(ErrorCode::kInvalidArgument, "invalid signal " + std::to_string(signal));
@@ -452,7 +454,7 @@ Result<> Runtime::Impl::KillContainer(const std::string& sid, const std::string&
   });
 }
 
-Result<ContainerStats> Runtime::Impl::StatsContainer(const std::string& sid, const std::string& cid) {
+Result<ContainerStats> Manager::StatsContainer(const std::string& sid, const std::string& cid) {
   return WithSandbox<ContainerStats>(sid, [&](SandboxRecord& r) -> Result<ContainerStats> {
     auto c = FindContainer(r, cid);
     if (!c) return std::unexpected(c.error());
@@ -466,7 +468,7 @@ Result<ContainerStats> Runtime::Impl::StatsContainer(const std::string& sid, con
   });
 }
 
-Result<std::unique_ptr<Process>> Runtime::Impl::AttachProcess(const std::string& sid,
+Result<std::unique_ptr<Process>> Manager::AttachProcess(const std::string& sid,
                                                               const std::string& cid,
                                                               const std::string& exec_id) {
   auto checked = WithSandbox<void>(sid, [&](SandboxRecord& r) -> Result<> {
@@ -486,7 +488,7 @@ Result<std::unique_ptr<Process>> Runtime::Impl::AttachProcess(const std::string&
 
 // --- helpers ------------------------------------------------------------
 
-void Runtime::Impl::Refresh(const std::string& sid, SandboxRecord& r) {
+void Manager::Refresh(const std::string& sid, SandboxRecord& r) {
   if (r.state != SandboxState::kRunning && r.state != SandboxState::kPaused) return;
   if (!backend_->SupervisorAlive(sid, r.supervisor_pid)) {
     // The VM ended without StopSandbox (crash, kill): record it and release the host side.
@@ -516,7 +518,7 @@ void Runtime::Impl::Refresh(const std::string& sid, SandboxRecord& r) {
   }
 }
 
-void Runtime::Impl::ReleaseHost(const std::string& sid, SandboxRecord& r) {
+void Manager::ReleaseHost(const std::string& sid, SandboxRecord& r) {
   backend_->StopSupervisor(sid, r.supervisor_pid, 0ms);
   for (auto& [cid, c] : r.containers) {
     if (c.rootfs_mounted) (void)backend_->UnbindRootfs(sid, cid);

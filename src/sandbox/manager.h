@@ -16,8 +16,9 @@
 
 namespace vc {
 
-struct Runtime::Impl {
-  Impl(RuntimeOptions options, std::unique_ptr<SandboxBackend> backend);
+class Manager {
+ public:
+  Manager(RuntimeOptions options, std::unique_ptr<SandboxBackend> backend);
 
   Result<SandboxStatus> CreateSandbox(const SandboxConfig& config);
   Result<SandboxStatus> StartSandbox(const std::string& id);

@@ -1,0 +1,189 @@
+#include "agent/mock/mock_agent.h"
+
+#include <signal.h>
+
+namespace vc::agent::mock {
+
+void Guest::Exit(const std::string& id, const std::string& exec_id, int32_t status) {
+  std::lock_guard lock(mu_);
+  auto p = FindProc(id, exec_id);
+  if (!p || !(*p)->running) return;
+  (*p)->running = false;
+  (*p)->exit_status = status;
+  exited_.notify_all();
+}
+
+void Guest::FailNext(const std::string& method, Error error) {
+  std::lock_guard lock(mu_);
+  fail_next_[method] = std::move(error);
+}
+
+std::vector<std::string> Guest::Calls() {
+  std::lock_guard lock(mu_);
+  return calls_;
+}
+
+bool Guest::HasContainer(const std::string& id) {
+  std::lock_guard lock(mu_);
+  return containers_.contains(id);
+}
+
+std::string Guest::hostname() {
+  std::lock_guard lock(mu_);
+  return hostname_;
+}
+
+Result<> Guest::Enter(const std::string& method) {
+  calls_.push_back(method);
+  if (destroyed_) return Fail(ErrorCode::kUnavailable, "the mock VM was destroyed");
+  auto it = fail_next_.find(method);
+  if (it == fail_next_.end()) return {};
+  Error e = std::move(it->second);
+  fail_next_.erase(it);
+  return std::unexpected(e);
+}
+
+Result<Guest::Proc*> Guest::FindProc(const std::string& id, const std::string& exec_id) {
+  auto c = containers_.find(id);
+  if (c == containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
+  if (exec_id.empty()) return &c->second.init;
+  auto e = c->second.execs.find(exec_id);
+  if (e == c->second.execs.end()) return Fail(ErrorCode::kNotFound, "process " + exec_id + " not found");
+  return &e->second;
+}
+
+#define VC_MOCK_ENTER(method)                 \
+  std::unique_lock lock(g_->mu_);             \
+  if (auto ok = g_->Enter(method); !ok) return std::unexpected(ok.error())
+
+Result<GuestInfo> MockAgent::Check(std::chrono::milliseconds) {
+  VC_MOCK_ENTER("Check");
+  return GuestInfo{"mock", "mock-kernel", 1024};
+}
+
+Result<> MockAgent::CreateSandbox(const std::string&, const std::string& hostname,
+                                  const std::vector<SharedMount>&) {
+  VC_MOCK_ENTER("CreateSandbox");
+  g_->hostname_ = hostname;
+  return {};
+}
+
+Result<> MockAgent::DestroySandbox() {
+  VC_MOCK_ENTER("DestroySandbox");
+  g_->destroyed_ = true;
+  g_->containers_.clear();
+  g_->exited_.notify_all();
+  return {};
+}
+
+Result<> MockAgent::CreateContainer(const std::string& id, const std::string& spec) {
+  VC_MOCK_ENTER("CreateContainer");
+  if (g_->containers_.contains(id)) return Fail(ErrorCode::kAlreadyExists, "container " + id + " exists");
+  g_->containers_[id].spec = spec;
+  return {};
+}
+
+Result<> MockAgent::StartContainer(const std::string& id) {
+  VC_MOCK_ENTER("StartContainer");
+  auto p = g_->FindProc(id, "");
+  if (!p) return std::unexpected(p.error());
+  if ((*p)->started) return Fail(ErrorCode::kFailedPrecondition, "container " + id + " was already started");
+  **p = {true, true, g_->next_pid_++, 0};
+  return {};
+}
+
+Result<> MockAgent::RemoveContainer(const std::string& id) {
+  VC_MOCK_ENTER("RemoveContainer");
+  auto p = g_->FindProc(id, "");
+  if (!p) return std::unexpected(p.error());
+  if ((*p)->running) return Fail(ErrorCode::kFailedPrecondition, "container " + id + " is running");
+  g_->containers_.erase(id);
+  return {};
+}
+
+Result<> MockAgent::PauseContainer(const std::string& id) {
+  VC_MOCK_ENTER("PauseContainer");
+  auto c = g_->containers_.find(id);
+  if (c == g_->containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
+  c->second.paused = true;
+  return {};
+}
+
+Result<> MockAgent::ResumeContainer(const std::string& id) {
+  VC_MOCK_ENTER("ResumeContainer");
+  auto c = g_->containers_.find(id);
+  if (c == g_->containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
+  c->second.paused = false;
+  return {};
+}
+
+Result<Stats> MockAgent::StatsContainer(const std::string& id) {
+  VC_MOCK_ENTER("StatsContainer");
+  auto c = g_->containers_.find(id);
+  if (c == g_->containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
+  uint64_t pids = c->second.init.running ? 1 : 0;
+  for (const auto& [eid, e] : c->second.execs) pids += e.running ? 1 : 0;
+  return Stats{1000, 4096, pids};
+}
+
+Result<> MockAgent::ExecProcess(const std::string& id, const std::string& exec_id, const Cmd&) {
+  VC_MOCK_ENTER("ExecProcess");
+  auto c = g_->containers_.find(id);
+  if (c == g_->containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
+  c->second.execs[exec_id] = {true, true, g_->next_pid_++, 0};
+  return {};
+}
+
+Result<> MockAgent::SignalProcess(const std::string& id, const std::string& exec_id, int signal, bool all) {
+  VC_MOCK_ENTER("SignalProcess");
+  auto p = g_->FindProc(id, exec_id);
+  if (!p) return std::unexpected(p.error());
+  if (signal == SIGKILL || signal == SIGTERM) {
+    auto end = [&](Guest::Proc& proc) {
+      if (!proc.running) return;
+      proc.running = false;
+      proc.exit_status = 128 + signal;
+    };
+    end(**p);
+    if (all)
+      for (auto& [eid, e] : g_->containers_[id].execs) end(e);
+    g_->exited_.notify_all();
+  }
+  return {};
+}
+
+Result<int32_t> MockAgent::WaitProcess(const std::string& id, const std::string& exec_id) {
+  VC_MOCK_ENTER("WaitProcess");
+  for (;;) {
+    auto p = g_->FindProc(id, exec_id);
+    if (!p) return std::unexpected(p.error());
+    if (!(*p)->running) return (*p)->exit_status;
+    g_->exited_.wait(lock);
+  }
+}
+
+Result<ProcessState> MockAgent::GetProcessState(const std::string& id, const std::string& exec_id) {
+  VC_MOCK_ENTER("ProcessState");
+  auto p = g_->FindProc(id, exec_id);
+  if (!p) return std::unexpected(p.error());
+  return ProcessState{(*p)->running, (*p)->pid, (*p)->exit_status};
+}
+
+Result<size_t> MockAgent::WriteStdin(const std::string&, const std::string&, const std::string& data) {
+  VC_MOCK_ENTER("WriteStdin");
+  return data.size();
+}
+
+Result<> MockAgent::CloseStdin(const std::string&, const std::string&) {
+  VC_MOCK_ENTER("CloseStdin");
+  return {};
+}
+
+Result<OutputChunk> MockAgent::ReadOutput(const std::string&, const std::string&, bool) {
+  VC_MOCK_ENTER("ReadOutput");
+  return OutputChunk{"", true};
+}
+
+#undef VC_MOCK_ENTER
+
+}  // namespace vc::agent::mock

@@ -1,0 +1,83 @@
+// An in-memory guest behind the Agent interface, for unit tests of the code
+// above the agent. Tests script it: make processes exit, make the next call of
+// a method fail, and read back which calls arrived. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "agent/agent.h"
+
+namespace vc::agent::mock {
+
+// State of one fake guest, shared by every MockAgent connected to it.
+class Guest {
+ public:
+  // Ends a running process with `status` (exit code, or 128 + signal).
+  void Exit(const std::string& container_id, const std::string& exec_id, int32_t status);
+  // The next call of `method` (e.g. "CreateContainer") fails with `error`.
+  void FailNext(const std::string& method, Error error);
+  std::vector<std::string> Calls();
+  bool HasContainer(const std::string& id);
+  std::string hostname();
+
+ private:
+  friend class MockAgent;
+  struct Proc {
+    bool started = false;
+    bool running = false;
+    int32_t pid = 0;
+    int32_t exit_status = 0;
+  };
+  struct Container {
+    std::string spec;
+    bool paused = false;
+    Proc init;
+    std::map<std::string, Proc> execs;
+  };
+  Result<> Enter(const std::string& method);  // REQUIRES: mu_ held
+  Result<Proc*> FindProc(const std::string& id, const std::string& exec_id);  // REQUIRES: mu_ held
+
+  std::mutex mu_;
+  std::condition_variable exited_;
+  std::string hostname_;                      // guarded by mu_
+  std::map<std::string, Container> containers_;  // guarded by mu_
+  std::vector<std::string> calls_;            // guarded by mu_
+  std::map<std::string, Error> fail_next_;    // guarded by mu_
+  bool destroyed_ = false;                    // guarded by mu_
+  int32_t next_pid_ = 2;                      // guarded by mu_
+};
+
+class MockAgent : public Agent {
+ public:
+  explicit MockAgent(std::shared_ptr<Guest> guest) : g_(std::move(guest)) {}
+
+  Result<GuestInfo> Check(std::chrono::milliseconds timeout) override;
+  Result<> CreateSandbox(const std::string& sandbox_id, const std::string& hostname,
+                         const std::vector<SharedMount>& mounts) override;
+  Result<> DestroySandbox() override;
+  Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json) override;
+  Result<> StartContainer(const std::string& id) override;
+  Result<> RemoveContainer(const std::string& id) override;
+  Result<> PauseContainer(const std::string& id) override;
+  Result<> ResumeContainer(const std::string& id) override;
+  Result<Stats> StatsContainer(const std::string& id) override;
+  Result<> ExecProcess(const std::string& id, const std::string& exec_id, const Cmd& cmd) override;
+  Result<> SignalProcess(const std::string& id, const std::string& exec_id, int signal, bool all) override;
+  Result<int32_t> WaitProcess(const std::string& id, const std::string& exec_id) override;
+  Result<ProcessState> GetProcessState(const std::string& id, const std::string& exec_id) override;
+  Result<size_t> WriteStdin(const std::string& id, const std::string& exec_id,
+                            const std::string& data) override;
+  Result<> CloseStdin(const std::string& id, const std::string& exec_id) override;
+  Result<OutputChunk> ReadOutput(const std::string& id, const std::string& exec_id,
+                                 bool stderr_stream) override;
+
+ private:
+  std::shared_ptr<Guest> g_;
+};
+
+}  // namespace vc::agent::mock

@@ -1,0 +1,216 @@
+// The sandbox manager's logic with a fake backend (no supervisor, no VM, no
+// mounts: runs unprivileged) and the mock agent and hypervisor.
+#include "sandbox/manager.h"
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include "agent/mock/mock_agent.h"
+
+namespace vc {
+namespace {
+
+using agent::mock::Guest;
+
+class FakeBackend : public SandboxBackend {
+ public:
+  std::map<std::string, std::shared_ptr<Guest>> guests;
+  std::set<std::string> alive;                   // sandbox ids whose "supervisor" runs
+  std::map<std::string, std::string> bound;      // "sid/cid" -> source
+  std::optional<Error> fail_launch;
+  std::function<void(Guest&)> on_launch;  // scripts each new guest
+
+  Result<LaunchReport> Launch(const std::string& id, std::chrono::milliseconds) override {
+    if (fail_launch) return std::unexpected(*fail_launch);
+    guests[id] = std::make_shared<Guest>();
+    if (on_launch) on_launch(*guests[id]);
+    alive.insert(id);
+    return LaunchReport{4242, {{"state", "running"}, {"sandbox_id", id}}, "tcg", "mock-kernel"};
+  }
+  bool SupervisorAlive(const std::string& id, int32_t pid) override {
+    return pid == 4242 && alive.contains(id);
+  }
+  void StopSupervisor(const std::string& id, int32_t, std::chrono::milliseconds) override { alive.erase(id); }
+  Result<std::unique_ptr<agent::Agent>> Connect(const std::string& id) override {
+    if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
+    return std::make_unique<agent::mock::MockAgent>(guests.at(id));
+  }
+  Result<> BindRootfs(const std::string& id, const std::string& cid, const std::string& source) override {
+    bound[id + "/" + cid] = source;
+    return {};
+  }
+  Result<> UnbindRootfs(const std::string& id, const std::string& cid) override {
+    bound.erase(id + "/" + cid);
+    return {};
+  }
+  void DetachShare(const std::string&) override {}
+};
+
+class ManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vc-manager-XXXXXX";
+    root_ = ::mkdtemp(tmpl);
+    rootfs_ = root_ + "/rootfs";
+    std::filesystem::create_directories(rootfs_);
+    auto backend = std::make_unique<FakeBackend>();
+    backend_ = backend.get();
+    impl_ = std::make_unique<Manager>(RuntimeOptions{root_, ""}, std::move(backend));
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  ContainerConfig Container(const std::string& id) {
+    ContainerConfig c;
+    c.id = id;
+    c.rootfs = rootfs_;
+    c.cmd.args = {"sleep", "1000"};
+    return c;
+  }
+  SandboxConfig Sandbox(const std::string& id, std::vector<ContainerConfig> containers = {}) {
+    SandboxConfig s;
+    s.id = id;
+    s.hypervisor.type = "mock";
+    s.containers = std::move(containers);
+    return s;
+  }
+  Guest& GuestOf(const std::string& id) { return *backend_->guests.at(id); }
+
+  std::string root_, rootfs_;
+  FakeBackend* backend_ = nullptr;
+  std::unique_ptr<Manager> impl_;
+};
+
+TEST_F(ManagerTest, StartBootsAndStartsTheConfiguredContainers) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  auto status = impl_->StartSandbox("s1");
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->state, SandboxState::kRunning);
+  EXPECT_EQ(status->accel, "tcg");
+  ASSERT_EQ(status->containers.size(), 1u);
+  EXPECT_EQ(status->containers[0].state, ContainerState::kRunning);
+  EXPECT_GT(status->containers[0].pid, 0);
+  EXPECT_EQ(GuestOf("s1").hostname(), "s1");
+  EXPECT_EQ(backend_->bound.at("s1/c1"), rootfs_);
+  auto calls = GuestOf("s1").Calls();
+  EXPECT_EQ(std::vector<std::string>(calls.begin(), calls.begin() + 3),
+            (std::vector<std::string>{"CreateSandbox", "CreateContainer", "StartContainer"}));
+}
+
+TEST_F(ManagerTest, FailedLaunchLeavesTheSandboxReady) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  backend_->fail_launch = Error{ErrorCode::kUnavailable, "qemu exited during start: boom"};
+  auto r = impl_->StartSandbox("s1");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "qemu exited during start: boom");
+  auto status = impl_->StatusSandbox("s1");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state, SandboxState::kReady);
+  EXPECT_TRUE(backend_->bound.empty());
+  backend_->fail_launch.reset();
+  EXPECT_TRUE(impl_->StartSandbox("s1")) << "a later start may succeed";
+}
+
+TEST_F(ManagerTest, ContainerFailureDuringStartReleasesEverything) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  backend_->on_launch = [](Guest& guest) {
+    guest.FailNext("StartContainer", Error{ErrorCode::kInvalidArgument, "exec sleep: No such file or directory"});
+  };
+  auto r = impl_->StartSandbox("s1");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "exec sleep: No such file or directory");
+  auto status = impl_->StatusSandbox("s1");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state, SandboxState::kStopped);
+  EXPECT_FALSE(backend_->alive.contains("s1")) << "the supervisor was stopped";
+  EXPECT_TRUE(backend_->bound.empty()) << "the rootfs was unbound";
+  EXPECT_TRUE(impl_->DeleteSandbox("s1"));
+}
+
+TEST_F(ManagerTest, ExitIsSeenByStatusAndDeleteReleasesTheRootfs) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1")));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ASSERT_TRUE(impl_->CreateContainer("s1", Container("c1")));
+  EXPECT_EQ(impl_->StatusContainer("s1", "c1")->state, ContainerState::kReady);
+  ASSERT_TRUE(impl_->StartContainer("s1", "c1"));
+  auto del = impl_->DeleteContainer("s1", "c1");
+  ASSERT_FALSE(del);
+  EXPECT_EQ(del.error().code, ErrorCode::kFailedPrecondition);
+
+  GuestOf("s1").Exit("c1", "", 3);
+  auto c = impl_->StatusContainer("s1", "c1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->state, ContainerState::kStopped);
+  EXPECT_EQ(c->exit_status, 3);
+  ASSERT_TRUE(impl_->DeleteContainer("s1", "c1"));
+  EXPECT_FALSE(GuestOf("s1").HasContainer("c1"));
+  EXPECT_FALSE(backend_->bound.contains("s1/c1"));
+  EXPECT_EQ(impl_->StatusContainer("s1", "c1").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ManagerTest, ADeadSupervisorMeansAStoppedSandbox) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  backend_->alive.erase("s1");  // the VM and its supervisor died
+  auto status = impl_->StatusSandbox("s1");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state, SandboxState::kStopped);
+  EXPECT_EQ(status->containers[0].state, ContainerState::kStopped);
+  EXPECT_EQ(status->containers[0].exit_status, 137);
+  EXPECT_TRUE(backend_->bound.empty());
+  EXPECT_TRUE(impl_->DeleteSandbox("s1"));
+}
+
+TEST_F(ManagerTest, PauseAndResumeGoThroughTheHypervisor) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ASSERT_TRUE(impl_->PauseSandbox("s1"));
+  auto status = impl_->StatusSandbox("s1");
+  EXPECT_EQ(status->state, SandboxState::kPaused);
+  EXPECT_EQ(status->containers[0].state, ContainerState::kPaused);
+  EXPECT_FALSE(impl_->PauseSandbox("s1"));
+  auto enter = impl_->EnterContainer("s1", "c1", Cmd{{"true"}, {}, "/", 0, 0});
+  ASSERT_FALSE(enter);
+  EXPECT_NE(enter.error().message.find("resume it first"), std::string::npos);
+  ASSERT_TRUE(impl_->ResumeSandbox("s1"));
+  EXPECT_EQ(impl_->StatusSandbox("s1")->containers[0].state, ContainerState::kRunning);
+}
+
+TEST_F(ManagerTest, StopDestroysTheGuestAndDeleteRemovesTheState) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  auto running = impl_->DeleteSandbox("s1");
+  ASSERT_FALSE(running);
+  EXPECT_NE(running.error().message.find("stop it before deleting it"), std::string::npos);
+  ASSERT_TRUE(impl_->StopSandbox("s1"));
+  auto calls = GuestOf("s1").Calls();
+  EXPECT_EQ(calls.back(), "DestroySandbox");
+  EXPECT_FALSE(backend_->alive.contains("s1"));
+  EXPECT_TRUE(backend_->bound.empty());
+  EXPECT_EQ(impl_->StatusSandbox("s1")->state, SandboxState::kStopped);
+  ASSERT_TRUE(impl_->DeleteSandbox("s1"));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/sbs/s1"));
+  EXPECT_TRUE(impl_->ListSandbox()->empty());
+}
+
+TEST_F(ManagerTest, StateIsSharedBetweenRuntimes) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  // A second manager on the same state root (another process, in real life).
+  auto other_backend = std::make_unique<FakeBackend>();
+  other_backend->guests = backend_->guests;
+  other_backend->alive = backend_->alive;
+  Manager other(RuntimeOptions{root_, ""}, std::move(other_backend));
+  auto status = other.StatusSandbox("s1");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state, SandboxState::kRunning);
+  ASSERT_TRUE(other.KillContainer("s1", "c1", SIGTERM, false));
+  EXPECT_EQ(impl_->StatusContainer("s1", "c1")->exit_status, 128 + SIGTERM);
+}
+
+}  // namespace
+}  // namespace vc
