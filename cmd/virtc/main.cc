@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "vc/vc.h"
@@ -124,16 +125,35 @@ vc::Result<int> Relay(std::shared_ptr<vc::Process> process, bool forward_stdin) 
   return status;
 }
 
-// Forwards SIGINT/SIGTERM/SIGHUP we receive to `process` while it runs.
-void ForwardSignals(std::shared_ptr<vc::Process> process) {
+// The signals virtc passes on to the workload of run, enter and attach.
+sigset_t ForwardedSignals() {
   sigset_t set;
   sigemptyset(&set);
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+  return set;
+}
+
+// Blocks the forwarded signals in this thread and every thread created after
+// it (the library's I/O threads among them), so that none of them dies of a
+// Ctrl-C: call first, before any thread exists.
+void BlockForwardedSignals() {
+  sigset_t set = ForwardedSignals();
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) ::signal(s, SIG_DFL);  // background jobs start with SIGINT ignored
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([process, set] {
+}
+
+// Passes those signals on to `process` while it runs. A container's PID 1
+// ignores signals it has no handler for, so the same signal a second time
+// becomes SIGKILL (a second Ctrl-C always ends it).
+// REQUIRES: BlockForwardedSignals() was called.
+void ForwardSignals(std::shared_ptr<vc::Process> process) {
+  std::thread([process] {
+    sigset_t set = ForwardedSignals();
+    std::set<int> seen;
     for (;;) {
       int sig = 0;
-      if (sigwait(&set, &sig) == 0) (void)process->Signal(sig);
+      if (sigwait(&set, &sig) != 0) continue;
+      (void)process->Signal(seen.insert(sig).second ? sig : SIGKILL);
     }
   }).detach();
 }
@@ -221,6 +241,7 @@ int main(int argc, char** argv) {
   run->add_option("--id", run_id, "sandbox id (default: generated)");
   run->prefix_command();
   run->callback([&] {
+    BlockForwardedSignals();
     run_args = command_of(run);
     if (run_rootfs.empty() && run_bundle.empty()) throw CLI::ValidationError("run", "--rootfs or --bundle is required");
     if (run_bundle.empty() && run_args.empty()) throw CLI::ValidationError("run", "a command is required with --rootfs");
@@ -405,6 +426,7 @@ int main(int argc, char** argv) {
   with_ids(c_enter);
   c_enter->prefix_command();
   c_enter->callback([&] {
+    BlockForwardedSignals();
     c_args = command_of(c_enter);
     if (c_args.empty()) throw CLI::ValidationError("enter", "a command is required");
     vc::Cmd cmd;
@@ -423,9 +445,11 @@ int main(int argc, char** argv) {
   bool c_stdin = false;
   c_attach->add_flag("--stdin,-i", c_stdin, "also forward our stdin to the container");
   c_attach->callback([&] {
+    BlockForwardedSignals();
     auto p = runtime()->AttachProcess(c_sb, c_id);
     if (!p) { exit_code = Failed(p.error()); return; }
     std::shared_ptr<vc::Process> shared(std::move(*p));
+    ForwardSignals(shared);
     auto status = Relay(shared, c_stdin);
     exit_code = status ? *status : Failed(status.error());
   });

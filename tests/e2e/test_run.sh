@@ -46,6 +46,19 @@ else
 fi
 expect_error "unknown agent transport 'pigeon'" virtc --agent-transport pigeon run --rootfs "$ROOTFS" -- true
 
+# Ctrl-C twice ends a workload that ignores SIGINT (PID 1 without a handler).
+start=$(date +%s)
+"$VIRTC_BIN" --root "$ROOT" run --rootfs "$ROOTFS" -- sleep 600 &
+run_pid=$!  # virtc itself, so the signals reach it
+for _ in $(seq 100); do pgrep -f -- "-name sandbox-" >/dev/null && break; sleep 0.1; done
+sleep 3
+kill -INT "$run_pid"; sleep 1; kill -INT "$run_pid"
+rc=0; wait "$run_pid" || rc=$?
+assert_eq 137 "$rc" "exit status after a second SIGINT"
+[ $(( $(date +%s) - start )) -lt 60 ] || fail "virtc run did not end promptly after two SIGINTs"
+assert_clean
+pass "a second SIGINT to virtc run kills the workload and cleans up"
+
 cp "$VC_BUILD/bin/vc-test-escape" "$ROOTFS/bin/"
 out=$(virtc run --rootfs "$ROOTFS" -- /bin/vc-test-escape)
 assert_eq contained "$out" "chroot escape attempt from a container"
