@@ -75,5 +75,15 @@ out=$(virtc run --bundle "$WORK/bundle")
 assert_eq "bundle bar in /tmp" "$out" "OCI bundle process"
 pass "--bundle runs the OCI process with its env and cwd"
 
+cat >"$WORK/bundle/config.json" <<'JSON'
+{"ociVersion": "1.0.2",
+ "process": {"args": ["sh", "-c", "echo $(id -u):$(id -g)"], "env": ["PATH=/bin"], "cwd": "/",
+             "user": {"uid": 1000, "gid": 1001}},
+ "root": {"path": "rootfs"}}
+JSON
+out=$(virtc run --bundle "$WORK/bundle")
+assert_eq "1000:1001" "$out" "uid:gid of the OCI process"
+pass "the OCI process runs as the given uid and gid"
+
 assert_clean
 pass "nothing left behind"
