@@ -182,7 +182,7 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
     for (auto& [cid, c] : r.containers) {
       if (c.state != ContainerState::kReady) continue;
       if (auto ok = CreateInGuest(id, r, c, **agent); !ok) return fail(ok.error());
-      if (auto ok = StartInGuest(id, c, **agent); !ok) return fail(ok.error());
+      if (auto ok = StartInGuest(c, **agent); !ok) return fail(ok.error());
     }
     return StatusOf(r);
   });
@@ -302,7 +302,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   return {};
 }
 
-Result<> Manager::StartInGuest(const std::string&, ContainerRecord& c, agent::Agent& agent) {
+Result<> Manager::StartInGuest(ContainerRecord& c, agent::Agent& agent) {
   if (auto ok = agent.StartContainer(c.config.id); !ok) return ok;
   c.state = ContainerState::kRunning;
   if (auto st = agent.GetProcessState(c.config.id, "")) c.pid = st->pid;
@@ -343,7 +343,7 @@ Result<ContainerStatus> Manager::StartContainer(const std::string& sid, const st
     if (!agent) return std::unexpected(agent.error());
     if (!(*c)->rootfs_mounted)
       if (auto ok = CreateInGuest(sid, r, **c, **agent); !ok) return std::unexpected(ok.error());
-    if (auto ok = StartInGuest(sid, **c, **agent); !ok) return std::unexpected(ok.error());
+    if (auto ok = StartInGuest(**c, **agent); !ok) return std::unexpected(ok.error());
     return ContainerStatusOf(**c);
   });
 }

@@ -52,7 +52,7 @@ class Manager {
   // Binds the rootfs and creates the container in the guest.
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
-  Result<> StartInGuest(const std::string& sid, ContainerRecord& c, agent::Agent& agent);
+  Result<> StartInGuest(ContainerRecord& c, agent::Agent& agent);
   // Updates container states from the guest (exited processes) or from a dead VM.
   void Refresh(const std::string& sid, SandboxRecord& record);
   // Kills the supervisor if alive and releases every host mount of the sandbox.

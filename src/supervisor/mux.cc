@@ -65,6 +65,4 @@ void Mux::CallInternal(const std::string& request_bytes,
   upstream_->Send(ttrpc::EncodeFrame(id, ttrpc::MessageType::kRequest, request_bytes));
 }
 
-void Mux::Close() { upstream_->Close(); }
-
 }  // namespace vc::supervisor

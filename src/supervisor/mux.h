@@ -32,8 +32,6 @@ class Mux {
   // Sends a request of the supervisor's own; `on_response` gets the Response frame.
   void CallInternal(const std::string& request_bytes, std::function<void(ttrpc::Frame)> on_response);
 
-  void Close();
-
  private:
   struct Route {
     std::weak_ptr<Conn> client;

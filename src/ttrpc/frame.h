@@ -16,11 +16,6 @@ inline constexpr uint32_t kMaxMessageSize = 4u << 20;
 
 enum class MessageType : uint8_t { kRequest = 1, kResponse = 2, kData = 3 };
 
-// Flags of data frames (ttrpc 1.2 streaming).
-inline constexpr uint8_t kFlagRemoteClosed = 0x1;
-inline constexpr uint8_t kFlagRemoteOpen = 0x2;
-inline constexpr uint8_t kFlagNoData = 0x4;
-
 struct Header {
   uint32_t length = 0;
   uint32_t stream_id = 0;

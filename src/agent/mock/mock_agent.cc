@@ -43,12 +43,18 @@ Result<> Guest::Enter(const std::string& method) {
   return std::unexpected(e);
 }
 
-Result<Guest::Proc*> Guest::FindProc(const std::string& id, const std::string& exec_id) {
+Result<Guest::Container*> Guest::FindContainer(const std::string& id) {
   auto c = containers_.find(id);
   if (c == containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
-  if (exec_id.empty()) return &c->second.init;
-  auto e = c->second.execs.find(exec_id);
-  if (e == c->second.execs.end()) return Fail(ErrorCode::kNotFound, "process " + exec_id + " not found");
+  return &c->second;
+}
+
+Result<Guest::Proc*> Guest::FindProc(const std::string& id, const std::string& exec_id) {
+  auto c = FindContainer(id);
+  if (!c) return std::unexpected(c.error());
+  if (exec_id.empty()) return &(*c)->init;
+  auto e = (*c)->execs.find(exec_id);
+  if (e == (*c)->execs.end()) return Fail(ErrorCode::kNotFound, "process " + exec_id + " not found");
   return &e->second;
 }
 
@@ -103,34 +109,34 @@ Result<> MockAgent::RemoveContainer(const std::string& id) {
 
 Result<> MockAgent::PauseContainer(const std::string& id) {
   VC_MOCK_ENTER("PauseContainer");
-  auto c = g_->containers_.find(id);
-  if (c == g_->containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
-  c->second.paused = true;
+  auto c = g_->FindContainer(id);
+  if (!c) return std::unexpected(c.error());
+  (*c)->paused = true;
   return {};
 }
 
 Result<> MockAgent::ResumeContainer(const std::string& id) {
   VC_MOCK_ENTER("ResumeContainer");
-  auto c = g_->containers_.find(id);
-  if (c == g_->containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
-  c->second.paused = false;
+  auto c = g_->FindContainer(id);
+  if (!c) return std::unexpected(c.error());
+  (*c)->paused = false;
   return {};
 }
 
 Result<Stats> MockAgent::StatsContainer(const std::string& id) {
   VC_MOCK_ENTER("StatsContainer");
-  auto c = g_->containers_.find(id);
-  if (c == g_->containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
-  uint64_t pids = c->second.init.running ? 1 : 0;
-  for (const auto& [eid, e] : c->second.execs) pids += e.running ? 1 : 0;
+  auto c = g_->FindContainer(id);
+  if (!c) return std::unexpected(c.error());
+  uint64_t pids = (*c)->init.running ? 1 : 0;
+  for (const auto& [eid, e] : (*c)->execs) pids += e.running ? 1 : 0;
   return Stats{1000, 4096, pids};
 }
 
 Result<> MockAgent::ExecProcess(const std::string& id, const std::string& exec_id, const Cmd&) {
   VC_MOCK_ENTER("ExecProcess");
-  auto c = g_->containers_.find(id);
-  if (c == g_->containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
-  c->second.execs[exec_id] = {true, true, g_->next_pid_++, 0};
+  auto c = g_->FindContainer(id);
+  if (!c) return std::unexpected(c.error());
+  (*c)->execs[exec_id] = {true, true, g_->next_pid_++, 0};
   return {};
 }
 

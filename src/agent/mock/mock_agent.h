@@ -40,6 +40,7 @@ class Guest {
     std::map<std::string, Proc> execs;
   };
   Result<> Enter(const std::string& method);  // REQUIRES: mu_ held
+  Result<Container*> FindContainer(const std::string& id);  // REQUIRES: mu_ held
   Result<Proc*> FindProc(const std::string& id, const std::string& exec_id);  // REQUIRES: mu_ held
 
   std::mutex mu_;
