@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -107,6 +109,7 @@ Result<std::shared_ptr<Process>> Containers::Launch(const std::string& id,
       std::make_unique<asio::posix::stream_descriptor>(ex_, spawned->stdin_w.release());
   process->out = std::make_shared<OutputBuffer>(ex_, std::move(spawned->stdout_r));
   process->err = std::make_shared<OutputBuffer>(ex_, std::move(spawned->stderr_r));
+  process->pty = std::move(spawned->pty);
   process->out->Start();
   process->err->Start();
   return process;
@@ -181,10 +184,9 @@ Result<> Containers::Signal(const std::string& id, const std::string& exec_id, i
   auto c = Get(id);
   if (!c) return std::unexpected(c.error());
   if (all) {
-    auto procs = os::ReadFile((*c)->cgroup_dir + "/cgroup.procs");
-    if (!procs) return std::unexpected(procs.error());
-    std::istringstream in(*procs);
-    for (pid_t pid; in >> pid;) ::kill(pid, signal);
+    auto pids = Pids(id);
+    if (!pids) return std::unexpected(pids.error());
+    for (pid_t pid : *pids) ::kill(pid, signal);
     return {};
   }
   auto p = Find(id, exec_id);
@@ -223,6 +225,53 @@ Result<ContainerStats> Containers::Stats(const std::string& id) {
   const std::string& dir = (*c)->cgroup_dir;
   return ContainerStats{ReadKey(dir + "/cpu.stat", "usage_usec"),
                         ReadKey(dir + "/memory.current", ""), ReadKey(dir + "/pids.current", "")};
+}
+
+Result<> Containers::Update(const std::string& id, const Resources& r) {
+  auto c = Get(id);
+  if (!c) return std::unexpected(c.error());
+  const std::string& dir = (*c)->cgroup_dir;
+  auto limit = [](int64_t v) { return v < 0 ? std::string("max") : std::to_string(v); };
+  if (r.memory_limit)
+    if (auto w = WriteCgroup(dir, "memory.max", limit(*r.memory_limit)); !w) return w;
+  if (r.cpu_quota || r.cpu_period) {
+    std::string quota = r.cpu_quota ? limit(*r.cpu_quota) : "max";
+    std::string value = r.cpu_period ? quota + " " + std::to_string(*r.cpu_period) : quota;
+    if (auto w = WriteCgroup(dir, "cpu.max", value); !w) return w;
+  }
+  if (r.cpu_shares && *r.cpu_shares > 0) {
+    // cgroup v1 shares [2, 262144] onto v2 weight [1, 10000], as runc converts them.
+    uint64_t shares = std::clamp<uint64_t>(*r.cpu_shares, 2, 262144);
+    uint64_t weight = 1 + ((shares - 2) * 9999) / 262142;
+    if (auto w = WriteCgroup(dir, "cpu.weight", std::to_string(weight)); !w) return w;
+  }
+  if (r.pids_limit)
+    if (auto w = WriteCgroup(dir, "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"); !w)
+      return w;
+  return {};
+}
+
+Result<std::vector<pid_t>> Containers::Pids(const std::string& id) {
+  auto c = Get(id);
+  if (!c) return std::unexpected(c.error());
+  auto procs = os::ReadFile((*c)->cgroup_dir + "/cgroup.procs");
+  if (!procs) return std::unexpected(procs.error());
+  std::vector<pid_t> pids;
+  std::istringstream in(*procs);
+  for (pid_t pid; in >> pid;) pids.push_back(pid);
+  return pids;
+}
+
+Result<> Containers::ResizeTerminal(const std::string& id, const std::string& exec_id,
+                                    uint16_t rows, uint16_t columns) {
+  auto p = Find(id, exec_id);
+  if (!p) return std::unexpected(p.error());
+  if (!(*p)->pty)
+    return Fail(ErrorCode::kFailedPrecondition,
+                "process " + (exec_id.empty() ? id : exec_id) + " has no terminal");
+  winsize size{rows, columns, 0, 0};
+  if (::ioctl((*p)->pty.get(), TIOCSWINSZ, &size) != 0) return os::FailErrno("resize terminal");
+  return {};
 }
 
 Result<> Containers::Remove(const std::string& id) {

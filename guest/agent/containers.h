@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "oci.h"
 #include "spawn.h"
@@ -27,6 +28,7 @@ struct Process {
   std::unique_ptr<asio::posix::stream_descriptor> stdin_w;
   std::shared_ptr<OutputBuffer> out;
   std::shared_ptr<OutputBuffer> err;
+  os::Fd pty;  // terminal mode: the terminal's master, for window size changes
   bool started = false;
   bool exited = false;
   int exit_status = 0;  // exit code, or 128 + signal
@@ -64,6 +66,10 @@ class Containers {
   Result<> Pause(const std::string& id);
   Result<> Resume(const std::string& id);
   Result<ContainerStats> Stats(const std::string& id);
+  Result<> Update(const std::string& id, const Resources& resources);
+  Result<std::vector<pid_t>> Pids(const std::string& id);
+  Result<> ResizeTerminal(const std::string& id, const std::string& exec_id, uint16_t rows,
+                          uint16_t columns);
   // Removes a container whose init process is not running (never started, or exited).
   Result<> Remove(const std::string& id);
   // Kills every container's processes and forgets them (sandbox teardown).

@@ -23,6 +23,11 @@ Result<ProcessSpec> ProcessFrom(const json& p) {
       if (u.contains("additionalGids"))
         spec.additional_gids = u["additionalGids"].get<std::vector<uint32_t>>();
     }
+    spec.terminal = p.value("terminal", false);
+    if (p.contains("consoleSize")) {
+      spec.console_rows = p["consoleSize"].value("height", uint16_t{0});
+      spec.console_columns = p["consoleSize"].value("width", uint16_t{0});
+    }
   } catch (const json::exception& e) {
     return Fail(ErrorCode::kInvalidArgument, std::string("process: ") + e.what());
   }
@@ -36,6 +41,29 @@ Result<ProcessSpec> ParseProcess(const std::string& text) {
   json p = json::parse(text, nullptr, false);
   if (p.is_discarded()) return Fail(ErrorCode::kInvalidArgument, "process is not valid JSON");
   return ProcessFrom(p);
+}
+
+Result<Resources> ParseResources(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return Fail(ErrorCode::kInvalidArgument, "resources are not a valid JSON object");
+  Resources r;
+  try {
+    auto take = [](const json& obj, const char* key, auto& out) {
+      if (obj.is_object() && obj.contains(key) && !obj[key].is_null())
+        out = obj[key].get<typename std::remove_reference_t<decltype(out)>::value_type>();
+    };
+    if (j.contains("memory")) take(j["memory"], "limit", r.memory_limit);
+    if (j.contains("cpu")) {
+      take(j["cpu"], "shares", r.cpu_shares);
+      take(j["cpu"], "quota", r.cpu_quota);
+      take(j["cpu"], "period", r.cpu_period);
+    }
+    if (j.contains("pids")) take(j["pids"], "limit", r.pids_limit);
+  } catch (const json::exception& e) {
+    return Fail(ErrorCode::kInvalidArgument, std::string("resources: ") + e.what());
+  }
+  return r;
 }
 
 Result<ContainerSpec> ParseContainerSpec(const std::string& text) {

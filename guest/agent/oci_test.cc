@@ -22,6 +22,29 @@ TEST(AgentOci, ParsesWhatTheAgentUses) {
   EXPECT_EQ(spec->process.additional_gids, (std::vector<uint32_t>{5, 6}));
 }
 
+TEST(AgentOci, ParsesTerminalAndResources) {
+  auto p = ParseProcess(R"({"args": ["sh"], "terminal": true, "consoleSize": {"height": 40, "width": 120}})");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_TRUE(p->terminal);
+  EXPECT_EQ(p->console_rows, 40);
+  EXPECT_EQ(p->console_columns, 120);
+  EXPECT_FALSE(ParseProcess(R"({"args": ["sh"]})")->terminal);
+
+  auto r = ParseResources(R"({"memory": {"limit": 67108864}, "cpu": {"quota": 50000, "period": 100000,
+                              "shares": 512}, "pids": {"limit": 20}})");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->memory_limit, 67108864);
+  EXPECT_EQ(r->cpu_quota, 50000);
+  EXPECT_EQ(r->cpu_period, 100000u);
+  EXPECT_EQ(r->cpu_shares, 512u);
+  EXPECT_EQ(r->pids_limit, 20);
+  auto none = ParseResources(R"({"memory": {}})");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->memory_limit);
+  EXPECT_FALSE(ParseResources("[1]"));
+  EXPECT_FALSE(ParseResources(R"({"memory": {"limit": "lots"}})"));
+}
+
 TEST(AgentOci, RejectsBadSpecs) {
   EXPECT_FALSE(ParseContainerSpec("not json"));
   EXPECT_FALSE(ParseContainerSpec(R"({"process": {"args": ["x"]}})"));  // no root

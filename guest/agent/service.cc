@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "agent.pb.h"
@@ -113,6 +114,23 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         r.set_memory_usage_bytes(stats->memory_bytes);
         r.set_pids_current(stats->pids);
         return Ready<pb::StatsContainerResponse>(r);
+      }));
+  add("UpdateContainer", Typed<pb::UpdateContainerRequest>([&cs](const pb::UpdateContainerRequest& req) {
+        auto resources = ParseResources(req.resources_json());
+        if (!resources) return Ready<pb::Empty>(std::unexpected(resources.error()));
+        return Ready(Done(cs.Update(req.container_id(), *resources)));
+      }));
+  add("ListPids", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
+        auto pids = cs.Pids(req.container_id());
+        if (!pids) return Ready<pb::ListPidsResponse>(std::unexpected(pids.error()));
+        pb::ListPidsResponse r;
+        for (pid_t pid : *pids) r.add_pids(pid);
+        return Ready<pb::ListPidsResponse>(r);
+      }));
+  add("TtyWinResize", Typed<pb::TtyWinResizeRequest>([&cs](const pb::TtyWinResizeRequest& req) {
+        auto clamp = [](uint32_t v) { return static_cast<uint16_t>(std::min<uint32_t>(v, 0xffff)); };
+        return Ready(Done(cs.ResizeTerminal(req.container_id(), req.exec_id(), clamp(req.rows()),
+                                            clamp(req.columns()))));
       }));
   add("ExecProcess", Typed<pb::ExecProcessRequest>([&cs](const pb::ExecProcessRequest& req) {
         auto process = ParseProcess(req.process_json());

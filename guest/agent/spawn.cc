@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -124,6 +125,7 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
   ::syscall(SYS_close_range, next, ~0u, 0);
 
   Check(::setsid() >= 0, "setsid");
+  if (req.process.terminal) Check(::ioctl(0, TIOCSCTTY, 0) == 0, "set the controlling terminal");
   {
     std::string procs = req.cgroup_dir + "/cgroup.procs";
     os::Fd cg(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
@@ -175,6 +177,21 @@ Result<std::pair<os::Fd, os::Fd>> Pipe() {
   return std::pair{os::Fd(fds[0]), os::Fd(fds[1])};
 }
 
+// A new pseudo-terminal: master and slave, both close-on-exec.
+Result<std::pair<os::Fd, os::Fd>> OpenPty(const ProcessSpec& process) {
+  os::Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master) return os::FailErrno("open /dev/ptmx");
+  if (::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0)
+    return os::FailErrno("unlock pseudo-terminal");
+  os::Fd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave) return os::FailErrno("open pseudo-terminal slave");
+  if (process.console_rows && process.console_columns) {
+    winsize size{process.console_rows, process.console_columns, 0, 0};
+    ::ioctl(master.get(), TIOCSWINSZ, &size);
+  }
+  return std::pair{std::move(master), std::move(slave)};
+}
+
 }  // namespace
 
 Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
@@ -182,6 +199,17 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
   auto start = Pipe(), report = Pipe(), in = Pipe(), out = Pipe(), err = Pipe();
   for (auto* p : {&start, &report, &in, &out, &err})
     if (!*p) return std::unexpected(p->error());
+  os::Fd pty_master, pty_slave;
+  if (req.process.terminal) {
+    auto pty = OpenPty(req.process);
+    if (!pty) return std::unexpected(pty.error());
+    pty_master = std::move(pty->first);
+    pty_slave = std::move(pty->second);
+  }
+  // The child's stdio: the terminal's slave, or the pipes' far ends.
+  const int child_in = pty_slave ? pty_slave.get() : in->first.get();
+  const int child_out = pty_slave ? pty_slave.get() : out->second.get();
+  const int child_err = pty_slave ? pty_slave.get() : err->second.get();
 
   os::Fd ns[3], root, own_pidns, target_pidns;
   if (req.join_pid != 0) {
@@ -208,8 +236,8 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
   }
   if (pid == 0) {
     int ns_fds[3] = {ns[0].get(), ns[1].get(), ns[2].get()};
-    ChildMain(req, start->first.get(), report->second.get(), in->first.get(), out->second.get(),
-              err->second.get(), ns_fds, root.get());
+    ChildMain(req, start->first.get(), report->second.get(), child_in, child_out, child_err,
+              ns_fds, root.get());
   }
   int spawn_errno = errno;
   if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) != 0)
@@ -220,9 +248,16 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
   spawned.pid = pid;
   spawned.start = std::move(start->second);
   spawned.report = std::move(report->first);
-  spawned.stdin_w = std::move(in->second);
-  spawned.stdout_r = std::move(out->first);
-  spawned.stderr_r = std::move(err->first);
+  spawned.stderr_r = std::move(err->first);  // terminal mode: ends at once, nobody writes it
+  if (pty_master) {
+    spawned.stdin_w.reset(::fcntl(pty_master.get(), F_DUPFD_CLOEXEC, 0));
+    spawned.stdout_r.reset(::fcntl(pty_master.get(), F_DUPFD_CLOEXEC, 0));
+    if (!spawned.stdin_w || !spawned.stdout_r) return os::FailErrno("duplicate terminal master");
+    spawned.pty = std::move(pty_master);
+  } else {
+    spawned.stdin_w = std::move(in->second);
+    spawned.stdout_r = std::move(out->first);
+  }
   return spawned;
 }
 

@@ -5,6 +5,10 @@
 // The child stops after its setup and waits for a start byte, so that
 // CreateContainer and StartContainer are separate steps. Over the report pipe
 // it sends 'R' when set up, or an error message; at exec the pipe closes.
+//
+// With process.terminal the child's stdio is the slave of a new pseudo-
+// terminal (its controlling terminal) and the agent keeps the master; stderr
+// then carries nothing.
 #pragma once
 
 #include <sys/types.h>
@@ -32,6 +36,7 @@ struct SpawnedProcess {
   os::Fd stdin_w;   // parent ends of the stdio pipes
   os::Fd stdout_r;
   os::Fd stderr_r;
+  os::Fd pty;       // terminal mode: the terminal's master (stdin_w and stdout_r are copies of it)
 };
 
 // REQUIRES: the calling process is single-threaded (the child runs C++ code

@@ -19,6 +19,9 @@ struct Cmd {
   std::string cwd = "/";
   uint32_t uid = 0;
   uint32_t gid = 0;
+  // Run on a pseudo-terminal in the guest: stdout carries the terminal's
+  // output, stderr stays empty, and the window size can be changed.
+  bool terminal = false;
 };
 
 struct HypervisorConfig {

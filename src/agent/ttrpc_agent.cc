@@ -1,14 +1,14 @@
 // The one place that translates between the library's agent types and the
-// vc.agent.v1 protobuf messages.
-#include <sys/socket.h>
-#include <sys/un.h>
-
+// vc.agent.v1 protobuf messages: AsyncAgent, and the blocking Agent that
+// runs it on a loop of its own.
 #include <nlohmann/json.hpp>
 
 #include "agent.pb.h"
 #include "agent/agent.h"
+#include "agent/async_agent.h"
 #include "os/error.h"
-#include "ttrpc/client.h"
+#include "os/io_thread.h"
+#include "os/socket.h"
 
 namespace vc::agent {
 
@@ -22,143 +22,231 @@ constexpr const char* kService = "vc.agent.v1.AgentService";
 constexpr auto kForever = std::chrono::milliseconds(std::chrono::hours(24 * 365));
 constexpr auto kDefault = 60s;
 
+template <typename Resp, typename Req>
+Async<Resp> Call(ttrpc::AsyncClient& client, std::string method, Req req,
+                 std::chrono::milliseconds timeout = kDefault) {
+  auto bytes = co_await client.Call(kService, method, req.SerializeAsString(), timeout);
+  if (!bytes) co_return std::unexpected(bytes.error().Wrap("agent"));
+  Resp resp;
+  if (!resp.ParseFromString(*bytes))
+    co_return Fail(ErrorCode::kInternal, "agent: malformed " + method + " response");
+  co_return resp;
+}
+
+template <typename Req>
+Async<> CallVoid(ttrpc::AsyncClient& client, std::string method, Req req,
+                 std::chrono::milliseconds timeout = kDefault) {
+  auto r = co_await Call<pb::Empty>(client, std::move(method), std::move(req), timeout);
+  if (!r) co_return std::unexpected(r.error());
+  co_return Result<>{};
+}
+
+pb::ProcessRequest ProcessReq(const std::string& id, const std::string& exec_id) {
+  pb::ProcessRequest req;
+  req.set_container_id(id);
+  req.set_exec_id(exec_id);
+  return req;
+}
+
+pb::ContainerRequest ContainerReq(const std::string& id) {
+  pb::ContainerRequest req;
+  req.set_container_id(id);
+  return req;
+}
+
+// The blocking Agent: each call runs the AsyncAgent's coroutine on loop_.
 class TtrpcAgent : public Agent {
  public:
-  explicit TtrpcAgent(os::Fd fd) : client_(std::move(fd)) {}
+  explicit TtrpcAgent(os::Fd fd)
+      : agent_(std::make_unique<AsyncAgent>(
+            ttrpc::AsyncClient::Create(loop_.executor(), std::move(fd)))) {}
+  ~TtrpcAgent() override {
+    loop_.Call([this] { agent_.reset(); });
+  }
 
   Result<GuestInfo> Check(std::chrono::milliseconds timeout) override {
-    auto r = Call<pb::CheckResponse>("Check", pb::Empty{}, timeout);
-    if (!r) return std::unexpected(r.error());
-    return GuestInfo{r->agent_version(), r->kernel_release(), r->agent_rss_bytes()};
+    return loop_.Run(agent_->Check(timeout));
   }
-
   Result<> CreateSandbox(const std::string& sandbox_id, const std::string& hostname,
                          const std::vector<SharedMount>& mounts) override {
-    pb::CreateSandboxRequest req;
-    req.set_sandbox_id(sandbox_id);
-    req.set_hostname(hostname);
-    for (const auto& m : mounts) {
-      auto* s = req.add_storages();
-      s->set_driver("virtiofs");
-      s->set_source(m.tag);
-      s->set_fstype("virtiofs");
-      s->set_mount_point(m.guest_path);
-    }
-    return Void(Call<pb::Empty>("CreateSandbox", req));
+    return loop_.Run(agent_->CreateSandbox(sandbox_id, hostname, mounts));
   }
-
-  Result<> DestroySandbox() override { return Void(Call<pb::Empty>("DestroySandbox", pb::Empty{})); }
-
+  Result<> DestroySandbox() override { return loop_.Run(agent_->DestroySandbox()); }
   Result<> CreateContainer(const std::string& id, const std::string& spec) override {
-    pb::CreateContainerRequest req;
-    req.set_container_id(id);
-    req.set_oci_spec_json(spec);
-    return Void(Call<pb::Empty>("CreateContainer", req));
+    return loop_.Run(agent_->CreateContainer(id, spec));
   }
-  Result<> StartContainer(const std::string& id) override { return ContainerCall("StartContainer", id); }
-  Result<> RemoveContainer(const std::string& id) override { return ContainerCall("RemoveContainer", id); }
-  Result<> PauseContainer(const std::string& id) override { return ContainerCall("PauseContainer", id); }
-  Result<> ResumeContainer(const std::string& id) override { return ContainerCall("ResumeContainer", id); }
-
+  Result<> StartContainer(const std::string& id) override {
+    return loop_.Run(agent_->StartContainer(id));
+  }
+  Result<> RemoveContainer(const std::string& id) override {
+    return loop_.Run(agent_->RemoveContainer(id));
+  }
+  Result<> PauseContainer(const std::string& id) override {
+    return loop_.Run(agent_->PauseContainer(id));
+  }
+  Result<> ResumeContainer(const std::string& id) override {
+    return loop_.Run(agent_->ResumeContainer(id));
+  }
   Result<Stats> StatsContainer(const std::string& id) override {
-    pb::ContainerRequest req;
-    req.set_container_id(id);
-    auto r = Call<pb::StatsContainerResponse>("StatsContainer", req);
-    if (!r) return std::unexpected(r.error());
-    return Stats{r->cpu_usage_usec(), r->memory_usage_bytes(), r->pids_current()};
+    return loop_.Run(agent_->StatsContainer(id));
   }
-
   Result<> ExecProcess(const std::string& id, const std::string& exec_id, const Cmd& cmd) override {
-    pb::ExecProcessRequest req;
-    req.set_container_id(id);
-    req.set_exec_id(exec_id);
-    req.set_process_json(ProcessJson(cmd));
-    return Void(Call<pb::Empty>("ExecProcess", req));
+    return loop_.Run(agent_->ExecProcess(id, exec_id, cmd));
   }
-
   Result<> SignalProcess(const std::string& id, const std::string& exec_id, int signal,
                          bool all) override {
-    pb::SignalProcessRequest req;
-    req.set_container_id(id);
-    req.set_exec_id(exec_id);
-    req.set_signal(static_cast<uint32_t>(signal));
-    req.set_all(all);
-    return Void(Call<pb::Empty>("SignalProcess", req));
+    return loop_.Run(agent_->SignalProcess(id, exec_id, signal, all));
   }
-
   Result<int32_t> WaitProcess(const std::string& id, const std::string& exec_id) override {
-    auto r = Call<pb::WaitProcessResponse>("WaitProcess", ProcessReq(id, exec_id), kForever);
-    if (!r) return std::unexpected(r.error());
-    return r->status();
+    return loop_.Run(agent_->WaitProcess(id, exec_id));
   }
-
   Result<ProcessState> GetProcessState(const std::string& id, const std::string& exec_id) override {
-    auto r = Call<pb::ProcessStateResponse>("ProcessState", ProcessReq(id, exec_id));
-    if (!r) return std::unexpected(r.error());
-    return ProcessState{r->running(), r->pid(), r->exit_status()};
+    return loop_.Run(agent_->GetProcessState(id, exec_id));
   }
-
   Result<size_t> WriteStdin(const std::string& id, const std::string& exec_id,
                             const std::string& data) override {
-    pb::WriteStreamRequest req;
-    req.set_container_id(id);
-    req.set_exec_id(exec_id);
-    req.set_data(data);
-    auto r = Call<pb::WriteStreamResponse>("WriteStdin", req, kForever);
-    if (!r) return std::unexpected(r.error());
-    return r->len();
+    return loop_.Run(agent_->WriteStdin(id, exec_id, data));
   }
-
   Result<> CloseStdin(const std::string& id, const std::string& exec_id) override {
-    return Void(Call<pb::Empty>("CloseStdin", ProcessReq(id, exec_id)));
+    return loop_.Run(agent_->CloseStdin(id, exec_id));
   }
-
   Result<OutputChunk> ReadOutput(const std::string& id, const std::string& exec_id,
                                  bool stderr_stream) override {
-    pb::ReadStreamRequest req;
-    req.set_container_id(id);
-    req.set_exec_id(exec_id);
-    req.set_len(256 * 1024);
-    auto r = Call<pb::ReadStreamResponse>(stderr_stream ? "ReadStderr" : "ReadStdout", req, kForever);
-    if (!r) return std::unexpected(r.error());
-    return OutputChunk{std::move(*r->mutable_data()), r->eof()};
+    return loop_.Run(agent_->ReadOutput(id, exec_id, stderr_stream));
   }
 
  private:
-  template <typename Resp, typename Req>
-  Result<Resp> Call(const std::string& method, const Req& req,
-                    std::chrono::milliseconds timeout = kDefault) {
-    auto bytes = client_.Call(kService, method, req.SerializeAsString(), timeout);
-    if (!bytes) return std::unexpected(bytes.error().Wrap("agent"));
-    Resp resp;
-    if (!resp.ParseFromString(*bytes))
-      return Fail(ErrorCode::kInternal, "agent: malformed " + method + " response");
-    return resp;
-  }
-
-  template <typename T>
-  static Result<> Void(const Result<T>& r) {
-    if (!r) return std::unexpected(r.error());
-    return {};
-  }
-
-  static pb::ProcessRequest ProcessReq(const std::string& id, const std::string& exec_id) {
-    pb::ProcessRequest req;
-    req.set_container_id(id);
-    req.set_exec_id(exec_id);
-    return req;
-  }
-
-  Result<> ContainerCall(const std::string& method, const std::string& id) {
-    pb::ContainerRequest req;
-    req.set_container_id(id);
-    return Void(Call<pb::Empty>(method, req));
-  }
-
-  ttrpc::Client client_;
+  os::IoThread loop_;
+  std::unique_ptr<AsyncAgent> agent_;  // used and released on loop_'s thread only
 };
 
 }  // namespace
+
+Async<GuestInfo> AsyncAgent::Check(std::chrono::milliseconds timeout) {
+  auto r = co_await Call<pb::CheckResponse>(*client_, "Check", pb::Empty{}, timeout);
+  if (!r) co_return std::unexpected(r.error());
+  co_return GuestInfo{r->agent_version(), r->kernel_release(), r->agent_rss_bytes()};
+}
+
+Async<> AsyncAgent::CreateSandbox(std::string sandbox_id, std::string hostname,
+                                  std::vector<SharedMount> mounts) {
+  pb::CreateSandboxRequest req;
+  req.set_sandbox_id(sandbox_id);
+  req.set_hostname(hostname);
+  for (const auto& m : mounts) {
+    auto* s = req.add_storages();
+    s->set_driver("virtiofs");
+    s->set_source(m.tag);
+    s->set_fstype("virtiofs");
+    s->set_mount_point(m.guest_path);
+  }
+  return CallVoid(*client_, "CreateSandbox", req);
+}
+
+Async<> AsyncAgent::DestroySandbox() { return CallVoid(*client_, "DestroySandbox", pb::Empty{}); }
+
+Async<> AsyncAgent::CreateContainer(std::string id, std::string spec) {
+  pb::CreateContainerRequest req;
+  req.set_container_id(id);
+  req.set_oci_spec_json(spec);
+  return CallVoid(*client_, "CreateContainer", req);
+}
+Async<> AsyncAgent::StartContainer(std::string id) {
+  return CallVoid(*client_, "StartContainer", ContainerReq(id));
+}
+Async<> AsyncAgent::RemoveContainer(std::string id) {
+  return CallVoid(*client_, "RemoveContainer", ContainerReq(id));
+}
+Async<> AsyncAgent::PauseContainer(std::string id) {
+  return CallVoid(*client_, "PauseContainer", ContainerReq(id));
+}
+Async<> AsyncAgent::ResumeContainer(std::string id) {
+  return CallVoid(*client_, "ResumeContainer", ContainerReq(id));
+}
+
+Async<Stats> AsyncAgent::StatsContainer(std::string id) {
+  auto r = co_await Call<pb::StatsContainerResponse>(*client_, "StatsContainer", ContainerReq(id));
+  if (!r) co_return std::unexpected(r.error());
+  co_return Stats{r->cpu_usage_usec(), r->memory_usage_bytes(), r->pids_current()};
+}
+
+Async<> AsyncAgent::UpdateContainer(std::string id, std::string resources_json) {
+  pb::UpdateContainerRequest req;
+  req.set_container_id(id);
+  req.set_resources_json(resources_json);
+  return CallVoid(*client_, "UpdateContainer", req);
+}
+
+Async<std::vector<int32_t>> AsyncAgent::ListPids(std::string id) {
+  auto r = co_await Call<pb::ListPidsResponse>(*client_, "ListPids", ContainerReq(id));
+  if (!r) co_return std::unexpected(r.error());
+  co_return std::vector<int32_t>(r->pids().begin(), r->pids().end());
+}
+
+Async<> AsyncAgent::ExecProcess(std::string id, std::string exec_id, Cmd cmd) {
+  pb::ExecProcessRequest req;
+  req.set_container_id(id);
+  req.set_exec_id(exec_id);
+  req.set_process_json(ProcessJson(cmd));
+  return CallVoid(*client_, "ExecProcess", req);
+}
+
+Async<> AsyncAgent::SignalProcess(std::string id, std::string exec_id, int signal, bool all) {
+  pb::SignalProcessRequest req;
+  req.set_container_id(id);
+  req.set_exec_id(exec_id);
+  req.set_signal(static_cast<uint32_t>(signal));
+  req.set_all(all);
+  return CallVoid(*client_, "SignalProcess", req);
+}
+
+Async<int32_t> AsyncAgent::WaitProcess(std::string id, std::string exec_id) {
+  auto r = co_await Call<pb::WaitProcessResponse>(*client_, "WaitProcess",
+                                                  ProcessReq(id, exec_id), kForever);
+  if (!r) co_return std::unexpected(r.error());
+  co_return r->status();
+}
+
+Async<ProcessState> AsyncAgent::GetProcessState(std::string id, std::string exec_id) {
+  auto r = co_await Call<pb::ProcessStateResponse>(*client_, "ProcessState", ProcessReq(id, exec_id));
+  if (!r) co_return std::unexpected(r.error());
+  co_return ProcessState{r->running(), r->pid(), r->exit_status()};
+}
+
+Async<size_t> AsyncAgent::WriteStdin(std::string id, std::string exec_id, std::string data) {
+  pb::WriteStreamRequest req;
+  req.set_container_id(id);
+  req.set_exec_id(exec_id);
+  req.set_data(std::move(data));
+  auto r = co_await Call<pb::WriteStreamResponse>(*client_, "WriteStdin", req, kForever);
+  if (!r) co_return std::unexpected(r.error());
+  co_return r->len();
+}
+
+Async<> AsyncAgent::CloseStdin(std::string id, std::string exec_id) {
+  return CallVoid(*client_, "CloseStdin", ProcessReq(id, exec_id));
+}
+
+Async<OutputChunk> AsyncAgent::ReadOutput(std::string id, std::string exec_id, bool stderr_stream) {
+  pb::ReadStreamRequest req;
+  req.set_container_id(id);
+  req.set_exec_id(exec_id);
+  req.set_len(256 * 1024);
+  auto r = co_await Call<pb::ReadStreamResponse>(
+      *client_, stderr_stream ? "ReadStderr" : "ReadStdout", req, kForever);
+  if (!r) co_return std::unexpected(r.error());
+  co_return OutputChunk{std::move(*r->mutable_data()), r->eof()};
+}
+
+Async<> AsyncAgent::ResizeTty(std::string id, std::string exec_id, uint32_t rows,
+                              uint32_t columns) {
+  pb::TtyWinResizeRequest req;
+  req.set_container_id(id);
+  req.set_exec_id(exec_id);
+  req.set_rows(rows);
+  req.set_columns(columns);
+  return CallVoid(*client_, "TtyWinResize", req);
+}
 
 std::string ProcessJson(const Cmd& cmd) {
   nlohmann::json p;
@@ -166,7 +254,7 @@ std::string ProcessJson(const Cmd& cmd) {
   p["env"] = cmd.env;
   p["cwd"] = cmd.cwd;
   p["user"] = {{"uid", cmd.uid}, {"gid", cmd.gid}};
-  p["terminal"] = false;
+  p["terminal"] = cmd.terminal;
   return p.dump();
 }
 
@@ -181,19 +269,16 @@ std::string ContainerSpecJson(const Cmd& cmd, const std::string& guest_root,
 }
 
 Result<std::unique_ptr<Agent>> ConnectAgent(const std::string& socket_path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (socket_path.size() >= sizeof addr.sun_path)
-    return Fail(ErrorCode::kInvalidArgument, "socket path too long: " + socket_path);
-  socket_path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-  os::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return os::FailErrno("socket");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    auto err = os::ErrnoError("connect to " + socket_path);
-    err.code = ErrorCode::kUnavailable;
-    return std::unexpected(err);
-  }
-  return std::make_unique<TtrpcAgent>(std::move(fd));
+  auto fd = os::ConnectUnix(socket_path);
+  if (!fd) return std::unexpected(fd.error());
+  return std::make_unique<TtrpcAgent>(std::move(*fd));
+}
+
+Result<std::unique_ptr<AsyncAgent>> ConnectAsyncAgent(asio::any_io_executor ex,
+                                                      const std::string& socket_path) {
+  auto fd = os::ConnectUnix(socket_path);
+  if (!fd) return std::unexpected(fd.error());
+  return std::make_unique<AsyncAgent>(ttrpc::AsyncClient::Create(std::move(ex), std::move(*fd)));
 }
 
 }  // namespace vc::agent

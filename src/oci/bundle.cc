@@ -23,6 +23,7 @@ Result<ContainerConfig> ContainerConfigFromBundle(const std::string& bundle) {
     config.cmd.args = process.at("args").get<std::vector<std::string>>();
     config.cmd.env = process.value("env", std::vector<std::string>{});
     config.cmd.cwd = process.value("cwd", std::string("/"));
+    config.cmd.terminal = process.value("terminal", false);
     if (process.contains("user")) {
       config.cmd.uid = process["user"].value("uid", 0u);
       config.cmd.gid = process["user"].value("gid", 0u);

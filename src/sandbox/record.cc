@@ -5,7 +5,8 @@ namespace vc {
 using nlohmann::json;
 
 void to_json(json& j, const Cmd& c) {
-  j = {{"args", c.args}, {"env", c.env}, {"cwd", c.cwd}, {"uid", c.uid}, {"gid", c.gid}};
+  j = {{"args", c.args}, {"env", c.env},           {"cwd", c.cwd},
+       {"uid", c.uid},   {"gid", c.gid},           {"terminal", c.terminal}};
 }
 void from_json(const json& j, Cmd& c) {
   c.args = j.value("args", std::vector<std::string>{});
@@ -13,6 +14,7 @@ void from_json(const json& j, Cmd& c) {
   c.cwd = j.value("cwd", std::string("/"));
   c.uid = j.value("uid", 0u);
   c.gid = j.value("gid", 0u);
+  c.terminal = j.value("terminal", false);
 }
 
 void to_json(json& j, const HypervisorConfig& c) {

@@ -9,7 +9,8 @@
 #include <future>
 #include <thread>
 
-#include "ttrpc/client.h"
+#include "os/io_thread.h"
+#include "ttrpc/async_client.h"
 #include "ttrpc/server.h"
 
 namespace vc::supervisor {
@@ -45,17 +46,23 @@ TEST(Mux, RoutesAnswersToTheirClients) {
   std::thread loop([&] { io.run(); });
 
   {
-    ttrpc::Client client_a{os::Fd(a_pair[0])};
-    ttrpc::Client client_b{os::Fd(b_pair[0])};
+    os::IoThread client_loop;
+    auto client_a = ttrpc::AsyncClient::Create(client_loop.executor(), os::Fd(a_pair[0]));
+    auto client_b = ttrpc::AsyncClient::Create(client_loop.executor(), os::Fd(b_pair[0]));
     // A's request is slower, so B's answer comes back first on the shared channel.
-    auto slow = std::async(std::launch::async, [&] { return client_a.Call("t", "Echo", "300", 5s); });
+    auto slow = std::async(std::launch::async,
+                           [&] { return client_loop.Run(client_a->Call("t", "Echo", "300", 5s)); });
     std::this_thread::sleep_for(50ms);
-    auto fast = client_b.Call("t", "Echo", "10", 5s);
+    auto fast = client_loop.Run(client_b->Call("t", "Echo", "10", 5s));
     ASSERT_TRUE(fast) << fast.error().message;
     EXPECT_EQ(*fast, "answer 10");
     auto s = slow.get();
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ(*s, "answer 300");
+    client_loop.Call([&] {
+      client_a.reset();
+      client_b.reset();
+    });
   }
   asio::post(io, [&] { agent->Close(); });
   for (int i = 0; i < 100 && !lost; ++i) std::this_thread::sleep_for(10ms);

@@ -1,4 +1,5 @@
-// The blocking client against the Asio server, over a real socket pair.
+// The ttRPC client against the Asio server, over a real socket pair; the
+// client runs on a loop of its own and is called from the test thread.
 #include <sys/socket.h>
 
 #include <gtest/gtest.h>
@@ -8,7 +9,8 @@
 
 #include "os/file.h"
 #include "ttrpc.pb.h"
-#include "ttrpc/client.h"
+#include "os/io_thread.h"
+#include "ttrpc/async_client.h"
 #include "ttrpc/server.h"
 
 namespace vc::ttrpc {
@@ -16,6 +18,23 @@ namespace {
 
 using namespace std::chrono_literals;
 using Socket = asio::local::stream_protocol::socket;
+
+// A client on its own loop, called blockingly from the test thread.
+class TestClient {
+ public:
+  explicit TestClient(int fd) : client_(AsyncClient::Create(loop_.executor(), os::Fd(fd))) {}
+  ~TestClient() {
+    loop_.Call([this] { client_.reset(); });
+  }
+  Result<std::string> Call(const std::string& service, const std::string& method,
+                           const std::string& payload, std::chrono::milliseconds timeout) {
+    return loop_.Run(client_->Call(service, method, payload, timeout));
+  }
+
+ private:
+  os::IoThread loop_;
+  std::shared_ptr<AsyncClient> client_;
+};
 
 class RpcTest : public ::testing::Test {
  protected:
@@ -53,7 +72,7 @@ class RpcTest : public ::testing::Test {
 };
 
 TEST_F(RpcTest, RoundTripAndErrors) {
-  Client client{os::Fd(client_fd_)};
+  TestClient client{client_fd_};
   auto r = client.Call("test.Echo", "Echo", "hi", 2s);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, "echo:hi");
@@ -67,7 +86,7 @@ TEST_F(RpcTest, RoundTripAndErrors) {
 }
 
 TEST_F(RpcTest, SlowCallDoesNotBlockOthers) {
-  Client client{os::Fd(client_fd_)};
+  TestClient client{client_fd_};
   auto slow = std::async(std::launch::async, [&] { return client.Call("test.Echo", "Sleep", "500", 5s); });
   std::this_thread::sleep_for(50ms);
   auto start = std::chrono::steady_clock::now();
@@ -80,7 +99,7 @@ TEST_F(RpcTest, SlowCallDoesNotBlockOthers) {
 }
 
 TEST_F(RpcTest, ClientTimeout) {
-  Client client{os::Fd(client_fd_)};
+  TestClient client{client_fd_};
   auto r = client.Call("test.Echo", "Sleep", "1000", 100ms);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kDeadlineExceeded);
@@ -125,7 +144,7 @@ TEST_F(RpcTest, GarbageAndOversizedFramesAreAnsweredNotFatal) {
 }
 
 TEST_F(RpcTest, PeerGoneFailsPendingCalls) {
-  Client client{os::Fd(client_fd_)};
+  TestClient client{client_fd_};
   auto pending = std::async(std::launch::async, [&] { return client.Call("test.Echo", "Sleep", "5000", 10s); });
   std::this_thread::sleep_for(100ms);
   asio::post(io_, [this] { if (auto c = server_conn_.lock()) c->Close(); });

@@ -47,3 +47,27 @@ std::string EncodeErrorResponse(Code code, const std::string& message) {
 }
 
 }  // namespace vc::ttrpc
+
+namespace vc::ttrpc {
+
+std::string EncodeRequest(const std::string& service, const std::string& method,
+                          const std::string& payload, std::chrono::nanoseconds timeout) {
+  Request request;
+  request.set_service(service);
+  request.set_method(method);
+  request.set_payload(payload);
+  request.set_timeout_nano(timeout.count());
+  return request.SerializeAsString();
+}
+
+Result<std::string> DecodeResponse(const Frame& frame) {
+  if (frame.oversized) return Fail(ErrorCode::kInternal, "response exceeds the 4 MiB ttrpc limit");
+  Response response;
+  if (!response.ParseFromString(frame.payload))
+    return Fail(ErrorCode::kInternal, "malformed response frame");
+  if (response.has_status() && response.status().code() != 0)
+    return Fail(FromCode(response.status().code()), response.status().message());
+  return std::move(*response.mutable_payload());
+}
+
+}  // namespace vc::ttrpc

@@ -1,9 +1,12 @@
-// google.rpc status codes as used by ttRPC, and their mapping to vc::ErrorCode.
+// google.rpc status codes as used by ttRPC, their mapping to vc::ErrorCode,
+// and the Request/Response envelopes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
+#include "ttrpc/frame.h"
 #include "vc/result.h"
 
 namespace vc::ttrpc {
@@ -34,5 +37,11 @@ ErrorCode FromCode(int32_t code);
 // The serialized Response message carrying either a payload or an error.
 std::string EncodeResponse(const Result<std::string>& result);
 std::string EncodeErrorResponse(Code code, const std::string& message);
+
+// The serialized Request message of a unary call.
+std::string EncodeRequest(const std::string& service, const std::string& method,
+                          const std::string& payload, std::chrono::nanoseconds timeout);
+// The payload of a response frame, or the error it carries.
+Result<std::string> DecodeResponse(const Frame& frame);
 
 }  // namespace vc::ttrpc

@@ -1,30 +1,19 @@
 #include "hypervisor/qemu/qmp.h"
 
 #include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "os/error.h"
 #include "os/file.h"
+#include "os/socket.h"
 
 namespace vc::hypervisor::qemu {
 
 Result<QmpClient> QmpClient::Connect(const std::string& socket_path,
                                      std::chrono::milliseconds timeout) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (socket_path.size() >= sizeof addr.sun_path)
-    return Fail(ErrorCode::kInvalidArgument, "QMP socket path too long: " + socket_path);
-  socket_path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-  os::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return os::FailErrno("socket");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    auto e = os::ErrnoError("connect to QMP at " + socket_path);
-    e.code = ErrorCode::kUnavailable;
-    return std::unexpected(e);
-  }
-  QmpClient client(std::move(fd), timeout);
+  auto fd = os::ConnectUnix(socket_path);
+  if (!fd) return std::unexpected(fd.error().Wrap("QMP"));
+  QmpClient client(std::move(*fd), timeout);
   auto greeting = client.ReadMessage();
   if (!greeting) return std::unexpected(greeting.error().Wrap("QMP greeting"));
   if (!greeting->contains("QMP"))
