@@ -6,10 +6,11 @@ set -euo pipefail
 packages=(
   build-essential cmake g++ pkg-config ninja-build
   libprotobuf-dev protobuf-compiler
-  libasio-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libasio-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   qemu-system-x86 busybox-static cpio kmod xz-utils zstd
   iproute2 procps util-linux psmisc
+  containerd runc
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -20,6 +20,7 @@ enum class ErrorCode {
   kFailedPrecondition, // call not allowed in the current state
   kUnavailable,        // a dead VM, agent or helper process; a missing binary
   kDeadlineExceeded,   // a timeout
+  kUnimplemented,      // an operation this runtime does not support
   kInternal,           // a broken promise of a lower layer
 };
 

@@ -32,6 +32,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kFailedPrecondition: return "failed precondition";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kDeadlineExceeded: return "deadline exceeded";
+    case ErrorCode::kUnimplemented: return "unimplemented";
     case ErrorCode::kInternal: return "internal";
   }
   return "unknown";

@@ -12,6 +12,7 @@ Code ToCode(ErrorCode code) {
     case ErrorCode::kFailedPrecondition: return Code::kFailedPrecondition;
     case ErrorCode::kUnavailable: return Code::kUnavailable;
     case ErrorCode::kDeadlineExceeded: return Code::kDeadlineExceeded;
+    case ErrorCode::kUnimplemented: return Code::kUnimplemented;
     case ErrorCode::kInternal: return Code::kInternal;
   }
   return Code::kUnknown;
@@ -28,6 +29,7 @@ ErrorCode FromCode(int32_t code) {
     case Code::kCancelled:
     case Code::kAborted: return ErrorCode::kUnavailable;
     case Code::kDeadlineExceeded: return ErrorCode::kDeadlineExceeded;
+    case Code::kUnimplemented: return ErrorCode::kUnimplemented;
     default: return ErrorCode::kInternal;
   }
 }

@@ -1,0 +1,132 @@
+#include "config/config.h"
+
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "os/file.h"
+
+namespace vc::config {
+
+namespace {
+
+// Reads the keys of one table into fields, refusing unknown keys and wrong types.
+class TableReader {
+ public:
+  TableReader(const toml::table* table, std::string name, std::string origin)
+      : table_(table), name_(std::move(name)), origin_(std::move(origin)) {}
+
+  template <typename T>
+  void Get(const char* key, T& out) {
+    seen_.insert(key);
+    if (!table_ || error_) return;
+    const toml::node* node = table_->get(key);
+    if (!node) return;
+    if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      const toml::array* array = node->as_array();
+      if (!array) return Wrong(key, "an array of strings");
+      out.clear();
+      for (const auto& item : *array) {
+        auto s = item.value<std::string>();
+        if (!s) return Wrong(key, "an array of strings");
+        out.push_back(*s);
+      }
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      auto v = node->value<std::string>();
+      if (!v) return Wrong(key, "a string");
+      out = *v;
+    } else {
+      auto v = node->value<int64_t>();
+      if (!v || *v < 0 || *v > static_cast<int64_t>(std::numeric_limits<T>::max()))
+        return Wrong(key, "a non-negative integer");
+      out = static_cast<T>(*v);
+    }
+  }
+
+  Result<> Finish() {
+    if (error_) return std::unexpected(*error_);
+    if (table_)
+      for (const auto& [key, node] : *table_)
+        if (!seen_.contains(std::string(key.str())))
+          return Fail(ErrorCode::kInvalidArgument,
+                      origin_ + ": unknown key " + name_ + "." + std::string(key.str()));
+    return {};
+  }
+
+ private:
+  void Wrong(const char* key, const char* what) {
+    error_ = Error{ErrorCode::kInvalidArgument,
+                   origin_ + ": " + name_ + "." + key + " must be " + what};
+  }
+
+  const toml::table* table_;
+  std::string name_;
+  std::string origin_;
+  std::set<std::string> seen_;
+  std::optional<Error> error_;
+};
+
+}  // namespace
+
+Config Defaults(const std::string& guest_dir) {
+  Config c;
+  c.hypervisor.kernel_path = guest_dir + "/vmlinuz";
+  c.hypervisor.initrd_path = guest_dir + "/initramfs.cpio";
+  return c;
+}
+
+Result<Config> Parse(const std::string& text, const std::string& origin, Config c) {
+  toml::table doc;
+  try {
+    doc = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return Fail(ErrorCode::kInvalidArgument, origin + ":" + std::to_string(where.line) + ":" +
+                                                 std::to_string(where.column) + ": " +
+                                                 std::string(e.description()));
+  }
+  for (const auto& [key, node] : doc) {
+    std::string k(key.str());
+    if (k != "hypervisor" && k != "agent" && k != "runtime")
+      return Fail(ErrorCode::kInvalidArgument, origin + ": unknown section [" + k + "]");
+    if (!node.is_table())
+      return Fail(ErrorCode::kInvalidArgument, origin + ": " + k + " must be a table");
+  }
+  TableReader h(doc["hypervisor"].as_table(), "hypervisor", origin);
+  h.Get("path", c.hypervisor.binary_path);
+  h.Get("kernel", c.hypervisor.kernel_path);
+  h.Get("initrd", c.hypervisor.initrd_path);
+  h.Get("kernel_params", c.hypervisor.kernel_params);
+  h.Get("memory_mib", c.hypervisor.memory_mib);
+  h.Get("vcpus", c.hypervisor.vcpus);
+  h.Get("accel", c.hypervisor.accel);
+  h.Get("virtiofsd", c.hypervisor.virtiofsd_path);
+  if (auto r = h.Finish(); !r) return std::unexpected(r.error());
+  TableReader a(doc["agent"].as_table(), "agent", origin);
+  a.Get("transport", c.agent.transport);
+  a.Get("start_timeout_ms", c.agent.start_timeout_ms);
+  if (auto r = a.Finish(); !r) return std::unexpected(r.error());
+  TableReader r(doc["runtime"].as_table(), "runtime", origin);
+  r.Get("state_root", c.runtime.state_root);
+  if (auto ok = r.Finish(); !ok) return std::unexpected(ok.error());
+  if (c.hypervisor.memory_mib < 64)
+    return Fail(ErrorCode::kInvalidArgument, origin + ": hypervisor.memory_mib must be at least 64");
+  if (c.hypervisor.vcpus < 1)
+    return Fail(ErrorCode::kInvalidArgument, origin + ": hypervisor.vcpus must be at least 1");
+  if (c.runtime.state_root.empty() || c.runtime.state_root[0] != '/')
+    return Fail(ErrorCode::kInvalidArgument, origin + ": runtime.state_root must be an absolute path");
+  return c;
+}
+
+Result<Config> Load(const std::string& path, Config defaults) {
+  std::string file = path;
+  if (file.empty()) {
+    if (!os::Exists(kDefaultPath)) return defaults;
+    file = kDefaultPath;
+  }
+  auto text = os::ReadFile(file);
+  if (!text) return std::unexpected(text.error().Wrap("configuration"));
+  return Parse(*text, file, std::move(defaults));
+}
+
+}  // namespace vc::config

@@ -1,0 +1,38 @@
+// Runtime configuration file (TOML) for programs that start sandboxes on a
+// user's behalf (the containerd shim): which QEMU, guest kernel and initramfs,
+// how much memory, where state lives.
+//
+//   [hypervisor]  path, kernel, initrd, kernel_params, memory_mib, vcpus, accel, virtiofsd
+//   [agent]       transport, start_timeout_ms
+//   [runtime]     state_root
+//
+// Every key is optional; unknown keys and wrong types are errors.
+#pragma once
+
+#include <string>
+
+#include "vc/types.h"
+#include "vc/vc.h"
+
+namespace vc::config {
+
+struct Config {
+  HypervisorConfig hypervisor;
+  AgentConfig agent;
+  RuntimeOptions runtime;
+};
+
+// Where the configuration is read from when none is named.
+inline constexpr const char* kDefaultPath = "/etc/vc/configuration.toml";
+
+// Defaults: guest assets in `guest_dir` (vmlinuz, initramfs.cpio).
+Config Defaults(const std::string& guest_dir);
+
+// Parses TOML text over the defaults. `origin` names the text in errors.
+Result<Config> Parse(const std::string& text, const std::string& origin, Config defaults);
+
+// Reads `path`; an empty path means kDefaultPath if that file exists, else
+// the defaults.
+Result<Config> Load(const std::string& path, Config defaults);
+
+}  // namespace vc::config

@@ -1,0 +1,57 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace vc::config {
+namespace {
+
+TEST(Config, DefaultsAndOverrides) {
+  auto c = Parse(R"(
+[hypervisor]
+kernel = "/k/vmlinuz"
+memory_mib = 512
+vcpus = 2
+kernel_params = ["quiet"]
+[agent]
+transport = "serial"
+[runtime]
+state_root = "/run/vc-test"
+)", "test.toml", Defaults("/g"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->hypervisor.kernel_path, "/k/vmlinuz");
+  EXPECT_EQ(c->hypervisor.initrd_path, "/g/initramfs.cpio");  // untouched default
+  EXPECT_EQ(c->hypervisor.memory_mib, 512u);
+  EXPECT_EQ(c->hypervisor.vcpus, 2u);
+  EXPECT_EQ(c->hypervisor.kernel_params, std::vector<std::string>{"quiet"});
+  EXPECT_EQ(c->agent.transport, "serial");
+  EXPECT_EQ(c->runtime.state_root, "/run/vc-test");
+
+  auto empty = Parse("", "empty.toml", Defaults("/g"));
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->hypervisor.kernel_path, "/g/vmlinuz");
+  EXPECT_EQ(empty->runtime.state_root, "/run/vc");
+}
+
+TEST(Config, ErrorsNameTheFileAndKey) {
+  auto expect_error = [](const std::string& text, const std::string& want) {
+    auto c = Parse(text, "bad.toml", Defaults("/g"));
+    ASSERT_FALSE(c) << text;
+    EXPECT_NE(c.error().message.find(want), std::string::npos) << c.error().message;
+  };
+  expect_error("[hypervisor]\nmemroy_mib = 5\n", "bad.toml: unknown key hypervisor.memroy_mib");
+  expect_error("[hypervisor]\nmemory_mib = \"lots\"\n", "hypervisor.memory_mib must be a non-negative integer");
+  expect_error("[hypervisor]\nmemory_mib = 16\n", "at least 64");
+  expect_error("[network]\n", "unknown section [network]");
+  expect_error("[hypervisor\n", "bad.toml:1:");
+  expect_error("[runtime]\nstate_root = \"rel\"\n", "absolute");
+  expect_error("[hypervisor]\nkernel_params = [1]\n", "array of strings");
+}
+
+TEST(Config, LoadMissingFileIsAnError) {
+  auto c = Load("/nonexistent/vc.toml", Defaults("/g"));
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("/nonexistent/vc.toml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vc::config

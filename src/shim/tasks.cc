@@ -1,0 +1,404 @@
+#include "shim/tasks.h"
+
+#include <signal.h>
+
+#include "config/config.h"
+#include "sandbox/state.h"
+#include "shim/address.h"
+#include "shim/bundle.h"
+#include "shim/log.h"
+#include "supervisor/supervisor.h"
+
+namespace vc::shim {
+
+using namespace std::chrono_literals;
+
+// How long an exit waits for the process's output to drain (a background
+// child may hold stdout open for ever), and init's exit for its execs' exits.
+constexpr auto kDrainLimit = 2s;
+
+struct Tasks::Process {
+  explicit Process(asio::any_io_executor ex) : changed(ex) {
+    changed.expires_at(asio::steady_timer::time_point::max());
+  }
+  // Wakes everything waiting on this process; the expiry stays at "never".
+  void Notify() { changed.cancel(); }
+  asio::awaitable<void> WaitChange() { co_await changed.async_wait(vc::kTuple); }
+
+  std::string exec_id;  // "" for the init process
+  Cmd cmd;              // exec processes: what to run
+  StdioPaths stdio;
+  std::shared_ptr<Stdio> io;
+  Status status = Status::kCreated;
+  Exit exit;
+  bool start_published = false;  // the exit event must follow the start event
+  bool deleted = false;
+  asio::steady_timer changed;
+};
+
+struct Tasks::Container {
+  std::string id;
+  std::string bundle;
+  std::string sandbox_id;
+  bool owns_vm = false;  // the sandbox container: its delete ends the VM
+  bool rootfs_mounted = false;
+  bool paused = false;
+  std::shared_ptr<Process> init;
+  std::map<std::string, std::shared_ptr<Process>> execs;
+};
+
+Tasks::Tasks(asio::any_io_executor ex, Publisher& events, std::string guest_dir)
+    : ex_(std::move(ex)), events_(events), guest_dir_(std::move(guest_dir)) {}
+
+Tasks::~Tasks() {
+  worker_.join();
+}
+
+template <typename R>
+asio::awaitable<R> Tasks::OnWorker(Job<R>* job) {
+  asio::steady_timer done(ex_, asio::steady_timer::time_point::max());
+  asio::post(worker_, [this, job, &done] {
+    R result = job->fn();
+    asio::post(ex_, [job, &done, result = std::move(result)]() mutable {
+      job->result = std::move(result);
+      done.cancel();
+    });
+  });
+  while (!job->result) co_await done.async_wait(vc::kTuple);
+  co_return std::move(*job->result);
+}
+
+Result<std::shared_ptr<Tasks::Container>> Tasks::Find(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return Fail(ErrorCode::kNotFound, "container " + id + " not found");
+  return it->second;
+}
+
+Result<std::shared_ptr<Tasks::Process>> Tasks::Find(const std::string& id,
+                                                    const std::string& exec_id) {
+  auto c = Find(id);
+  if (!c) return std::unexpected(c.error());
+  if (exec_id.empty()) return (*c)->init;
+  auto it = (*c)->execs.find(exec_id);
+  if (it == (*c)->execs.end())
+    return Fail(ErrorCode::kNotFound, "process " + exec_id + " not found in container " + id);
+  return it->second;
+}
+
+Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path) {
+  auto config = config::Load(config_path, config::Defaults(guest_dir_));
+  if (!config) co_return std::unexpected(config.error());
+  state_root_ = config->runtime.state_root;
+  runtime_ = std::make_unique<Runtime>(config->runtime);
+  SandboxConfig sandbox;
+  sandbox.id = id;
+  sandbox.hypervisor = config->hypervisor;
+  sandbox.agent = config->agent;
+  Job<Result<SandboxStatus>> run{[this, sandbox] { return runtime_->RunSandbox(sandbox); }};
+  auto status = co_await OnWorker(&run);
+  if (!status) co_return std::unexpected(status.error());
+  sandbox_id_ = id;
+  vm_pid_ = static_cast<uint32_t>(status->hypervisor_pid);
+  auto agent = agent::ConnectAsyncAgent(
+      ex_, state_root_ + "/sbs/" + id + "/" + supervisor::kClientSocket);
+  if (!agent) {
+    co_await StopSandbox();
+    co_return std::unexpected(agent.error().Wrap("connect to the agent"));
+  }
+  agent_ = std::move(*agent);
+  Log(LogLevel::kInfo, "sandbox " + id + " started: VM pid " + std::to_string(vm_pid_) +
+                           ", accel " + status->accel);
+  co_return Result<>{};
+}
+
+asio::awaitable<void> Tasks::StopSandbox() {
+  if (agent_) agent_->Close();
+  agent_.reset();
+  const std::string id = sandbox_id_;
+  Job<Result<>> stop{[this, id]() -> Result<> {
+    auto status = runtime_->StatusSandbox(id);
+    if (status && (status->state == SandboxState::kRunning || status->state == SandboxState::kPaused))
+      if (auto r = runtime_->StopSandbox(id); !r) return r;
+    return runtime_->DeleteSandbox(id);
+  }};
+  auto stopped = co_await OnWorker(&stop);
+  if (!stopped) Log(LogLevel::kError, "remove sandbox " + id + ": " + stopped.error().message);
+  sandbox_id_.clear();
+  vm_pid_ = 0;
+}
+
+Async<uint32_t> Tasks::Create(CreateRequest r) {
+  if (auto ok = ValidateId("container", r.id); !ok) co_return std::unexpected(ok.error());
+  if (containers_.contains(r.id))
+    co_return Fail(ErrorCode::kAlreadyExists, "container " + r.id + " already exists");
+  auto annotations = BundleAnnotations(r.bundle);
+  if (!annotations) co_return std::unexpected(annotations.error().Wrap("OCI bundle"));
+  auto c = std::make_shared<Container>();
+  c->id = r.id;
+  c->bundle = r.bundle;
+  c->sandbox_id = SandboxOf(r.id, *annotations);
+  c->owns_vm = c->sandbox_id == r.id;
+  if (c->owns_vm && !sandbox_id_.empty())
+    co_return Fail(ErrorCode::kFailedPrecondition,
+                   "this shim already runs sandbox " + sandbox_id_ + "; container " + r.id +
+                       " names no sandbox to join");
+  if (!c->owns_vm && c->sandbox_id != sandbox_id_)
+    co_return Fail(ErrorCode::kFailedPrecondition,
+                   "sandbox " + c->sandbox_id + " does not run in this shim");
+
+  const std::string rootfs = r.bundle + "/rootfs";
+  if (!r.rootfs.empty()) {
+    if (auto ok = MountRootfs(r.rootfs, rootfs); !ok) co_return std::unexpected(ok.error());
+    c->rootfs_mounted = true;
+  }
+  // Whatever fails from here undoes what was done.
+  bool booted = false;
+  auto undo = [&, c]() -> asio::awaitable<void> {
+    if (booted) co_await StopSandbox();
+    if (c->rootfs_mounted) (void)UnmountRootfs(rootfs);
+  };
+  auto fail = [&](Error e) -> Async<uint32_t> {
+    co_await undo();
+    co_return std::unexpected(std::move(e));
+  };
+
+  auto config = ContainerConfigFromBundle(r.bundle);
+  if (!config) co_return co_await fail(config.error());
+  config->id = r.id;
+  config->cmd.terminal = r.stdio.terminal;
+  auto io = Stdio::Open(ex_, r.stdio);
+  if (!io) co_return co_await fail(io.error());
+
+  if (c->owns_vm) {
+    if (auto ok = co_await BootSandbox(r.id, r.config_path); !ok) co_return co_await fail(ok.error());
+    booted = true;
+  }
+  if (auto ok = WriteBundleRecord(r.bundle, {state_root_, c->sandbox_id}); !ok)
+    co_return co_await fail(ok.error());
+  const std::string sid = c->sandbox_id;
+  Job<Result<ContainerStatus>> create{[this, sid, cfg = *config] { return runtime_->CreateContainer(sid, cfg); }};
+  auto created = co_await OnWorker(&create);
+  if (!created) co_return co_await fail(created.error());
+
+  c->init = std::make_shared<Process>(ex_);
+  c->init->stdio = r.stdio;
+  c->init->io = *io;
+  containers_[r.id] = c;
+  (*io)->Start(agent_, r.id, "");
+  asio::co_spawn(ex_, WatchExit(c, c->init), asio::detached);
+  events_.TaskCreate(r.id, r.bundle, r.stdio, vm_pid_);
+  co_return vm_pid_;
+}
+
+asio::awaitable<void> Tasks::WatchExit(std::shared_ptr<Container> c, std::shared_ptr<Process> p) {
+  auto agent = agent_;
+  auto waited = co_await agent->WaitProcess(c->id, p->exec_id);
+  Exit exit{waited ? static_cast<uint32_t>(*waited) : 128u + SIGKILL, Clock::now()};
+  if (!waited)
+    Log(LogLevel::kWarn, "process " + (p->exec_id.empty() ? c->id : p->exec_id) +
+                             " lost: " + waited.error().message);
+  co_await p->io->WaitOutput(kDrainLimit);
+  while (!p->start_published && !p->deleted) co_await p->WaitChange();
+  if (p->deleted) co_return;
+  if (p->exec_id.empty()) {
+    // containerd expects the execs' exits before the init's.
+    asio::steady_timer limit(ex_, kDrainLimit);
+    for (auto& [id, e] : c->execs)
+      while (e->status == Status::kRunning && std::chrono::steady_clock::now() < limit.expiry()) {
+        asio::steady_timer tick(ex_, 10ms);
+        co_await tick.async_wait(vc::kTuple);
+      }
+  }
+  p->exit = exit;
+  p->status = Status::kStopped;
+  p->io->Close();
+  events_.TaskExit(c->id, p->exec_id, vm_pid_, exit);
+  p->Notify();
+}
+
+Async<uint32_t> Tasks::Start(std::string id, std::string exec_id) {
+  auto c = Find(id);
+  if (!c) co_return std::unexpected(c.error());
+  auto p = Find(id, exec_id);
+  if (!p) co_return std::unexpected(p.error());
+  if ((*p)->status != Status::kCreated || (*p)->start_published)
+    co_return Fail(ErrorCode::kFailedPrecondition,
+                   "process " + (exec_id.empty() ? id : exec_id) + " was already started");
+  if (exec_id.empty()) {
+    const std::string sid = (*c)->sandbox_id;
+    Job<Result<ContainerStatus>> start{[this, sid, id] { return runtime_->StartContainer(sid, id); }};
+    auto started = co_await OnWorker(&start);
+    if (!started) co_return std::unexpected(started.error());
+    if ((*p)->status == Status::kCreated) (*p)->status = Status::kRunning;
+    events_.TaskStart(id, vm_pid_);
+  } else {
+    if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
+    if (auto ok = co_await agent_->ExecProcess(id, exec_id, (*p)->cmd); !ok)
+      co_return std::unexpected(ok.error());
+    (*p)->status = Status::kRunning;
+    (*p)->io->Start(agent_, id, exec_id);
+    asio::co_spawn(ex_, WatchExit(*c, *p), asio::detached);
+    events_.ExecStarted(id, exec_id, vm_pid_);
+  }
+  (*p)->start_published = true;
+  (*p)->Notify();
+  co_return vm_pid_;
+}
+
+Async<> Tasks::Exec(ExecRequest r) {
+  auto c = Find(r.id);
+  if (!c) co_return std::unexpected(c.error());
+  if (auto ok = ValidateId("exec", r.exec_id); !ok) co_return std::unexpected(ok.error());
+  if ((*c)->execs.contains(r.exec_id))
+    co_return Fail(ErrorCode::kAlreadyExists,
+                   "process " + r.exec_id + " already exists in container " + r.id);
+  if ((*c)->init->status != Status::kRunning)
+    co_return Fail(ErrorCode::kFailedPrecondition, "container " + r.id + " is not running");
+  if (r.cmd.args.empty()) co_return Fail(ErrorCode::kInvalidArgument, "exec " + r.exec_id + ": no command");
+  auto io = Stdio::Open(ex_, r.stdio);
+  if (!io) co_return std::unexpected(io.error());
+  auto p = std::make_shared<Process>(ex_);
+  p->exec_id = r.exec_id;
+  p->cmd = std::move(r.cmd);
+  p->cmd.terminal = r.stdio.terminal;
+  p->stdio = r.stdio;
+  p->io = *io;
+  (*c)->execs[r.exec_id] = p;
+  events_.ExecAdded(r.id, r.exec_id);
+  co_return Result<>{};
+}
+
+Async<ProcessState> Tasks::Delete(std::string id, std::string exec_id) {
+  auto c = Find(id);
+  if (!c) co_return std::unexpected(c.error());
+  auto p = Find(id, exec_id);
+  if (!p) co_return std::unexpected(p.error());
+  if ((*p)->status == Status::kRunning || (*p)->status == Status::kPaused)
+    co_return Fail(ErrorCode::kFailedPrecondition,
+                   "process " + (exec_id.empty() ? id : exec_id) + " is running: kill it first");
+  (*p)->deleted = true;
+  (*p)->Notify();
+  (*p)->io->Close();
+  if ((*p)->status == Status::kCreated) (*p)->exit.at = Clock::now();
+  ProcessState state = StateOf(**c, **p);
+  if (!exec_id.empty()) {
+    (*c)->execs.erase(exec_id);
+    co_return state;
+  }
+  const std::string sid = (*c)->sandbox_id;
+  Job<Result<>> remove{[this, sid, id]() -> Result<> {
+    auto r = runtime_->DeleteContainer(sid, id);
+    if (!r && r.error().code != ErrorCode::kNotFound) return r;
+    return {};
+  }};
+  auto removed = co_await OnWorker(&remove);
+  if (!removed) Log(LogLevel::kWarn, "remove container " + id + ": " + removed.error().message);
+  if ((*c)->owns_vm) co_await StopSandbox();
+  if ((*c)->rootfs_mounted) {
+    if (auto ok = UnmountRootfs((*c)->bundle + "/rootfs"); !ok)
+      co_return std::unexpected(ok.error());
+    (*c)->rootfs_mounted = false;
+  }
+  containers_.erase(id);
+  events_.TaskDelete(id, state.pid, state.exit);
+  co_return state;
+}
+
+ProcessState Tasks::StateOf(const Container& c, const Process& p) const {
+  ProcessState s;
+  s.id = p.exec_id.empty() ? c.id : p.exec_id;
+  s.bundle = c.bundle;
+  s.pid = vm_pid_;
+  s.status = p.status == Status::kRunning && c.paused ? Status::kPaused : p.status;
+  s.stdio = p.stdio;
+  s.exit = p.exit;
+  return s;
+}
+
+Async<ProcessState> Tasks::State(std::string id, std::string exec_id) {
+  auto c = Find(id);
+  if (!c) co_return std::unexpected(c.error());
+  auto p = Find(id, exec_id);
+  if (!p) co_return std::unexpected(p.error());
+  co_return StateOf(**c, **p);
+}
+
+Async<std::vector<uint32_t>> Tasks::Pids(std::string id) {
+  auto c = Find(id);
+  if (!c) co_return std::unexpected(c.error());
+  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
+  auto pids = co_await agent_->ListPids(id);
+  if (!pids) co_return std::unexpected(pids.error());
+  co_return std::vector<uint32_t>(pids->begin(), pids->end());
+}
+
+Async<> Tasks::Pause(std::string id) {
+  auto c = Find(id);
+  if (!c) co_return std::unexpected(c.error());
+  const std::string sid = (*c)->sandbox_id;
+  Job<Result<>> pause{[this, sid, id] { return runtime_->PauseContainer(sid, id); }};
+  auto r = co_await OnWorker(&pause);
+  if (!r) co_return r;
+  (*c)->paused = true;
+  events_.TaskPaused(id);
+  co_return Result<>{};
+}
+
+Async<> Tasks::Resume(std::string id) {
+  auto c = Find(id);
+  if (!c) co_return std::unexpected(c.error());
+  const std::string sid = (*c)->sandbox_id;
+  Job<Result<>> resume{[this, sid, id] { return runtime_->ResumeContainer(sid, id); }};
+  auto r = co_await OnWorker(&resume);
+  if (!r) co_return r;
+  (*c)->paused = false;
+  events_.TaskResumed(id);
+  co_return Result<>{};
+}
+
+Async<> Tasks::Kill(std::string id, std::string exec_id, int signal, bool all) {
+  auto p = Find(id, exec_id);
+  if (!p) co_return std::unexpected(p.error());
+  if ((*p)->status == Status::kStopped)
+    co_return Fail(ErrorCode::kNotFound, "process already finished");
+  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
+  co_return co_await agent_->SignalProcess(id, exec_id, signal, all);
+}
+
+Async<> Tasks::ResizePty(std::string id, std::string exec_id, uint32_t width, uint32_t height) {
+  auto p = Find(id, exec_id);
+  if (!p) co_return std::unexpected(p.error());
+  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
+  co_return co_await agent_->ResizeTty(id, exec_id, height, width);
+}
+
+Async<> Tasks::CloseIO(std::string id, std::string exec_id) {
+  auto p = Find(id, exec_id);
+  if (!p) co_return std::unexpected(p.error());
+  (*p)->io->CloseStdin();
+  co_return Result<>{};
+}
+
+Async<> Tasks::Update(std::string id, std::string resources_json) {
+  if (auto c = Find(id); !c) co_return std::unexpected(c.error());
+  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
+  co_return co_await agent_->UpdateContainer(id, resources_json);
+}
+
+Async<Exit> Tasks::Wait(std::string id, std::string exec_id) {
+  auto p = Find(id, exec_id);
+  if (!p) co_return std::unexpected(p.error());
+  auto process = *p;
+  while (process->status != Status::kStopped && !process->deleted) co_await process->WaitChange();
+  co_return process->exit;
+}
+
+Async<Stats> Tasks::StatsOf(std::string id) {
+  if (auto c = Find(id); !c) co_return std::unexpected(c.error());
+  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
+  auto s = co_await agent_->StatsContainer(id);
+  if (!s) co_return std::unexpected(s.error());
+  co_return Stats{s->cpu_usage_usec, s->memory_bytes, s->pids};
+}
+
+}  // namespace vc::shim

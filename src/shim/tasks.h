@@ -1,0 +1,88 @@
+// The tasks one shim serves: a pod's containers (or one container) in one VM,
+// and their exec processes. containerd's Task requests arrive here already
+// translated (service.cc). Everything runs on the shim's event loop thread;
+// the library's blocking sandbox and container calls run on one worker
+// thread, and stdio and exits are long polls on one agent connection, so the
+// thread count stays fixed whatever the number of containers and execs.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/async_agent.h"
+#include "os/asio.h"
+#include "shim/events.h"
+#include "shim/stdio.h"
+#include "shim/types.h"
+#include "vc/vc.h"
+
+namespace vc::shim {
+
+template <typename T = void>
+using Async = asio::awaitable<Result<T>>;
+
+class Tasks {
+ public:
+  // `guest_dir`: default place of the guest kernel and initramfs.
+  Tasks(asio::any_io_executor ex, Publisher& events, std::string guest_dir);
+  ~Tasks();
+
+  // Returns the task pid (the VM's QEMU process: the container's processes
+  // live in the guest).
+  Async<uint32_t> Create(CreateRequest request);
+  Async<uint32_t> Start(std::string id, std::string exec_id);
+  Async<ProcessState> Delete(std::string id, std::string exec_id);
+  Async<> Exec(ExecRequest request);
+  Async<ProcessState> State(std::string id, std::string exec_id);
+  Async<std::vector<uint32_t>> Pids(std::string id);
+  Async<> Pause(std::string id);
+  Async<> Resume(std::string id);
+  Async<> Kill(std::string id, std::string exec_id, int signal, bool all);
+  Async<> ResizePty(std::string id, std::string exec_id, uint32_t width, uint32_t height);
+  Async<> CloseIO(std::string id, std::string exec_id);
+  Async<> Update(std::string id, std::string resources_json);
+  Async<Exit> Wait(std::string id, std::string exec_id);
+  Async<Stats> StatsOf(std::string id);
+
+  uint32_t task_pid() const { return vm_pid_; }
+  bool empty() const { return containers_.empty(); }
+
+ private:
+  struct Process;
+  struct Container;
+
+  Result<std::shared_ptr<Container>> Find(const std::string& id);
+  Result<std::shared_ptr<Process>> Find(const std::string& id, const std::string& exec_id);
+  // A blocking library call for the worker thread. Declare it as a local and
+  // then `co_await OnWorker(&job)`: GCC 12 destroys the captures of a lambda
+  // written inside a co_await expression twice.
+  template <typename R>
+  struct Job {
+    explicit Job(std::function<R()> f) : fn(std::move(f)) {}
+    std::function<R()> fn;
+    std::optional<R> result;
+  };
+  template <typename R>
+  asio::awaitable<R> OnWorker(Job<R>* job);
+  asio::awaitable<void> WatchExit(std::shared_ptr<Container> c, std::shared_ptr<Process> p);
+  Async<> BootSandbox(const std::string& id, const std::string& config_path);
+  asio::awaitable<void> StopSandbox();
+  ProcessState StateOf(const Container& c, const Process& p) const;
+
+  asio::any_io_executor ex_;
+  asio::thread_pool worker_{1};
+  Publisher& events_;
+  std::string guest_dir_;
+  std::unique_ptr<Runtime> runtime_;  // used on worker_ only
+  std::string state_root_;
+  std::string sandbox_id_;  // the VM this shim runs; empty before the first Create
+  uint32_t vm_pid_ = 0;
+  std::shared_ptr<agent::AsyncAgent> agent_;
+  std::map<std::string, std::shared_ptr<Container>> containers_;
+};
+
+}  // namespace vc::shim

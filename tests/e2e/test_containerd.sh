@@ -1,0 +1,176 @@
+# containerd runs containers in VMs through containerd-shim-vc-v2: a private
+# containerd (root, state and sockets under $WORK), a busybox image built
+# locally and imported, and `ctr` driving the runtime io.containerd.vc.v2.
+source "$(dirname "$0")/lib.sh"
+
+for tool in containerd ctr script; do
+  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh (packages containerd, bsdutils)"
+done
+SHIM="$VC_BUILD/bin/containerd-shim-vc-v2"
+[ -x "$SHIM" ] || fail "missing $SHIM: build the project first (scripts/build.sh)"
+
+CTD="$WORK/containerd"
+CTD_SOCK="$CTD/containerd.sock"
+mkdir -p "$CTD"
+cat >"$CTD/config.toml" <<TOML
+version = 2
+root = "$CTD/root"
+state = "$CTD/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$CTD_SOCK"
+TOML
+# The runtime's configuration, passed as ctr's --runtime-config-path: state
+# under $ROOT, so lib.sh's leftover checks see our supervisors and mounts.
+VC_CONFIG="$WORK/vc.toml"
+cat >"$VC_CONFIG" <<TOML
+[hypervisor]
+kernel = "$VC_BUILD/guest/vmlinuz"
+initrd = "$VC_BUILD/guest/initramfs.cpio"
+[runtime]
+state_root = "$ROOT"
+TOML
+
+PATH="$VC_BUILD/bin:$PATH" containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
+CTD_PID=$!
+stop_containerd() {
+  kill "$CTD_PID" 2>/dev/null || true
+  wait "$CTD_PID" 2>/dev/null || true
+  pkill -9 -f -- "-address $CTD_SOCK" 2>/dev/null || true
+  grep -F "$CTD" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+}
+on_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "--- containerd log (last 40 lines) ---"; tail -n 40 "$CTD/containerd.log" || true
+  fi
+  stop_containerd
+  return "$rc"
+}
+trap 'on_exit; cleanup' EXIT
+
+c() { ctr --address "$CTD_SOCK" "$@"; }
+for _ in $(seq 100); do c version >/dev/null 2>&1 && break; sleep 0.1; done
+c version >/dev/null || fail "containerd did not start: $(tail -n 5 "$CTD/containerd.log")"
+
+IMAGE=docker.io/library/vc-busybox:latest
+bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
+c images import "$WORK/image.tar" >/dev/null
+RUN=(run --runtime io.containerd.vc.v2 --runtime-config-path "$VC_CONFIG")
+
+# Nothing of ours may outlive a task: shims, VMs, virtiofsd, mounts, sockets.
+assert_no_task_left() {
+  local left
+  # A shim exits a moment after containerd's Shutdown call, not during it.
+  for _ in $(seq 50); do pgrep -f -- "-address $CTD_SOCK" >/dev/null || break; sleep 0.1; done
+  left=$({ pgrep -af -- "-address $CTD_SOCK" || true; } | grep -v pgrep || true)
+  [ -z "$left" ] || fail "shim left behind: $left"
+  left=$(grep -F "$CTD/state" /proc/self/mountinfo || true)
+  [ -z "$left" ] || fail "bundle mount left behind: $left"
+  assert_clean
+}
+
+out=$(c "${RUN[@]}" --rm "$IMAGE" t1 uname -r </dev/null)
+assert_eq "$GUEST_KERNEL" "$out" "kernel release seen through containerd"
+pass "ctr run: uname -r in the container shows the guest kernel ($out)"
+assert_no_task_left
+
+rc=0
+c "${RUN[@]}" --rm "$IMAGE" t2 sh -c 'echo out; echo err >&2; exit 7' >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
+assert_eq 7 "$rc" "ctr run exit code"
+assert_eq out "$(cat "$WORK/out")" "stdout through containerd"
+assert_eq err "$(cat "$WORK/err")" "stderr through containerd"
+pass "the workload's exit code is ctr run's; stdout and stderr are separate"
+
+out=$(echo hello-stdin | c "${RUN[@]}" --rm "$IMAGE" t3 sh -c 'read l; echo "got $l"')
+assert_eq "got hello-stdin" "$out" "stdin through containerd"
+pass "stdin reaches the workload and its end closes it"
+
+# A detached task: exec, ps, metrics, pause/resume, kill.
+c "${RUN[@]}" -d "$IMAGE" t4 sh -c 'trap "echo bye; exit 3" TERM; while true; do sleep 1; done' </dev/null
+out=$(c task exec --exec-id e1 t4 sh -c 'echo exec-out; exit 5' </dev/null) && rc=0 || rc=$?
+assert_eq exec-out "$out" "ctr task exec output"
+assert_eq 5 "$rc" "ctr task exec exit code"
+pass "ctr task exec runs a second process with its own output and exit code"
+ps_out=$(c task ps t4)
+[ "$(echo "$ps_out" | tail -n +2 | wc -l)" -ge 2 ] || fail "ctr task ps lists too few processes: $ps_out"
+pass "ctr task ps lists the container's guest processes"
+metrics=$(c task metrics t4)
+assert_contains "$metrics" "memory.usage" "ctr task metrics"
+assert_contains "$metrics" "pids.current" "ctr task metrics"
+pass "ctr task metrics answers with cgroup v2 figures"
+c task pause t4
+assert_contains "$(c task ls | grep -w t4)" PAUSED "task state after pause"
+c task resume t4
+assert_contains "$(c task ls | grep -w t4)" RUNNING "task state after resume"
+pass "ctr task pause/resume change the task's state"
+c task kill -s TERM t4
+for _ in $(seq 100); do c task ls | grep -w t4 | grep -q STOPPED && break; sleep 0.2; done
+assert_contains "$(c task ls | grep -w t4)" STOPPED "task state after SIGTERM"
+c task delete t4 >/dev/null
+c container delete t4
+pass "ctr task kill delivers the signal to the workload (its TERM trap ran)"
+assert_no_task_left
+
+# Exit status through ctr run for a signal the workload handles.
+c "${RUN[@]}" --rm "$IMAGE" t5 sh -c 'trap "exit 3" TERM; while true; do sleep 1; done' </dev/null &
+run_pid=$!
+for _ in $(seq 300); do c task ls 2>/dev/null | grep -w t5 | grep -q RUNNING && break; sleep 0.2; done
+sleep 1
+c task kill -s TERM t5
+rc=0; wait "$run_pid" || rc=$?
+assert_eq 3 "$rc" "exit code after ctr task kill -s TERM"
+pass "kill + wait: ctr run returns the exit code of the signalled workload"
+assert_no_task_left
+
+# --tty: a terminal in the guest, sized like ctr's.
+out=$(script -qec "stty rows 33 cols 77; ctr --address $CTD_SOCK ${RUN[*]} --rm -t $IMAGE t6 sh -c 'test -t 0 && echo is-a-tty; stty size'" /dev/null | tr -d '\r')
+assert_contains "$out" "is-a-tty" "terminal mode"
+assert_contains "$out" "33 77" "terminal size"
+pass "--tty gives the workload a terminal of ctr's size"
+assert_no_task_left
+
+# A pod: the sandbox container and a member share one VM.
+CRI_TYPE=io.kubernetes.cri.container-type
+CRI_SANDBOX=io.kubernetes.cri.sandbox-id
+c "${RUN[@]}" -d --annotation "$CRI_TYPE=sandbox" --annotation "$CRI_SANDBOX=pod1" "$IMAGE" pod1 sleep 1000 </dev/null
+c "${RUN[@]}" -d --annotation "$CRI_TYPE=container" --annotation "$CRI_SANDBOX=pod1" "$IMAGE" app1 sleep 1000 </dev/null
+vms=$(pgrep -fc -- "qemu-system.*$ROOT" || true)
+assert_eq 1 "$vms" "QEMU processes for a pod of two containers"
+shims=$(pgrep -fc -- "containerd-shim-vc-v2.*-address $CTD_SOCK" || true)
+assert_eq 1 "$shims" "shim processes for a pod of two containers"
+out=$(c task exec --exec-id e2 app1 cat /proc/1/cmdline </dev/null | tr '\0' ' ')
+assert_eq "sleep 1000 " "$out" "the member container's own PID 1"
+pass "two containers with CRI annotations share one VM and one shim"
+c task kill -s KILL app1
+for _ in $(seq 100); do c task ls | grep -w app1 | grep -q STOPPED && break; sleep 0.2; done
+c task delete app1 >/dev/null
+c container delete app1
+assert_eq 1 "$(pgrep -fc -- "qemu-system.*$ROOT" || true)" "the VM lives on while its sandbox container does"
+c task kill -s KILL pod1
+for _ in $(seq 100); do c task ls | grep -w pod1 | grep -q STOPPED && break; sleep 0.2; done
+c task delete pod1 >/dev/null
+c container delete pod1
+pass "deleting the pod's containers removes its VM"
+assert_no_task_left
+
+# The VM dies under a running task: containerd sees the task exit.
+c "${RUN[@]}" -d "$IMAGE" t7 sleep 1000 </dev/null
+pkill -9 -f -- "qemu-system.*$ROOT/sbs/t7/" || fail "no QEMU process for t7"
+for _ in $(seq 150); do c task ls | grep -w t7 | grep -q STOPPED && break; sleep 0.2; done
+assert_contains "$(c task ls | grep -w t7)" STOPPED "task state after its VM was killed"
+timeout 60 ctr --address "$CTD_SOCK" task delete t7 >/dev/null
+c container delete t7
+pass "killing QEMU under a running task makes the task exit; delete cleans up"
+assert_no_task_left
+
+# Checkpoint is refused clearly.
+c "${RUN[@]}" -d "$IMAGE" t8 sleep 1000 </dev/null
+expect_error "checkpoint is not supported" c task checkpoint t8
+c task kill -s KILL t8
+for _ in $(seq 100); do c task ls | grep -w t8 | grep -q STOPPED && break; sleep 0.2; done
+c task delete t8 >/dev/null
+c container delete t8
+pass "checkpoint answers with a clear 'not supported'"
+assert_no_task_left
+pass "nothing left behind"
