@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <sstream>
 #include <thread>
 
@@ -52,6 +53,13 @@ uint64_t ReadKey(const std::string& file, const std::string& key) {
     if (k == key) return v;
   }
   return 0;
+}
+
+// A cgroup limit file: a number, or "max" (returned as 0).
+uint64_t ReadLimit(const std::string& file) {
+  auto text = os::ReadFile(file);
+  if (!text || text->starts_with("max")) return 0;
+  return std::strtoull(text->c_str(), nullptr, 10);
 }
 
 Result<> WriteCgroup(const std::string& dir, const std::string& file, const std::string& value) {
@@ -224,7 +232,8 @@ Result<ContainerStats> Containers::Stats(const std::string& id) {
   if (!c) return std::unexpected(c.error());
   const std::string& dir = (*c)->cgroup_dir;
   return ContainerStats{ReadKey(dir + "/cpu.stat", "usage_usec"),
-                        ReadKey(dir + "/memory.current", ""), ReadKey(dir + "/pids.current", "")};
+                        ReadKey(dir + "/memory.current", ""), ReadKey(dir + "/pids.current", ""),
+                        ReadLimit(dir + "/memory.max"), ReadLimit(dir + "/pids.max")};
 }
 
 Result<> Containers::Update(const std::string& id, const Resources& r) {

@@ -53,6 +53,8 @@ struct ContainerStats {
   uint64_t cpu_usage_usec = 0;
   uint64_t memory_bytes = 0;
   uint64_t pids = 0;
+  uint64_t memory_limit = 0;  // 0: unlimited
+  uint64_t pids_limit = 0;    // 0: unlimited
 };
 
 class Containers {

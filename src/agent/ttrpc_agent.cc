@@ -167,7 +167,8 @@ Async<> AsyncAgent::ResumeContainer(std::string id) {
 Async<Stats> AsyncAgent::StatsContainer(std::string id) {
   auto r = co_await Call<pb::StatsContainerResponse>(*client_, "StatsContainer", ContainerReq(id));
   if (!r) co_return std::unexpected(r.error());
-  co_return Stats{r->cpu_usage_usec(), r->memory_usage_bytes(), r->pids_current()};
+  co_return Stats{r->cpu_usage_usec(), r->memory_usage_bytes(), r->pids_current(),
+                  r->memory_limit_bytes(), r->pids_limit()};
 }
 
 Async<> AsyncAgent::UpdateContainer(std::string id, std::string resources_json) {

@@ -3,7 +3,10 @@
 // Thread-safe: any number of threads may Run() at once.
 #pragma once
 
-#include <future>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -24,22 +27,48 @@ class IoThread {
 
   asio::any_io_executor executor() { return io_.get_executor(); }
 
+  // (Not std::future: its typeinfo would leave the shared library.)
   template <typename T>
   T Run(asio::awaitable<T> op) {
-    return asio::co_spawn(io_, std::move(op), asio::use_future).get();
+    Waiter<T> waiter;
+    asio::co_spawn(io_, std::move(op), [&waiter](std::exception_ptr e, T value) {
+      if (e) std::terminate();  // the project's coroutines return errors, never throw
+      waiter.Set(std::move(value));
+    });
+    return waiter.Get();
   }
   // Runs `fn` on the loop's thread and waits for it.
   template <typename Fn>
   void Call(Fn fn) {
-    std::promise<void> done;
+    Waiter<bool> waiter;
     asio::post(io_, [&] {
       fn();
-      done.set_value();
+      waiter.Set(true);
     });
-    done.get_future().get();
+    waiter.Get();
   }
 
  private:
+  template <typename T>
+  class Waiter {
+   public:
+    void Set(T value) {
+      std::lock_guard lock(mu_);
+      value_ = std::move(value);
+      cv_.notify_one();
+    }
+    T Get() {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return value_.has_value(); });
+      return std::move(*value_);
+    }
+
+   private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::optional<T> value_;
+  };
+
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;

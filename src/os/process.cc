@@ -1,6 +1,7 @@
 #include "os/process.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -72,6 +73,9 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
         ::_exit(127);
       }
     }
+    // Nothing else the caller has open may leak into the program (a socket
+    // held by a long-lived child never reports its peer gone).
+    ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
     for (int fd : options.keep_fds) ::fcntl(fd, F_SETFD, 0);
     ::execv(program.c_str(), argv.data());
     int e = errno;

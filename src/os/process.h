@@ -17,7 +17,7 @@ struct SpawnOptions {
   int stdin_fd = -1;              // -1: /dev/null
   int stdout_fd = -1;             // -1: /dev/null
   int stderr_fd = -1;             // -1: /dev/null
-  std::vector<int> keep_fds;      // further fds the child inherits, same numbers
+  std::vector<int> keep_fds;      // further fds the child inherits, same numbers; no others
   bool die_with_parent = true;    // SIGKILL the child when the spawning thread's process dies
   bool new_session = false;       // setsid(): detach from the caller's terminal and signals
 };

@@ -11,6 +11,9 @@ namespace vc::shim {
 // The annotations of <bundle>/config.json.
 Result<std::map<std::string, std::string>> BundleAnnotations(const std::string& bundle);
 
+// linux.resources of <bundle>/config.json as JSON; "" if there is none.
+Result<std::string> BundleResources(const std::string& bundle);
+
 // Where a container's sandbox lives, recorded at create so that `delete`
 // (run after a shim died) can clean up: <bundle>/vc-shim.json.
 struct BundleRecord {

@@ -117,6 +117,9 @@ int DeleteShim(const Args& args) {
     std::cerr << "containerd-shim-vc-v2: " << record.error().message << std::endl;
   }
   if (auto r = UnmountRootfs(bundle + "/rootfs"); !r) return Failed("unmount the rootfs", r.error());
+  // The socket of a shim that died with this container as its sandbox.
+  const std::string address = SocketAddress(args.address, args.ns, args.id);
+  if (!Reachable(address)) ::unlink(address.substr(7).c_str());
   std::cout << EncodeDeleteResponse(0, Exit{128 + SIGKILL, Clock::now()}) << std::flush;
   return 0;
 }
@@ -161,6 +164,7 @@ int ServeShim(const Args& args) {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(vc::kTuple);
       if (ec) co_return;
+      ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
       auto conn = std::make_shared<ttrpc::FramedStream<asio::local::stream_protocol::socket>>(std::move(socket));
       asio::co_spawn(io, ttrpc::ServeConnection(conn, methods), asio::detached);
     }

@@ -216,8 +216,12 @@ void RegisterTaskService(ttrpc::MethodTable& table, Tasks& tasks, std::function<
         if (!s) co_return std::unexpected(s.error());
         io::containerd::cgroups::v2::Metrics metrics;
         metrics.mutable_pids()->set_current(s->pids);
+        metrics.mutable_pids()->set_limit(s->pids_limit);
         metrics.mutable_cpu()->set_usage_usec(s->cpu_usage_usec);
         metrics.mutable_memory()->set_usage(s->memory_bytes);
+        // cgroup v2 "max" reads as the largest value, as containerd's runc shim reports it.
+        metrics.mutable_memory()->set_usage_limit(s->memory_limit_bytes ? s->memory_limit_bytes
+                                                                         : UINT64_MAX);
         pb::StatsResponse resp;
         resp.mutable_stats()->set_type_url(metrics.GetTypeName());
         resp.mutable_stats()->set_value(metrics.SerializeAsString());

@@ -164,6 +164,8 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
 
   auto config = ContainerConfigFromBundle(r.bundle);
   if (!config) co_return co_await fail(config.error());
+  auto resources = BundleResources(r.bundle);
+  if (!resources) co_return co_await fail(resources.error());
   config->id = r.id;
   config->cmd.terminal = r.stdio.terminal;
   auto io = Stdio::Open(ex_, r.stdio);
@@ -179,6 +181,13 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
   Job<Result<ContainerStatus>> create{[this, sid, cfg = *config] { return runtime_->CreateContainer(sid, cfg); }};
   auto created = co_await OnWorker(&create);
   if (!created) co_return co_await fail(created.error());
+  if (!resources->empty()) {
+    if (auto ok = co_await agent_->UpdateContainer(r.id, *resources); !ok) {
+      Job<Result<>> remove{[this, sid, id = r.id] { return runtime_->DeleteContainer(sid, id); }};
+      (void)co_await OnWorker(&remove);
+      co_return co_await fail(ok.error().Wrap("apply linux.resources"));
+    }
+  }
 
   c->init = std::make_shared<Process>(ex_);
   c->init->stdio = r.stdio;
@@ -398,7 +407,7 @@ Async<Stats> Tasks::StatsOf(std::string id) {
   if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
   auto s = co_await agent_->StatsContainer(id);
   if (!s) co_return std::unexpected(s.error());
-  co_return Stats{s->cpu_usage_usec, s->memory_bytes, s->pids};
+  co_return Stats{s->cpu_usage_usec, s->memory_bytes, s->pids, s->memory_limit_bytes, s->pids_limit};
 }
 
 }  // namespace vc::shim

@@ -57,6 +57,8 @@ struct Stats {
   uint64_t cpu_usage_usec = 0;
   uint64_t memory_bytes = 0;
   uint64_t pids = 0;
+  uint64_t memory_limit_bytes = 0;  // 0: unlimited
+  uint64_t pids_limit = 0;          // 0: unlimited
 };
 
 }  // namespace vc::shim

@@ -55,8 +55,11 @@ assert_clean() {
   fi
 }
 
+# A test may define before_cleanup (called with the exit status) to stop
+# what it started itself before the sandboxes are removed.
 cleanup() {
   local rc=$?
+  if declare -F before_cleanup >/dev/null; then before_cleanup "$rc" || true; fi
   if [ -d "$ROOT/sbs" ]; then
     for sb in "$ROOT"/sbs/*/; do
       [ -d "$sb" ] || continue

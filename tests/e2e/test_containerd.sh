@@ -9,17 +9,6 @@ done
 SHIM="$VC_BUILD/bin/containerd-shim-vc-v2"
 [ -x "$SHIM" ] || fail "missing $SHIM: build the project first (scripts/build.sh)"
 
-CTD="$WORK/containerd"
-CTD_SOCK="$CTD/containerd.sock"
-mkdir -p "$CTD"
-cat >"$CTD/config.toml" <<TOML
-version = 2
-root = "$CTD/root"
-state = "$CTD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$CTD_SOCK"
-TOML
 # The runtime's configuration, passed as ctr's --runtime-config-path: state
 # under $ROOT, so lib.sh's leftover checks see our supervisors and mounts.
 VC_CONFIG="$WORK/vc.toml"
@@ -31,31 +20,19 @@ initrd = "$VC_BUILD/guest/initramfs.cpio"
 state_root = "$ROOT"
 TOML
 
-PATH="$VC_BUILD/bin:$PATH" containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 &
-CTD_PID=$!
-stop_containerd() {
-  kill "$CTD_PID" 2>/dev/null || true
-  wait "$CTD_PID" 2>/dev/null || true
-  pkill -9 -f -- "-address $CTD_SOCK" 2>/dev/null || true
-  grep -F "$CTD" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-}
-on_exit() {
-  local rc=$?
-  if [ "$rc" -ne 0 ]; then
-    echo "--- containerd log (last 40 lines) ---"; tail -n 40 "$CTD/containerd.log" || true
+source "$VC_SOURCE/scripts/private-containerd.sh"
+before_cleanup() {
+  if [ "$1" -ne 0 ] && [ -n "${CTD_LOG:-}" ]; then
+    echo "--- containerd log (last 40 lines) ---"; tail -n 40 "$CTD_LOG" || true
   fi
-  stop_containerd
-  return "$rc"
+  ctd_stop
 }
-trap 'on_exit; cleanup' EXIT
-
-c() { ctr --address "$CTD_SOCK" "$@"; }
-for _ in $(seq 100); do c version >/dev/null 2>&1 && break; sleep 0.1; done
-c version >/dev/null || fail "containerd did not start: $(tail -n 5 "$CTD/containerd.log")"
+ctd_start "$WORK/containerd" "$VC_BUILD/bin" || fail "containerd did not start"
+c() { ctd_ctr "$@"; }
 
 IMAGE=docker.io/library/vc-busybox:latest
 bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
-c images import "$WORK/image.tar" >/dev/null
+ctd_import "$WORK/image.tar"
 RUN=(run --runtime io.containerd.vc.v2 --runtime-config-path "$VC_CONFIG")
 
 # Nothing of ours may outlive a task: shims, VMs, virtiofsd, mounts, sockets.
@@ -65,7 +42,7 @@ assert_no_task_left() {
   for _ in $(seq 50); do pgrep -f -- "-address $CTD_SOCK" >/dev/null || break; sleep 0.1; done
   left=$({ pgrep -af -- "-address $CTD_SOCK" || true; } | grep -v pgrep || true)
   [ -z "$left" ] || fail "shim left behind: $left"
-  left=$(grep -F "$CTD/state" /proc/self/mountinfo || true)
+  left=$(grep -F "$CTD_DIR/state" /proc/self/mountinfo || true)
   [ -z "$left" ] || fail "bundle mount left behind: $left"
   assert_clean
 }
@@ -162,6 +139,31 @@ assert_contains "$(c task ls | grep -w t7)" STOPPED "task state after its VM was
 timeout 60 ctr --address "$CTD_SOCK" task delete t7 >/dev/null
 c container delete t7
 pass "killing QEMU under a running task makes the task exit; delete cleans up"
+assert_no_task_left
+
+# The shim dies under a running task: containerd runs `containerd-shim-vc-v2
+# delete`, which must remove the VM, the mounts and the socket.
+c "${RUN[@]}" -d "$IMAGE" t9 sleep 1000 </dev/null
+sock=$(cat "$CTD_DIR/state/io.containerd.runtime.v2.task/default/t9/address")
+[ -S "${sock#unix://}" ] || fail "shim socket ${sock#unix://} missing while t9 runs"
+pkill -9 -f -- "containerd-shim-vc-v2 .*-address $CTD_SOCK .*-id t9" || fail "no shim for t9"
+for _ in $(seq 150); do c task ls | grep -w t9 | grep -q RUNNING || break; sleep 0.2; done
+c task ls | grep -w t9 | grep -q RUNNING && fail "t9 still RUNNING after its shim died"
+c task delete t9 >/dev/null 2>&1 || true
+c container delete t9
+[ ! -e "${sock#unix://}" ] || fail "the dead shim's socket was left behind"
+pass "a dead shim's task ends and the delete action cleans up after it"
+assert_no_task_left
+
+# The OCI spec's resource limits reach the guest cgroup.
+c "${RUN[@]}" -d --memory-limit 67108864 "$IMAGE" t10 sleep 1000 </dev/null
+metrics=$(c task metrics t10)
+echo "$metrics" | grep -Eq 'memory\.usage_limit[[:space:]]+67108864' || fail "memory limit not applied: $metrics"
+c task kill -s KILL t10
+for _ in $(seq 100); do c task ls | grep -w t10 | grep -q STOPPED && break; sleep 0.2; done
+c task delete t10 >/dev/null
+c container delete t10
+pass "--memory-limit becomes the container's memory.max in the guest"
 assert_no_task_left
 
 # Checkpoint is refused clearly.

@@ -129,7 +129,7 @@ Result<Stats> MockAgent::StatsContainer(const std::string& id) {
   if (!c) return std::unexpected(c.error());
   uint64_t pids = (*c)->init.running ? 1 : 0;
   for (const auto& [eid, e] : (*c)->execs) pids += e.running ? 1 : 0;
-  return Stats{1000, 4096, pids};
+  return Stats{1000, 4096, pids, 0, 0};
 }
 
 Result<> MockAgent::ExecProcess(const std::string& id, const std::string& exec_id, const Cmd&) {
