@@ -18,18 +18,7 @@ namespace {
 
 namespace pb = vc::agent::v1;
 
-// Adapts a typed handler (Request -> Result<Response>) to the byte-level table.
-template <typename Req, typename Fn>
-ttrpc::Handler Typed(Fn fn) {
-  return [fn](std::string payload) -> asio::awaitable<Result<std::string>> {
-    Req request;
-    if (!request.ParseFromString(payload))
-      co_return Fail(ErrorCode::kInvalidArgument, "malformed " + request.GetTypeName());
-    auto response = co_await fn(request);
-    if (!response) co_return std::unexpected(response.error());
-    co_return response->SerializeAsString();
-  };
-}
+using ttrpc::Typed;
 
 template <typename T>
 asio::awaitable<Result<T>> Ready(Result<T> r) {

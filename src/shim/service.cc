@@ -6,7 +6,6 @@
 
 #include "cgroups_metrics.pb.h"
 #include "runtimeoptions.pb.h"
-#include "shim/log.h"
 #include "task.pb.h"
 
 namespace vc::shim {
@@ -67,21 +66,7 @@ Result<Cmd> CmdFromSpec(const vc::pbtypes::Any& spec) {
   return cmd;
 }
 
-// Adapts a typed handler (Request -> Async<Response>) to the byte-level table.
-template <typename Req, typename Fn>
-ttrpc::Handler Typed(Fn fn) {
-  return [fn](std::string payload) -> asio::awaitable<Result<std::string>> {
-    Req request;
-    if (!request.ParseFromString(payload))
-      co_return Fail(ErrorCode::kInvalidArgument, "malformed " + request.GetTypeName());
-    auto response = co_await fn(std::move(request));
-    if (!response) {
-      Log(LogLevel::kDebug, request.GetTypeName() + ": " + response.error().message);
-      co_return std::unexpected(response.error());
-    }
-    co_return response->SerializeAsString();
-  };
-}
+using ttrpc::Typed;
 
 template <typename Resp>
 Result<Resp> Empty(const Result<>& r) {
@@ -179,10 +164,10 @@ void RegisterTaskService(ttrpc::MethodTable& table, Tasks& tasks, std::function<
       }));
 
   add("Pause", Typed<pb::PauseRequest>([t](pb::PauseRequest req) -> Async<E> {
-        co_return Empty<E>(co_await t->Pause(req.id()));
+        co_return Empty<E>(co_await t->SetPaused(req.id(), true));
       }));
   add("Resume", Typed<pb::ResumeRequest>([t](pb::ResumeRequest req) -> Async<E> {
-        co_return Empty<E>(co_await t->Resume(req.id()));
+        co_return Empty<E>(co_await t->SetPaused(req.id(), false));
       }));
   add("Checkpoint", Typed<pb::CheckpointTaskRequest>([](pb::CheckpointTaskRequest) -> Async<E> {
         co_return Fail(ErrorCode::kUnimplemented,

@@ -341,27 +341,18 @@ Async<std::vector<uint32_t>> Tasks::Pids(std::string id) {
   co_return std::vector<uint32_t>(pids->begin(), pids->end());
 }
 
-Async<> Tasks::Pause(std::string id) {
+Async<> Tasks::SetPaused(std::string id, bool pause) {
   auto c = Find(id);
   if (!c) co_return std::unexpected(c.error());
   const std::string sid = (*c)->sandbox_id;
-  Job<Result<>> pause{[this, sid, id] { return runtime_->PauseContainer(sid, id); }};
-  auto r = co_await OnWorker(&pause);
+  Job<Result<>> change{[this, sid, id, pause] {
+    return pause ? runtime_->PauseContainer(sid, id) : runtime_->ResumeContainer(sid, id);
+  }};
+  auto r = co_await OnWorker(&change);
   if (!r) co_return r;
-  (*c)->paused = true;
-  events_.TaskPaused(id);
-  co_return Result<>{};
-}
-
-Async<> Tasks::Resume(std::string id) {
-  auto c = Find(id);
-  if (!c) co_return std::unexpected(c.error());
-  const std::string sid = (*c)->sandbox_id;
-  Job<Result<>> resume{[this, sid, id] { return runtime_->ResumeContainer(sid, id); }};
-  auto r = co_await OnWorker(&resume);
-  if (!r) co_return r;
-  (*c)->paused = false;
-  events_.TaskResumed(id);
+  (*c)->paused = pause;
+  if (pause) events_.TaskPaused(id);
+  else events_.TaskResumed(id);
   co_return Result<>{};
 }
 
@@ -402,12 +393,10 @@ Async<Exit> Tasks::Wait(std::string id, std::string exec_id) {
   co_return process->exit;
 }
 
-Async<Stats> Tasks::StatsOf(std::string id) {
+Async<agent::Stats> Tasks::StatsOf(std::string id) {
   if (auto c = Find(id); !c) co_return std::unexpected(c.error());
   if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
-  auto s = co_await agent_->StatsContainer(id);
-  if (!s) co_return std::unexpected(s.error());
-  co_return Stats{s->cpu_usage_usec, s->memory_bytes, s->pids, s->memory_limit_bytes, s->pids_limit};
+  co_return co_await agent_->StatsContainer(id);
 }
 
 }  // namespace vc::shim

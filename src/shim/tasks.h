@@ -39,14 +39,14 @@ class Tasks {
   Async<> Exec(ExecRequest request);
   Async<ProcessState> State(std::string id, std::string exec_id);
   Async<std::vector<uint32_t>> Pids(std::string id);
-  Async<> Pause(std::string id);
-  Async<> Resume(std::string id);
+  // Freezes (pause) or thaws the container's processes.
+  Async<> SetPaused(std::string id, bool pause);
   Async<> Kill(std::string id, std::string exec_id, int signal, bool all);
   Async<> ResizePty(std::string id, std::string exec_id, uint32_t width, uint32_t height);
   Async<> CloseIO(std::string id, std::string exec_id);
   Async<> Update(std::string id, std::string resources_json);
   Async<Exit> Wait(std::string id, std::string exec_id);
-  Async<Stats> StatsOf(std::string id);
+  Async<agent::Stats> StatsOf(std::string id);
 
   uint32_t task_pid() const { return vm_pid_; }
   bool empty() const { return containers_.empty(); }

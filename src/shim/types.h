@@ -53,12 +53,4 @@ struct ProcessState {
   Exit exit;  // valid when status is kStopped
 };
 
-struct Stats {
-  uint64_t cpu_usage_usec = 0;
-  uint64_t memory_bytes = 0;
-  uint64_t pids = 0;
-  uint64_t memory_limit_bytes = 0;  // 0: unlimited
-  uint64_t pids_limit = 0;          // 0: unlimited
-};
-
 }  // namespace vc::shim

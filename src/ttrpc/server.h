@@ -35,6 +35,21 @@ class MethodTable {
   std::map<std::pair<std::string, std::string>, Handler> table_;
 };
 
+// Adapts a typed handler (Request message -> awaitable<Result<Response
+// message>>) to the byte-level table; a request that does not parse is
+// answered with kInvalidArgument.
+template <typename Req, typename Fn>
+Handler Typed(Fn fn) {
+  return [fn](std::string payload) -> asio::awaitable<Result<std::string>> {
+    Req request;
+    if (!request.ParseFromString(payload))
+      co_return Fail(ErrorCode::kInvalidArgument, "malformed " + request.GetTypeName());
+    auto response = co_await fn(std::move(request));
+    if (!response) co_return std::unexpected(response.error());
+    co_return response->SerializeAsString();
+  };
+}
+
 // Serves requests from one stream until the peer closes it.
 // REQUIRES: `methods` outlives the returned coroutine.
 template <typename Stream>

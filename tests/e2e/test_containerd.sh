@@ -30,6 +30,22 @@ before_cleanup() {
 ctd_start "$WORK/containerd" "$VC_BUILD/bin" || fail "containerd did not start"
 c() { ctd_ctr "$@"; }
 
+# Waits until task $1 is STOPPED (or gone); fails after $2 tenths of a second.
+wait_stopped() {
+  for _ in $(seq "${2:-100}"); do
+    c task ls | grep -w "$1" | grep -q STOPPED && return 0
+    sleep 0.1
+  done
+  fail "task $1 did not stop: $(c task ls | grep -w "$1")"
+}
+# Kills task $1, waits for it, deletes the task and the container.
+remove_task() {
+  c task kill -s KILL "$1"
+  wait_stopped "$1"
+  c task delete "$1" >/dev/null
+  c container delete "$1"
+}
+
 IMAGE=docker.io/library/vc-busybox:latest
 bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
 ctd_import "$WORK/image.tar"
@@ -82,8 +98,7 @@ c task resume t4
 assert_contains "$(c task ls | grep -w t4)" RUNNING "task state after resume"
 pass "ctr task pause/resume change the task's state"
 c task kill -s TERM t4
-for _ in $(seq 100); do c task ls | grep -w t4 | grep -q STOPPED && break; sleep 0.2; done
-assert_contains "$(c task ls | grep -w t4)" STOPPED "task state after SIGTERM"
+wait_stopped t4
 c task delete t4 >/dev/null
 c container delete t4
 pass "ctr task kill delivers the signal to the workload (its TERM trap ran)"
@@ -119,23 +134,16 @@ assert_eq 1 "$shims" "shim processes for a pod of two containers"
 out=$(c task exec --exec-id e2 app1 cat /proc/1/cmdline </dev/null | tr '\0' ' ')
 assert_eq "sleep 1000 " "$out" "the member container's own PID 1"
 pass "two containers with CRI annotations share one VM and one shim"
-c task kill -s KILL app1
-for _ in $(seq 100); do c task ls | grep -w app1 | grep -q STOPPED && break; sleep 0.2; done
-c task delete app1 >/dev/null
-c container delete app1
+remove_task app1
 assert_eq 1 "$(pgrep -fc -- "qemu-system.*$ROOT" || true)" "the VM lives on while its sandbox container does"
-c task kill -s KILL pod1
-for _ in $(seq 100); do c task ls | grep -w pod1 | grep -q STOPPED && break; sleep 0.2; done
-c task delete pod1 >/dev/null
-c container delete pod1
+remove_task pod1
 pass "deleting the pod's containers removes its VM"
 assert_no_task_left
 
 # The VM dies under a running task: containerd sees the task exit.
 c "${RUN[@]}" -d "$IMAGE" t7 sleep 1000 </dev/null
 pkill -9 -f -- "qemu-system.*$ROOT/sbs/t7/" || fail "no QEMU process for t7"
-for _ in $(seq 150); do c task ls | grep -w t7 | grep -q STOPPED && break; sleep 0.2; done
-assert_contains "$(c task ls | grep -w t7)" STOPPED "task state after its VM was killed"
+wait_stopped t7 300
 timeout 60 ctr --address "$CTD_SOCK" task delete t7 >/dev/null
 c container delete t7
 pass "killing QEMU under a running task makes the task exit; delete cleans up"
@@ -159,20 +167,14 @@ assert_no_task_left
 c "${RUN[@]}" -d --memory-limit 67108864 "$IMAGE" t10 sleep 1000 </dev/null
 metrics=$(c task metrics t10)
 echo "$metrics" | grep -Eq 'memory\.usage_limit[[:space:]]+67108864' || fail "memory limit not applied: $metrics"
-c task kill -s KILL t10
-for _ in $(seq 100); do c task ls | grep -w t10 | grep -q STOPPED && break; sleep 0.2; done
-c task delete t10 >/dev/null
-c container delete t10
+remove_task t10
 pass "--memory-limit becomes the container's memory.max in the guest"
 assert_no_task_left
 
 # Checkpoint is refused clearly.
 c "${RUN[@]}" -d "$IMAGE" t8 sleep 1000 </dev/null
 expect_error "checkpoint is not supported" c task checkpoint t8
-c task kill -s KILL t8
-for _ in $(seq 100); do c task ls | grep -w t8 | grep -q STOPPED && break; sleep 0.2; done
-c task delete t8 >/dev/null
-c container delete t8
+remove_task t8
 pass "checkpoint answers with a clear 'not supported'"
 assert_no_task_left
 pass "nothing left behind"
