@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -150,6 +151,9 @@ Result<> Containers::Create(const std::string& id, ContainerSpec spec) {
     ::rmdir(cgroup.c_str());
     return std::unexpected(init.error());
   }
+  if (auto watched = oom_.Watch(id, cgroup); !watched)
+    std::fprintf(stderr, "vc-agent: no OOM events for %s: %s\n", id.c_str(),
+                 watched.error().message.c_str());
   Container& c = containers_[id];
   c.id = id;
   c.spec = std::move(spec);
@@ -296,6 +300,7 @@ Result<> Containers::Remove(const std::string& id) {
   (void)WriteCgroup(container.cgroup_dir, "cgroup.kill", "1");
   for (int i = 0; i < 500 && ::rmdir(container.cgroup_dir.c_str()) != 0 && errno == EBUSY; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  oom_.Forget(id);
   containers_.erase(id);
   return {};
 }

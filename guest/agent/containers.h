@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "oci.h"
+#include "oom.h"
 #include "spawn.h"
 #include "stream.h"
 #include "vc/result.h"
@@ -59,7 +60,7 @@ struct ContainerStats {
 
 class Containers {
  public:
-  explicit Containers(asio::any_io_executor ex) : ex_(std::move(ex)) {}
+  explicit Containers(asio::any_io_executor ex) : ex_(ex), oom_(ex) {}
 
   Result<> Create(const std::string& id, ContainerSpec spec);
   Result<> Start(const std::string& id);
@@ -83,6 +84,8 @@ class Containers {
   void Collected(const std::shared_ptr<Process>& process);
   // Records the exit of a reaped child.
   void OnExit(pid_t pid, int wait_status);
+  // OOM kills in any container.
+  OomMonitor& oom() { return oom_; }
 
  private:
   Result<std::shared_ptr<Process>> Launch(const std::string& id, const std::string& exec_id,
@@ -93,6 +96,7 @@ class Containers {
   asio::any_io_executor ex_;
   std::map<std::string, Container> containers_;
   std::map<pid_t, std::weak_ptr<Process>> by_pid_;
+  OomMonitor oom_;
 };
 
 }  // namespace vc::agent

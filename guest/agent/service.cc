@@ -123,6 +123,11 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         return Ready(Done(cs.ResizeTerminal(req.container_id(), req.exec_id(), clamp(req.rows()),
                                             clamp(req.columns()))));
       }));
+  add("GetOOMEvent", Typed<pb::Empty>([&cs](const pb::Empty&) -> asio::awaitable<Result<pb::OOMEvent>> {
+        pb::OOMEvent r;
+        r.set_container_id(co_await cs.oom().Next());
+        co_return r;
+      }));
   add("ExecProcess", Typed<pb::ExecProcessRequest>([&cs](const pb::ExecProcessRequest& req) {
         auto process = ParseProcess(req.process_json());
         if (!process) return Ready<pb::Empty>(std::unexpected(process.error()));

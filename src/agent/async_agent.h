@@ -56,6 +56,9 @@ class AsyncAgent {
   Async<> ResizeTty(std::string id, std::string exec_id, uint32_t rows,
                     uint32_t columns);
 
+  // Waits for the next container to have a process OOM-killed; its id.
+  Async<std::string> GetOOMEvent();
+
   bool dead() const { return client_->dead(); }
   void Close() { client_->Close(); }
 

@@ -249,6 +249,12 @@ Async<> AsyncAgent::ResizeTty(std::string id, std::string exec_id, uint32_t rows
   return CallVoid(*client_, "TtyWinResize", req);
 }
 
+Async<std::string> AsyncAgent::GetOOMEvent() {
+  auto r = co_await Call<pb::OOMEvent>(*client_, "GetOOMEvent", pb::Empty{}, kForever);
+  if (!r) co_return std::unexpected(r.error());
+  co_return r->container_id();
+}
+
 std::string ProcessJson(const Cmd& cmd) {
   nlohmann::json p;
   p["args"] = cmd.args;

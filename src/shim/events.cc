@@ -132,6 +132,12 @@ void Publisher::ExecStarted(const std::string& id, const std::string& exec_id, u
   Publish("/tasks/exec-started", e.GetTypeName(), e.SerializeAsString());
 }
 
+void Publisher::TaskOOM(const std::string& id) {
+  ev::TaskOOM e;
+  e.set_container_id(id);
+  Publish("/tasks/oom", e.GetTypeName(), e.SerializeAsString());
+}
+
 void Publisher::TaskPaused(const std::string& id) {
   ev::TaskPaused e;
   e.set_container_id(id);

@@ -27,6 +27,7 @@ class Publisher {
   void TaskDelete(const std::string& id, uint32_t pid, const Exit& exit);
   void ExecAdded(const std::string& id, const std::string& exec_id);
   void ExecStarted(const std::string& id, const std::string& exec_id, uint32_t pid);
+  void TaskOOM(const std::string& id);
   void TaskPaused(const std::string& id);
   void TaskResumed(const std::string& id);
 

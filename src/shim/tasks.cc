@@ -106,6 +106,7 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
     co_return std::unexpected(agent.error().Wrap("connect to the agent"));
   }
   agent_ = std::move(*agent);
+  asio::co_spawn(ex_, WatchOom(agent_), asio::detached);
   Log(LogLevel::kInfo, "sandbox " + id + " started: VM pid " + std::to_string(vm_pid_) +
                            ", accel " + status->accel);
   co_return Result<>{};
@@ -223,6 +224,14 @@ asio::awaitable<void> Tasks::WatchExit(std::shared_ptr<Container> c, std::shared
   p->io->Close();
   events_.TaskExit(c->id, p->exec_id, vm_pid_, exit);
   p->Notify();
+}
+
+asio::awaitable<void> Tasks::WatchOom(std::shared_ptr<agent::AsyncAgent> agent) {
+  for (;;) {
+    auto id = co_await agent->GetOOMEvent();
+    if (!id) co_return;
+    if (containers_.contains(*id)) events_.TaskOOM(*id);
+  }
 }
 
 Async<uint32_t> Tasks::Start(std::string id, std::string exec_id) {

@@ -69,6 +69,8 @@ class Tasks {
   template <typename R>
   asio::awaitable<R> OnWorker(Job<R>* job);
   asio::awaitable<void> WatchExit(std::shared_ptr<Container> c, std::shared_ptr<Process> p);
+  // Publishes the guest's OOM kills until the agent connection ends.
+  asio::awaitable<void> WatchOom(std::shared_ptr<agent::AsyncAgent> agent);
   Async<> BootSandbox(const std::string& id, const std::string& config_path);
   asio::awaitable<void> StopSandbox();
   ProcessState StateOf(const Container& c, const Process& p) const;

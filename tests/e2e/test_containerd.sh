@@ -25,10 +25,14 @@ before_cleanup() {
   if [ "$1" -ne 0 ] && [ -n "${CTD_LOG:-}" ]; then
     echo "--- containerd log (last 40 lines) ---"; tail -n 40 "$CTD_LOG" || true
   fi
+  [ -z "${EVENTS_PID:-}" ] || kill "$EVENTS_PID" 2>/dev/null || true
   ctd_stop
 }
 ctd_start "$WORK/containerd" "$VC_BUILD/bin" || fail "containerd did not start"
 c() { ctd_ctr "$@"; }
+# Every event containerd receives, as `ctr events` prints them.
+c events >"$WORK/events" 2>&1 &
+EVENTS_PID=$!
 
 # Waits until task $1 is STOPPED (or gone); fails after $2 tenths of a second.
 wait_stopped() {
@@ -55,8 +59,9 @@ RUN=(run --runtime io.containerd.vc.v2 --runtime-config-path "$VC_CONFIG")
 assert_no_task_left() {
   local left
   # A shim exits a moment after containerd's Shutdown call, not during it.
-  for _ in $(seq 50); do pgrep -f -- "-address $CTD_SOCK" >/dev/null || break; sleep 0.1; done
-  left=$({ pgrep -af -- "-address $CTD_SOCK" || true; } | grep -v pgrep || true)
+  local shim="containerd-shim-vc-v2 .*-address $CTD_SOCK"
+  for _ in $(seq 50); do pgrep -f -- "$shim" >/dev/null || break; sleep 0.1; done
+  left=$({ pgrep -af -- "$shim" || true; } | grep -v pgrep || true)
   [ -z "$left" ] || fail "shim left behind: $left"
   left=$(grep -F "$CTD_DIR/state" /proc/self/mountinfo || true)
   [ -z "$left" ] || fail "bundle mount left behind: $left"
@@ -67,6 +72,9 @@ out=$(c "${RUN[@]}" --rm "$IMAGE" t1 uname -r </dev/null)
 assert_eq "$GUEST_KERNEL" "$out" "kernel release seen through containerd"
 pass "ctr run: uname -r in the container shows the guest kernel ($out)"
 assert_no_task_left
+topics=$(grep -F '"container_id":"t1"' "$WORK/events" | awk '{print $6}' | grep '^/tasks/' | tr '\n' ' ')
+assert_eq "/tasks/create /tasks/start /tasks/exit /tasks/delete " "$topics" "events of t1, in order"
+pass "containerd got create, start, exit and delete events in that order"
 
 rc=0
 c "${RUN[@]}" --rm "$IMAGE" t2 sh -c 'echo out; echo err >&2; exit 7' >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
@@ -169,6 +177,15 @@ metrics=$(c task metrics t10)
 echo "$metrics" | grep -Eq 'memory\.usage_limit[[:space:]]+67108864' || fail "memory limit not applied: $metrics"
 remove_task t10
 pass "--memory-limit becomes the container's memory.max in the guest"
+assert_no_task_left
+
+# An OOM kill in the guest becomes a /tasks/oom event.
+c "${RUN[@]}" --rm --memory-limit 33554432 "$IMAGE" t11 \
+  sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived' </dev/null >/dev/null || true
+for _ in $(seq 50); do grep -F /tasks/oom "$WORK/events" | grep -qF '"container_id":"t11"' && break; sleep 0.1; done
+grep -F /tasks/oom "$WORK/events" | grep -qF '"container_id":"t11"' ||
+  fail "no /tasks/oom event for t11: $(grep -F t11 "$WORK/events")"
+pass "an OOM kill in the container's cgroup reaches containerd as /tasks/oom"
 assert_no_task_left
 
 # Checkpoint is refused clearly.
