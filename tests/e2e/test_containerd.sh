@@ -188,6 +188,19 @@ grep -F /tasks/oom "$WORK/events" | grep -qF '"container_id":"t11"' ||
 pass "an OOM kill in the container's cgroup reaches containerd as /tasks/oom"
 assert_no_task_left
 
+# A broken configuration fails the create with a message naming the problem,
+# and leaves nothing behind.
+printf '[hypervisor]\nmemroy_mib = 512\n' >"$WORK/typo.toml"
+expect_error "unknown key hypervisor.memroy_mib" \
+  c run --runtime io.containerd.vc.v2 --runtime-config-path "$WORK/typo.toml" --rm "$IMAGE" t12 true
+c container delete t12 >/dev/null 2>&1 || true
+printf '[hypervisor]\nkernel = "/nonexistent/vmlinuz"\n' >"$WORK/nokernel.toml"
+expect_error "guest kernel not found at '/nonexistent/vmlinuz'" \
+  c run --runtime io.containerd.vc.v2 --runtime-config-path "$WORK/nokernel.toml" --rm "$IMAGE" t13 true
+c container delete t13 >/dev/null 2>&1 || true
+pass "a broken runtime configuration is a clear error"
+assert_no_task_left
+
 # Checkpoint is refused clearly.
 c "${RUN[@]}" -d "$IMAGE" t8 sleep 1000 </dev/null
 expect_error "checkpoint is not supported" c task checkpoint t8
