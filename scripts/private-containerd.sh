@@ -3,7 +3,7 @@
 # PATH. After ctd_start: $CTD_SOCK, $CTD_LOG, and ctr as `ctd_ctr ...`.
 #   ctd_start DIR BIN_DIR    start it (fails with the log's tail if it does not come up)
 #   ctd_import TAR           import an image archive (scripts/make-oci-image.sh)
-#   ctd_stop                 stop it, kill shims it left, unmount their bundles
+#   ctd_stop                 stop it, kill shims it left (and their sockets), unmount their bundles
 
 ctd_start() {
   CTD_DIR=$1
@@ -34,7 +34,11 @@ ctd_stop() {
   [ -n "${CTD_PID:-}" ] || return 0
   kill "$CTD_PID" 2>/dev/null || true
   wait "$CTD_PID" 2>/dev/null || true
-  pkill -9 -f -- "-address $CTD_SOCK" 2>/dev/null || true
+  # Shims still running (a failed test) are killed; their sockets go too.
+  local sockets
+  sockets=$(cat "$CTD_DIR"/state/io.containerd.runtime.v2.task/*/*/address 2>/dev/null | sed 's#^unix://##' || true)
+  pkill -9 -f -- "containerd-shim-vc-v2 .*-address $CTD_SOCK" 2>/dev/null || true
+  for s in $sockets; do rm -f "$s"; done
   grep -F "$CTD_DIR" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   CTD_PID=
 }
