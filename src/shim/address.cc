@@ -32,6 +32,10 @@ std::string SocketAddress(const std::string& containerd_address, const std::stri
   return std::string("unix://") + kSocketDir + "/" + hex;
 }
 
+std::string SocketPath(const std::string& address) {
+  return address.starts_with("unix://") ? address.substr(7) : address;
+}
+
 std::string SandboxOf(const std::string& container_id,
                       const std::map<std::string, std::string>& annotations) {
   auto type = annotations.find(kContainerTypeAnnotation);

@@ -14,6 +14,9 @@ inline constexpr const char* kSocketDir = "/run/containerd/s";
 std::string SocketAddress(const std::string& containerd_address, const std::string& ns,
                           const std::string& group);
 
+// The file system path of a socket address made by SocketAddress.
+std::string SocketPath(const std::string& address);
+
 // CRI annotations that place a container in a pod.
 inline constexpr const char* kContainerTypeAnnotation = "io.kubernetes.cri.container-type";
 inline constexpr const char* kSandboxIdAnnotation = "io.kubernetes.cri.sandbox-id";

@@ -42,6 +42,7 @@ TEST(ShimAddress, StablePerGroupAndDistinct) {
   auto a = SocketAddress("/run/containerd/containerd.sock", "default", "pod1");
   EXPECT_EQ(a, SocketAddress("/run/containerd/containerd.sock", "default", "pod1"));
   EXPECT_TRUE(a.starts_with("unix:///run/containerd/s/")) << a;
+  EXPECT_EQ(SocketPath(a), a.substr(7));
   EXPECT_NE(a, SocketAddress("/run/containerd/containerd.sock", "other", "pod1"));
   EXPECT_NE(a, SocketAddress("/tmp/c.sock", "default", "pod1"));
   EXPECT_NE(a, SocketAddress("/run/containerd/containerd.sock", "default", "pod2"));

@@ -83,7 +83,7 @@ int StartShim(const Args& args) {
   if (auto ok = os::MakeDirs(kSocketDir, 0711); !ok) return Failed("create " + std::string(kSocketDir), ok.error());
   auto listener = os::ListenUnix(address);
   if (!listener) return Failed("listen", listener.error());
-  ::chmod(address.substr(7).c_str(), 0600);
+  ::chmod(SocketPath(address).c_str(), 0600);
   if (::dup2(listener->get(), kListenFd) < 0)
     return Failed("listen", os::ErrnoError("place the socket at fd 3"));
   os::SpawnOptions spawn;
@@ -94,7 +94,7 @@ int StartShim(const Args& args) {
   spawn.new_session = true;  // outlives us; stdio is /dev/null, not containerd's pipe
   auto pid = os::Spawn(spawn);
   if (!pid) {
-    ::unlink(address.substr(7).c_str());
+    ::unlink(SocketPath(address).c_str());
     return Failed("launch the shim", pid.error());
   }
   return Announce(bundle, address);
@@ -119,7 +119,7 @@ int DeleteShim(const Args& args) {
   if (auto r = UnmountRootfs(bundle + "/rootfs"); !r) return Failed("unmount the rootfs", r.error());
   // The socket of a shim that died with this container as its sandbox.
   const std::string address = SocketAddress(args.address, args.ns, args.id);
-  if (!Reachable(address)) ::unlink(address.substr(7).c_str());
+  if (!Reachable(address)) ::unlink(SocketPath(address).c_str());
   std::cout << EncodeDeleteResponse(0, Exit{128 + SIGKILL, Clock::now()}) << std::flush;
   return 0;
 }
