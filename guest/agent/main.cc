@@ -69,12 +69,7 @@ asio::awaitable<void> ServeVsock(const vc::ttrpc::MethodTable& table) {
     Log("vsock listen: " + ec.message());
     co_return;
   }
-  for (;;) {
-    auto [err, socket] = co_await acceptor.async_accept(vc::kTuple);
-    if (err) co_return;
-    auto conn = std::make_shared<vc::ttrpc::FramedStream<Vsock::socket>>(std::move(socket));
-    asio::co_spawn(ex, vc::ttrpc::ServeConnection(conn, table), asio::detached);
-  }
+  co_await vc::ttrpc::ServeAcceptor(acceptor, table);
 }
 
 }  // namespace

@@ -16,7 +16,6 @@ namespace vc::agent {
 namespace {
 
 namespace pb = vc::agent::v1;
-using Socket = asio::local::stream_protocol::socket;
 
 class FakeAgent {
  public:
@@ -52,7 +51,7 @@ class FakeAgent {
                  [](std::string) -> asio::awaitable<Result<std::string>> {
                    co_return Fail(ErrorCode::kFailedPrecondition, "container c1 was already started");
                  });
-    asio::co_spawn(io_, Accept(), asio::detached);
+    asio::co_spawn(io_, ttrpc::ServeAcceptor(acceptor_, methods_), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
   }
   ~FakeAgent() {
@@ -71,15 +70,6 @@ class FakeAgent {
   }
 
  private:
-  asio::awaitable<void> Accept() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(vc::kTuple);
-      if (ec) co_return;
-      auto conn = std::make_shared<ttrpc::FramedStream<Socket>>(std::move(socket));
-      asio::co_spawn(io_, ttrpc::ServeConnection(conn, methods_), asio::detached);
-    }
-  }
-
   std::string path_;
   asio::io_context io_;
   asio::local::stream_protocol::acceptor acceptor_;

@@ -15,7 +15,6 @@ namespace {
 
 namespace ev = containerd::events;
 using namespace std::chrono_literals;
-using Socket = asio::local::stream_protocol::socket;
 
 class FakeContainerd {
  public:
@@ -31,7 +30,7 @@ class FakeContainerd {
                    envelopes.push_back(req.envelope());
                    co_return std::string();
                  });
-    asio::co_spawn(io, Accept(), asio::detached);
+    asio::co_spawn(io, ttrpc::ServeAcceptor(acceptor_, methods_), asio::detached);
   }
   ~FakeContainerd() { ::unlink(path_.c_str()); }
   const std::string& path() const { return path_; }
@@ -39,15 +38,6 @@ class FakeContainerd {
   std::vector<ev::Envelope> envelopes;
 
  private:
-  asio::awaitable<void> Accept() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(vc::kTuple);
-      if (ec) co_return;
-      auto conn = std::make_shared<ttrpc::FramedStream<Socket>>(std::move(socket));
-      asio::co_spawn(acceptor_.get_executor(), ttrpc::ServeConnection(conn, methods_), asio::detached);
-    }
-  }
-
   std::string path_;
   asio::local::stream_protocol::acceptor acceptor_;
   ttrpc::MethodTable methods_;

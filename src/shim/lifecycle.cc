@@ -160,15 +160,7 @@ int ServeShim(const Args& args) {
   ttrpc::MethodTable methods;
   RegisterTaskService(methods, tasks, stop);
 
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(vc::kTuple);
-      if (ec) co_return;
-      ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
-      auto conn = std::make_shared<ttrpc::FramedStream<asio::local::stream_protocol::socket>>(std::move(socket));
-      asio::co_spawn(io, ttrpc::ServeConnection(conn, methods), asio::detached);
-    }
-  }, asio::detached);
+  asio::co_spawn(io, ttrpc::ServeAcceptor(acceptor, methods), asio::detached);
   Log(LogLevel::kInfo, "serving " + args.id + " on " + socket_path);
   io.run();
   ::unlink(socket_path.c_str());

@@ -3,6 +3,8 @@
 // so a long call (WaitProcess) never blocks the others.
 #pragma once
 
+#include <fcntl.h>
+
 #include "os/asio.h"
 #include <functional>
 #include <map>
@@ -89,6 +91,22 @@ asio::awaitable<void> ServeConnection(std::shared_ptr<FramedStream<Stream>> conn
           reply(EncodeResponse(result));
         },
         asio::detached);
+  }
+}
+
+// Accepts connections and serves each with `methods` until the acceptor is
+// closed. Accepted sockets are made close-on-exec, so no child process keeps
+// a client's connection open. REQUIRES: `methods` outlives the coroutine.
+template <typename Acceptor>
+asio::awaitable<void> ServeAcceptor(Acceptor& acceptor, const MethodTable& methods) {
+  using Socket = typename Acceptor::protocol_type::socket;
+  auto executor = co_await asio::this_coro::executor;
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(vc::kTuple);
+    if (ec) co_return;
+    ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
+    auto conn = std::make_shared<FramedStream<Socket>>(std::move(socket));
+    asio::co_spawn(executor, ServeConnection(conn, methods), asio::detached);
   }
 }
 
