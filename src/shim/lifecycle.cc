@@ -159,6 +159,16 @@ int ServeShim(const Args& args) {
   };
   ttrpc::MethodTable methods;
   RegisterTaskService(methods, tasks, stop);
+  // Told to go (SIGTERM, SIGINT): take the VM and the mounts along.
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const asio::error_code& ec, int signal) {
+    if (ec) return;
+    Log(LogLevel::kInfo, "signal " + std::to_string(signal) + ": stopping every sandbox of this shim");
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      co_await tasks.Teardown();
+      stop();
+    }, asio::detached);
+  });
 
   asio::co_spawn(io, ttrpc::ServeAcceptor(acceptor, methods), asio::detached);
   Log(LogLevel::kInfo, "serving " + args.id + " on " + socket_path);

@@ -226,6 +226,16 @@ asio::awaitable<void> Tasks::WatchExit(std::shared_ptr<Container> c, std::shared
   p->Notify();
 }
 
+asio::awaitable<void> Tasks::Teardown() {
+  if (!sandbox_id_.empty()) co_await StopSandbox();
+  for (auto& [id, c] : containers_) {
+    c->init->io->Close();
+    for (auto& [exec_id, p] : c->execs) p->io->Close();
+    if (c->rootfs_mounted) (void)UnmountRootfs(c->bundle + "/rootfs");
+  }
+  containers_.clear();
+}
+
 asio::awaitable<void> Tasks::WatchOom(std::shared_ptr<agent::AsyncAgent> agent) {
   for (;;) {
     auto id = co_await agent->GetOOMEvent();

@@ -48,6 +48,9 @@ class Tasks {
   Async<Exit> Wait(std::string id, std::string exec_id);
   Async<agent::Stats> StatsOf(std::string id);
 
+  // Stops the VM and releases every container's host side (SIGTERM to the shim).
+  asio::awaitable<void> Teardown();
+
   uint32_t task_pid() const { return vm_pid_; }
   bool empty() const { return containers_.empty(); }
 

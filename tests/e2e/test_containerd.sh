@@ -180,6 +180,24 @@ c container delete t9
 pass "a dead shim's task ends and the delete action cleans up after it"
 assert_no_task_left
 
+# SIGTERM to a shim: it stops its VM and releases its mounts before it goes.
+c "${RUN[@]}" -d "$IMAGE" t14 sleep 1000 </dev/null
+bundle="$CTD_DIR/state/io.containerd.runtime.v2.task/default/t14"
+grep -qF "$bundle/rootfs" /proc/self/mountinfo || fail "t14's rootfs is not mounted while it runs"
+pkill -TERM -f -- "containerd-shim-vc-v2 .*-address $CTD_SOCK .*-id t14" || fail "no shim for t14"
+for _ in $(seq 300); do
+  pgrep -f -- "containerd-shim-vc-v2 .*-id t14" >/dev/null || pgrep -f -- "$ROOT/sbs/t14/" >/dev/null ||
+    grep -qF "$bundle/rootfs" /proc/self/mountinfo || break
+  sleep 0.1
+done
+pgrep -f -- "$ROOT/sbs/t14/" >/dev/null && fail "t14's VM outlived its shim"
+# The shim itself did it (containerd's later delete call would clean up too).
+grep -q "signal 15: stopping every sandbox of this shim" "$CTD_LOG" ||
+  fail "the shim did not handle SIGTERM (no log line in $CTD_LOG)"
+c container delete t14
+pass "a shim told to stop (SIGTERM) takes its VM and mounts along"
+assert_no_task_left
+
 # The OCI spec's resource limits reach the guest cgroup.
 c "${RUN[@]}" -d --memory-limit 67108864 "$IMAGE" t10 sleep 1000 </dev/null
 metrics=$(c task metrics t10)
