@@ -22,8 +22,7 @@
 
 namespace vc::shim {
 
-template <typename T = void>
-using Async = asio::awaitable<Result<T>>;
+using agent::Async;  // a coroutine returning Result<T>
 
 class Tasks {
  public:
