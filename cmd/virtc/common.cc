@@ -1,0 +1,147 @@
+// Shared pieces of the virtc verbs: global options, helpers and stdio relay.
+#include "common.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <thread>
+#include <utility>
+
+namespace virtc {
+namespace {
+
+// The signals virtc passes on to the workload of run, enter and attach.
+sigset_t ForwardedSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+  return set;
+}
+
+}  // namespace
+
+std::vector<std::string> Context::CommandOf(CLI::App* cmd) const {
+  return trailing.empty() ? cmd->remaining() : trailing;
+}
+
+std::unique_ptr<vc::Runtime> Context::NewRuntime() const {
+  return std::make_unique<vc::Runtime>(vc::RuntimeOptions{g.root, ""});
+}
+
+std::string DefaultGuestDir() {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return "guest";
+  std::filesystem::path exe(std::string(self, static_cast<size_t>(n)));
+  return (exe.parent_path().parent_path() / "guest").string();
+}
+
+vc::HypervisorConfig HypervisorFrom(const Globals& g) {
+  vc::HypervisorConfig h;
+  h.kernel_path = g.kernel.empty() ? DefaultGuestDir() + "/vmlinuz" : g.kernel;
+  h.initrd_path = g.initrd.empty() ? DefaultGuestDir() + "/initramfs.cpio" : g.initrd;
+  h.binary_path = g.qemu;
+  h.accel = g.accel;
+  h.memory_mib = g.memory_mib;
+  h.vcpus = g.vcpus;
+  return h;
+}
+
+int Failed(const vc::Error& e, int code) {
+  std::cerr << "virtc: " << e.message << std::endl;
+  return code;
+}
+
+int SignalNumber(const std::string& name) {
+  static const std::pair<const char*, int> names[] = {
+      {"HUP", SIGHUP}, {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+      {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"WINCH", SIGWINCH}};
+  std::string n = name.starts_with("SIG") ? name.substr(3) : name;
+  for (auto [s, v] : names)
+    if (n == s) return v;
+  try {
+    return std::stoi(n);
+  } catch (...) {
+    return -1;
+  }
+}
+
+std::vector<std::string> DefaultEnv() {
+  return {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+          "TERM=xterm"};
+}
+
+vc::Result<vc::ContainerConfig> ContainerFrom(const std::string& id, const std::string& rootfs,
+                                              const std::string& bundle,
+                                              const std::vector<std::string>& args) {
+  vc::ContainerConfig c;
+  if (!bundle.empty()) {
+    auto from_bundle = vc::ContainerConfigFromBundle(bundle);
+    if (!from_bundle) return from_bundle;
+    c = std::move(*from_bundle);
+    if (!args.empty()) c.cmd.args = args;
+  } else {
+    std::error_code ec;
+    c.rootfs = std::filesystem::absolute(rootfs, ec).lexically_normal().string();
+    if (c.rootfs.size() > 1 && c.rootfs.back() == '/') c.rootfs.pop_back();
+    c.cmd.args = args;
+    c.cmd.env = DefaultEnv();
+  }
+  c.id = id;
+  return c;
+}
+
+vc::Result<int> Relay(std::shared_ptr<vc::Process> process, bool forward_stdin) {
+  auto pump = [process](bool err) {
+    for (;;) {
+      auto chunk = err ? process->ReadStderr() : process->ReadStdout();
+      if (!chunk) return;
+      if (!chunk->data.empty()) {
+        (void)!::write(err ? 2 : 1, chunk->data.data(), chunk->data.size());
+      }
+      if (chunk->eof) return;
+    }
+  };
+  std::thread out(pump, false), err(pump, true);
+  if (forward_stdin) {
+    // Detached: it may sit in read(0) after the process ended.
+    std::thread([process] {
+      char buf[16384];
+      for (;;) {
+        ssize_t n = ::read(0, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || !process->WriteStdin({buf, static_cast<size_t>(n)})) break;
+      }
+      (void)process->CloseStdin();
+    }).detach();
+  }
+  auto status = process->Wait();
+  out.join();
+  err.join();
+  return status;
+}
+
+void BlockForwardedSignals() {
+  sigset_t set = ForwardedSignals();
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) ::signal(s, SIG_DFL);  // background jobs start with SIGINT ignored
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void ForwardSignals(std::shared_ptr<vc::Process> process) {
+  std::thread([process] {
+    sigset_t set = ForwardedSignals();
+    std::set<int> seen;
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      (void)process->Signal(seen.insert(sig).second ? sig : SIGKILL);
+    }
+  }).detach();
+}
+
+}  // namespace virtc

@@ -1,0 +1,85 @@
+// Shared pieces of the virtc verbs: global options, helpers and stdio relay.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vc/vc.h"
+
+namespace virtc {
+
+// Exit code of `virtc run` when the runtime, not the workload, failed.
+constexpr int kRuntimeError = 125;
+
+struct Globals {
+  std::string root = "/run/vc";
+  std::string kernel;
+  std::string initrd;
+  std::string qemu;
+  std::string accel = "auto";
+  uint32_t memory_mib = 256;
+  uint32_t vcpus = 1;
+  std::string agent_transport = "auto";
+  bool json = false;
+};
+
+// What every verb sees: the global options, the command line after the first
+// "--" (CLI11 would hand it to the top-level app, not the subcommand) and the
+// exit code virtc ends with.
+struct Context {
+  Globals g;
+  std::vector<std::string> trailing;
+  int exit_code = 0;
+
+  // The command of a subcommand: after "--", or its first positional and the rest.
+  std::vector<std::string> CommandOf(CLI::App* cmd) const;
+  std::unique_ptr<vc::Runtime> NewRuntime() const;
+};
+
+// A group of verbs: adds its subcommands to the app.
+using VerbGroup = void (*)(CLI::App& app, Context& ctx);
+void AddRunVerbs(CLI::App& app, Context& ctx);
+void AddSandboxVerbs(CLI::App& app, Context& ctx);
+void AddContainerVerbs(CLI::App& app, Context& ctx);
+
+// Where the guest assets are by default: <dir of virtc>/../guest/.
+std::string DefaultGuestDir();
+vc::HypervisorConfig HypervisorFrom(const Globals& g);
+int Failed(const vc::Error& e, int code = 1);
+int SignalNumber(const std::string& name);
+
+// The environment of a command given on the command line.
+std::vector<std::string> DefaultEnv();
+
+// The error of `r`, without its value.
+template <typename T>
+vc::Result<> ErrorOf(const vc::Result<T>& r) {
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+// Builds a container from --rootfs DIR + command, or from an OCI --bundle.
+vc::Result<vc::ContainerConfig> ContainerFrom(const std::string& id, const std::string& rootfs,
+                                              const std::string& bundle,
+                                              const std::vector<std::string>& args);
+
+// Copies the process's output to ours, our stdin to it (if `forward_stdin`),
+// waits for it, and returns its exit status once all output is out.
+vc::Result<int> Relay(std::shared_ptr<vc::Process> process, bool forward_stdin);
+
+// Blocks the signals virtc passes on to the workload (INT, TERM, HUP) in this
+// thread and every thread created after it (the library's I/O threads among
+// them), so that none of them dies of a Ctrl-C: call first, before any thread
+// exists.
+void BlockForwardedSignals();
+
+// Passes those signals on to `process` while it runs. A container's PID 1
+// ignores signals it has no handler for, so the same signal a second time
+// becomes SIGKILL (a second Ctrl-C always ends it).
+// REQUIRES: BlockForwardedSignals() was called.
+void ForwardSignals(std::shared_ptr<vc::Process> process);
+
+}  // namespace virtc

@@ -1,0 +1,82 @@
+// The one printer of statuses: JSON or a table, decided in Print().
+#include "print.h"
+
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace virtc {
+namespace {
+
+nlohmann::json ContainerJson(const vc::ContainerStatus& c) {
+  nlohmann::json j = {{"id", c.id}, {"state", vc::ToString(c.state)}, {"pid", c.pid},
+                      {"rootfs", c.rootfs}, {"command", c.cmd.args}};
+  j["exit_status"] = c.exit_status ? nlohmann::json(*c.exit_status) : nlohmann::json();
+  return j;
+}
+
+std::string ExitOf(const vc::ContainerStatus& c) {
+  return c.exit_status ? std::to_string(*c.exit_status) : "-";
+}
+
+}  // namespace
+
+Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_containers) {
+  nlohmann::json json = nlohmann::json::array();
+  for (const auto& s : list) {
+    nlohmann::json containers = nlohmann::json::array();
+    for (const auto& c : s.containers) containers.push_back(ContainerJson(c));
+    json.push_back({{"id", s.id}, {"state", vc::ToString(s.state)}, {"hypervisor", s.hypervisor},
+                    {"accel", s.accel}, {"agent", s.agent}, {"hypervisor_pid", s.hypervisor_pid},
+                    {"guest_kernel", s.guest_kernel}, {"agent_version", s.agent_version},
+                    {"agent_rss_bytes", s.agent_rss_bytes}, {"containers", containers}});
+  }
+  if (with_containers && json.size() == 1) json = json[0];
+
+  std::ostringstream table;
+  table << std::left << std::setw(36) << "SANDBOX ID" << "  " << std::setw(8) << "STATE" << "  "
+        << std::setw(10) << "HYPERVISOR" << "  " << std::setw(5) << "ACCEL" << "  " << "AGENT"
+        << "\n";
+  for (const auto& s : list)
+    table << std::setw(36) << s.id << "  " << std::setw(8) << vc::ToString(s.state) << "  "
+          << std::setw(10) << s.hypervisor << "  " << std::setw(5)
+          << (s.accel.empty() ? "-" : s.accel) << "  " << s.agent << "\n";
+  if (with_containers && list.size() == 1) {
+    table << "\n" << std::setw(20) << "CONTAINER ID" << "  " << std::setw(8) << "STATE" << "  "
+          << std::setw(6) << "PID" << "  " << std::setw(4) << "EXIT" << "  COMMAND\n";
+    for (const auto& c : list[0].containers) {
+      std::string cmd;
+      for (const auto& a : c.cmd.args) cmd += (cmd.empty() ? "" : " ") + a;
+      table << std::setw(20) << c.id << "  " << std::setw(8) << vc::ToString(c.state) << "  "
+            << std::setw(6) << c.pid << "  " << std::setw(4) << ExitOf(c) << "  " << cmd << "\n";
+    }
+  }
+  return {std::move(json), table.str()};
+}
+
+Report ContainerReport(const vc::ContainerStatus& c) {
+  std::ostringstream table;
+  table << std::left << std::setw(20) << "CONTAINER ID" << "  " << std::setw(8) << "STATE" << "  "
+        << std::setw(6) << "PID" << "  EXIT\n"
+        << std::setw(20) << c.id << "  " << std::setw(8) << vc::ToString(c.state) << "  "
+        << std::setw(6) << c.pid << "  " << ExitOf(c) << "\n";
+  return {ContainerJson(c), table.str()};
+}
+
+Report StatsReport(const vc::ContainerStats& s) {
+  std::ostringstream table;
+  table << "CPU " << s.cpu_usage_usec / 1000 << " ms  MEMORY " << s.memory_bytes / 1024
+        << " KiB  PIDS " << s.pids << "\n";
+  nlohmann::json json = {
+      {"cpu_usage_usec", s.cpu_usage_usec}, {"memory_bytes", s.memory_bytes}, {"pids", s.pids}};
+  return {std::move(json), table.str()};
+}
+
+void Print(const Report& report, bool json) {
+  if (json)
+    std::cout << report.json.dump(2) << std::endl;
+  else
+    std::cout << report.table << std::flush;
+}
+
+}  // namespace virtc

@@ -1,0 +1,57 @@
+// The `run` verb: a command in a container in a new VM, then remove it all.
+#include <memory>
+
+#include "common.h"
+
+namespace virtc {
+namespace {
+
+struct RunOptions {
+  std::string rootfs, bundle, id;
+};
+
+int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args) {
+  auto rt = ctx.NewRuntime();
+  auto container = ContainerFrom("main", o.rootfs, o.bundle, args);
+  if (!container) return Failed(container.error(), kRuntimeError);
+  vc::SandboxConfig config;
+  config.id = o.id;
+  config.hypervisor = HypervisorFrom(ctx.g);
+  config.agent.transport = ctx.g.agent_transport;
+  config.containers = {*container};
+  auto sandbox = rt->RunSandbox(config);
+  if (!sandbox) return Failed(sandbox.error(), kRuntimeError);
+  auto process = rt->AttachProcess(sandbox->id, "main");
+  vc::Result<int> status = process ? vc::Result<int>(0) : std::unexpected(process.error());
+  if (process) {
+    std::shared_ptr<vc::Process> shared(std::move(*process));
+    ForwardSignals(shared);
+    status = Relay(shared, true);
+  }
+  auto stopped = rt->StopSandbox(sandbox->id);
+  auto deleted = rt->DeleteSandbox(sandbox->id);
+  if (!status) return Failed(status.error(), kRuntimeError);
+  if (!stopped) return Failed(stopped.error(), kRuntimeError);
+  if (!deleted) return Failed(deleted.error(), kRuntimeError);
+  return *status;
+}
+
+}  // namespace
+
+void AddRunVerbs(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<RunOptions>();
+  auto* run = app.add_subcommand("run", "run a command in a container in a new VM, then remove it all");
+  auto* rootfs_opt = run->add_option("--rootfs", o->rootfs, "container root directory");
+  run->add_option("--bundle", o->bundle, "OCI bundle (config.json + rootfs)")->excludes(rootfs_opt);
+  run->add_option("--id", o->id, "sandbox id (default: generated)");
+  run->prefix_command();
+  run->callback([&ctx, o, run] {
+    BlockForwardedSignals();
+    auto args = ctx.CommandOf(run);
+    if (o->rootfs.empty() && o->bundle.empty()) throw CLI::ValidationError("run", "--rootfs or --bundle is required");
+    if (o->bundle.empty() && args.empty()) throw CLI::ValidationError("run", "a command is required with --rootfs");
+    ctx.exit_code = Run(ctx, *o, args);
+  });
+}
+
+}  // namespace virtc
