@@ -8,11 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <sstream>
-#include <thread>
 
 #include "os/error.h"
 #include "os/file.h"
@@ -20,8 +16,6 @@
 namespace vc::agent {
 
 namespace {
-
-const std::string kCgroupRoot = "/sys/fs/cgroup/vc";
 
 // Reads the report pipe of a spawned child: until 'R' (`until_ready`) or EOF.
 // Anything else it sent is its error message.
@@ -41,42 +35,6 @@ Result<> ReadReport(int fd, bool until_ready) {
   }
   if (message[0] == 'R') message.erase(0, 1);
   return Fail(ErrorCode::kInvalidArgument, message);
-}
-
-uint64_t ReadKey(const std::string& file, const std::string& key) {
-  auto text = os::ReadFile(file);
-  if (!text) return 0;
-  std::istringstream in(*text);
-  for (std::string k; in >> k;) {
-    uint64_t v = 0;
-    if (key.empty()) return std::stoull(k);
-    in >> v;
-    if (k == key) return v;
-  }
-  return 0;
-}
-
-// A cgroup limit file: a number, or "max" (returned as 0).
-uint64_t ReadLimit(const std::string& file) {
-  auto text = os::ReadFile(file);
-  if (!text || text->starts_with("max")) return 0;
-  return std::strtoull(text->c_str(), nullptr, 10);
-}
-
-Result<> WriteCgroup(const std::string& dir, const std::string& file, const std::string& value) {
-  std::string path = dir + "/" + file;
-  os::Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) return os::FailErrno("open " + path);
-  return os::WriteAll(fd.get(), value);
-}
-
-// Waits until cgroup.events reports frozen == want (the kernel freezes asynchronously).
-Result<> WaitFrozen(const std::string& dir, bool want) {
-  for (int i = 0; i < 500; ++i) {
-    if ((ReadKey(dir + "/cgroup.events", "frozen") == 1) == want) return {};
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return Fail(ErrorCode::kDeadlineExceeded, "cgroup " + dir + " did not change freezer state");
 }
 
 }  // namespace
@@ -134,30 +92,32 @@ Result<> Containers::Release(Process& process) {
   return {};
 }
 
-Result<> Containers::Create(const std::string& id, ContainerSpec spec) {
+Result<> Containers::Create(const std::string& id, oci::Spec spec) {
   if (containers_.contains(id))
     return Fail(ErrorCode::kAlreadyExists, "container " + id + " already exists");
-  if (!os::Exists(spec.root))
-    return Fail(ErrorCode::kNotFound, "container root " + spec.root + " not found in the guest");
-  std::string cgroup = kCgroupRoot + "/" + id;
-  if (auto r = os::MakeDirs(kCgroupRoot, 0755); !r) return r;
-  (void)WriteCgroup(kCgroupRoot, "cgroup.subtree_control", "+cpu +memory +pids");
-  if (::mkdir(cgroup.c_str(), 0755) != 0 && errno != EEXIST)
-    return os::FailErrno("create cgroup " + cgroup);
-
-  SpawnRequest request{spec.process, cgroup, spec, 0};
+  if (!spec.process) return Fail(ErrorCode::kInvalidArgument, "OCI spec: process is required");
+  if (!os::Exists(spec.root.path))
+    return Fail(ErrorCode::kNotFound, "container root " + spec.root.path + " not found in the guest");
+  auto cgroup = cgroup::Create(id);
+  if (!cgroup) return std::unexpected(cgroup.error());
+  if (spec.linux.resources)
+    if (auto r = cgroup::Apply(*cgroup, *spec.linux.resources); !r) {
+      cgroup::Remove(*cgroup, false);
+      return std::unexpected(r.error().Wrap("apply linux.resources"));
+    }
+  SpawnRequest request{*spec.process, *cgroup, spec, 0};
   auto init = Launch(id, "", std::move(request));
   if (!init) {
-    ::rmdir(cgroup.c_str());
+    cgroup::Remove(*cgroup, false);
     return std::unexpected(init.error());
   }
-  if (auto watched = oom_.Watch(id, cgroup); !watched)
+  if (auto watched = oom_.Watch(id, *cgroup); !watched)
     std::fprintf(stderr, "vc-agent: no OOM events for %s: %s\n", id.c_str(),
                  watched.error().message.c_str());
   Container& c = containers_[id];
   c.id = id;
   c.spec = std::move(spec);
-  c.cgroup_dir = cgroup;
+  c.cgroup_dir = *cgroup;
   c.init = *init;
   return {};
 }
@@ -172,7 +132,7 @@ Result<> Containers::Start(const std::string& id) {
 }
 
 Result<> Containers::Exec(const std::string& id, const std::string& exec_id,
-                          ProcessSpec process) {
+                          oci::Process process) {
   auto c = Get(id);
   if (!c) return std::unexpected(c.error());
   Container& container = **c;
@@ -214,8 +174,7 @@ Result<> Containers::Pause(const std::string& id) {
   auto c = Get(id);
   if (!c) return std::unexpected(c.error());
   if ((*c)->paused) return Fail(ErrorCode::kFailedPrecondition, "container " + id + " is paused");
-  if (auto r = WriteCgroup((*c)->cgroup_dir, "cgroup.freeze", "1"); !r) return r;
-  if (auto r = WaitFrozen((*c)->cgroup_dir, true); !r) return r;
+  if (auto r = cgroup::Freeze((*c)->cgroup_dir, true); !r) return r;
   (*c)->paused = true;
   return {};
 }
@@ -225,54 +184,27 @@ Result<> Containers::Resume(const std::string& id) {
   if (!c) return std::unexpected(c.error());
   if (!(*c)->paused)
     return Fail(ErrorCode::kFailedPrecondition, "container " + id + " is not paused");
-  if (auto r = WriteCgroup((*c)->cgroup_dir, "cgroup.freeze", "0"); !r) return r;
-  if (auto r = WaitFrozen((*c)->cgroup_dir, false); !r) return r;
+  if (auto r = cgroup::Freeze((*c)->cgroup_dir, false); !r) return r;
   (*c)->paused = false;
   return {};
 }
 
-Result<ContainerStats> Containers::Stats(const std::string& id) {
+Result<cgroup::Stats> Containers::Stats(const std::string& id) {
   auto c = Get(id);
   if (!c) return std::unexpected(c.error());
-  const std::string& dir = (*c)->cgroup_dir;
-  return ContainerStats{ReadKey(dir + "/cpu.stat", "usage_usec"),
-                        ReadKey(dir + "/memory.current", ""), ReadKey(dir + "/pids.current", ""),
-                        ReadLimit(dir + "/memory.max"), ReadLimit(dir + "/pids.max")};
+  return cgroup::Read((*c)->cgroup_dir);
 }
 
-Result<> Containers::Update(const std::string& id, const Resources& r) {
+Result<> Containers::Update(const std::string& id, const oci::Resources& r) {
   auto c = Get(id);
   if (!c) return std::unexpected(c.error());
-  const std::string& dir = (*c)->cgroup_dir;
-  auto limit = [](int64_t v) { return v < 0 ? std::string("max") : std::to_string(v); };
-  if (r.memory_limit)
-    if (auto w = WriteCgroup(dir, "memory.max", limit(*r.memory_limit)); !w) return w;
-  if (r.cpu_quota || r.cpu_period) {
-    std::string quota = r.cpu_quota ? limit(*r.cpu_quota) : "max";
-    std::string value = r.cpu_period ? quota + " " + std::to_string(*r.cpu_period) : quota;
-    if (auto w = WriteCgroup(dir, "cpu.max", value); !w) return w;
-  }
-  if (r.cpu_shares && *r.cpu_shares > 0) {
-    // cgroup v1 shares [2, 262144] onto v2 weight [1, 10000], as runc converts them.
-    uint64_t shares = std::clamp<uint64_t>(*r.cpu_shares, 2, 262144);
-    uint64_t weight = 1 + ((shares - 2) * 9999) / 262142;
-    if (auto w = WriteCgroup(dir, "cpu.weight", std::to_string(weight)); !w) return w;
-  }
-  if (r.pids_limit)
-    if (auto w = WriteCgroup(dir, "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"); !w)
-      return w;
-  return {};
+  return cgroup::Apply((*c)->cgroup_dir, r);
 }
 
 Result<std::vector<pid_t>> Containers::Pids(const std::string& id) {
   auto c = Get(id);
   if (!c) return std::unexpected(c.error());
-  auto procs = os::ReadFile((*c)->cgroup_dir + "/cgroup.procs");
-  if (!procs) return std::unexpected(procs.error());
-  std::vector<pid_t> pids;
-  std::istringstream in(*procs);
-  for (pid_t pid; in >> pid;) pids.push_back(pid);
-  return pids;
+  return cgroup::Procs((*c)->cgroup_dir);
 }
 
 Result<> Containers::ResizeTerminal(const std::string& id, const std::string& exec_id,
@@ -296,10 +228,7 @@ Result<> Containers::Remove(const std::string& id) {
                 "container " + id + " is running: stop it before removing it");
   // A created-but-never-started init waits on its start pipe: closing it ends it.
   container.init->start.reset();
-  if (container.paused) (void)WriteCgroup(container.cgroup_dir, "cgroup.freeze", "0");
-  (void)WriteCgroup(container.cgroup_dir, "cgroup.kill", "1");
-  for (int i = 0; i < 500 && ::rmdir(container.cgroup_dir.c_str()) != 0 && errno == EBUSY; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  cgroup::Remove(container.cgroup_dir, container.paused);
   oom_.Forget(id);
   containers_.erase(id);
   return {};
@@ -308,7 +237,7 @@ Result<> Containers::Remove(const std::string& id) {
 void Containers::KillAll() {
   for (auto& [id, c] : containers_) {
     c.init->start.reset();
-    (void)WriteCgroup(c.cgroup_dir, "cgroup.kill", "1");
+    cgroup::Kill(c.cgroup_dir, false);
   }
 }
 

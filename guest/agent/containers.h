@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "oci.h"
+#include "cgroup.h"
+#include "oci/spec.h"
 #include "oom.h"
 #include "spawn.h"
 #include "stream.h"
@@ -43,33 +44,25 @@ struct Process {
 
 struct Container {
   std::string id;
-  ContainerSpec spec;
+  oci::Spec spec;
   std::string cgroup_dir;
   std::shared_ptr<Process> init;
   std::map<std::string, std::shared_ptr<Process>> execs;
   bool paused = false;
 };
 
-struct ContainerStats {
-  uint64_t cpu_usage_usec = 0;
-  uint64_t memory_bytes = 0;
-  uint64_t pids = 0;
-  uint64_t memory_limit = 0;  // 0: unlimited
-  uint64_t pids_limit = 0;    // 0: unlimited
-};
-
 class Containers {
  public:
   explicit Containers(asio::any_io_executor ex) : ex_(ex), oom_(ex) {}
 
-  Result<> Create(const std::string& id, ContainerSpec spec);
+  Result<> Create(const std::string& id, oci::Spec spec);
   Result<> Start(const std::string& id);
-  Result<> Exec(const std::string& id, const std::string& exec_id, ProcessSpec process);
+  Result<> Exec(const std::string& id, const std::string& exec_id, oci::Process process);
   Result<> Signal(const std::string& id, const std::string& exec_id, int signal, bool all);
   Result<> Pause(const std::string& id);
   Result<> Resume(const std::string& id);
-  Result<ContainerStats> Stats(const std::string& id);
-  Result<> Update(const std::string& id, const Resources& resources);
+  Result<cgroup::Stats> Stats(const std::string& id);
+  Result<> Update(const std::string& id, const oci::Resources& resources);
   Result<std::vector<pid_t>> Pids(const std::string& id);
   Result<> ResizeTerminal(const std::string& id, const std::string& exec_id, uint16_t rows,
                           uint16_t columns);

@@ -1,5 +1,5 @@
 // vc-agent: PID 1 of the guest. Sets the guest up, then serves the agent API
-// on the virtio-serial port "agent.0" until told to power off.
+// on the virtio-serial port named agent::kSerialPortName until told to power off.
 #include <fcntl.h>
 #include <linux/vm_sockets.h>
 #include <sys/socket.h>
@@ -10,6 +10,7 @@
 #include "os/asio.h"
 #include <cstring>
 
+#include "agent/protocol.h"
 #include "init.h"
 #include "service.h"
 #include "ttrpc/server.h"
@@ -50,7 +51,6 @@ asio::awaitable<void> ServePort(std::string path, const vc::ttrpc::MethodTable& 
   }
 }
 
-constexpr unsigned int kVsockPort = 1024;
 
 // Accepts host connections on AF_VSOCK port 1024, each served on its own.
 asio::awaitable<void> ServeVsock(const vc::ttrpc::MethodTable& table) {
@@ -59,7 +59,7 @@ asio::awaitable<void> ServeVsock(const vc::ttrpc::MethodTable& table) {
   sockaddr_vm addr{};
   addr.svm_family = AF_VSOCK;
   addr.svm_cid = VMADDR_CID_ANY;
-  addr.svm_port = kVsockPort;
+  addr.svm_port = vc::agent::kVsockPort;
   asio::basic_socket_acceptor<Vsock> acceptor(ex);
   asio::error_code ec;
   acceptor.open(Vsock(AF_VSOCK, 0), ec);
@@ -94,14 +94,14 @@ int main() {
   asio::signal_set sigchld(io, SIGCHLD);
   asio::co_spawn(io, Reap(sigchld, service.containers()), asio::detached);
 
-  auto channels = vc::agent::FindChannels("agent.0", 10000);
+  auto channels = vc::agent::FindChannels(vc::agent::kSerialPortName, 10000);
   if (!channels) Fatal(channels.error().message);
   if (!channels->serial_port.empty()) {
     Log("serving on " + channels->serial_port);
     asio::co_spawn(io, ServePort(channels->serial_port, table), asio::detached);
   }
   if (channels->vsock) {
-    Log("serving on vsock port " + std::to_string(kVsockPort));
+    Log("serving on vsock port " + std::to_string(vc::agent::kVsockPort));
     asio::co_spawn(io, ServeVsock(table), asio::detached);
   }
   io.run();

@@ -79,7 +79,7 @@ void AgentService::Register(ttrpc::MethodTable& table) {
       }));
 
   add("CreateContainer", Typed<pb::CreateContainerRequest>([&cs](const pb::CreateContainerRequest& req) {
-        auto spec = ParseContainerSpec(req.oci_spec_json());
+        auto spec = oci::Parse(req.oci_spec_json());
         if (!spec) return Ready<pb::Empty>(std::unexpected(spec.error()));
         return Ready(Done(cs.Create(req.container_id(), std::move(*spec))));
       }));
@@ -107,7 +107,7 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         return Ready<pb::StatsContainerResponse>(r);
       }));
   add("UpdateContainer", Typed<pb::UpdateContainerRequest>([&cs](const pb::UpdateContainerRequest& req) {
-        auto resources = ParseResources(req.resources_json());
+        auto resources = oci::ParseResources(req.resources_json());
         if (!resources) return Ready<pb::Empty>(std::unexpected(resources.error()));
         return Ready(Done(cs.Update(req.container_id(), *resources)));
       }));
@@ -129,7 +129,7 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         co_return r;
       }));
   add("ExecProcess", Typed<pb::ExecProcessRequest>([&cs](const pb::ExecProcessRequest& req) {
-        auto process = ParseProcess(req.process_json());
+        auto process = oci::ParseProcess(req.process_json());
         if (!process) return Ready<pb::Empty>(std::unexpected(process.error()));
         return Ready(Done(cs.Exec(req.container_id(), req.exec_id(), std::move(*process))));
       }));

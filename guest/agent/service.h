@@ -4,12 +4,12 @@
 
 #include "os/asio.h"
 
+#include "agent/protocol.h"
 #include "containers.h"
 #include "ttrpc/server.h"
 
 namespace vc::agent {
 
-inline constexpr const char* kServiceName = "vc.agent.v1.AgentService";
 
 class AgentService {
  public:

@@ -16,6 +16,7 @@
 
 #include "os/error.h"
 #include "os/file.h"
+#include "os/mount.h"
 
 namespace vc::agent {
 
@@ -35,11 +36,16 @@ void Check(bool ok, const std::string& what) {
   if (!ok) Die(what);
 }
 
+// Mounts on `target` resolved inside `root`: a symlink in the image cannot
+// move the mount out of the container.
 void MountIn(const std::string& root, const char* source, const char* target, const char* type,
              unsigned long flags, const char* data = nullptr) {
-  std::string path = root + target;
-  ::mkdir(path.c_str(), 0755);
-  Check(::mount(source, path.c_str(), type, flags, data) == 0, std::string("mount ") + target);
+  auto where = os::OpenInRoot(root, target, true);
+  if (!where) {
+    (void)os::WriteAll(kReportFd, where.error().message);
+    ::_exit(127);
+  }
+  Check(::mount(source, os::FdPath(*where).c_str(), type, flags, data) == 0, std::string("mount ") + target);
 }
 
 // Gives the container a small /dev: a tmpfs with the usual character devices
@@ -65,15 +71,15 @@ void SetUpDev(const std::string& root) {
 
 // Inside the new mount namespace: make `root` the process's root with
 // pivot_root(2), then detach the guest's root so nothing of it stays reachable.
-void EnterRootfs(const ContainerSpec& spec) {
+void EnterRootfs(const oci::Spec& spec) {
   Check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0, "make / private");
-  const std::string& root = spec.root;
+  const std::string& root = spec.root.path;
   Check(::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0,
         "bind rootfs " + root);
   MountIn(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   MountIn(root, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
   SetUpDev(root);
-  if (spec.readonly)
+  if (spec.root.readonly)
     Check(::mount(nullptr, root.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0,
           "remount rootfs read-only");
   Check(::chdir(root.c_str()) == 0, "chdir " + root);
@@ -149,11 +155,11 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
   if (::read(kStartFd, &go, 1) != 1) ::_exit(127);  // the agent dropped us: never start
   ::close(kStartFd);
 
-  const ProcessSpec& p = req.process;
-  std::vector<gid_t> groups(p.additional_gids.begin(), p.additional_gids.end());
+  const oci::Process& p = req.process;
+  std::vector<gid_t> groups(p.user.additional_gids.begin(), p.user.additional_gids.end());
   Check(::setgroups(groups.size(), groups.data()) == 0, "setgroups");
-  Check(::setgid(p.gid) == 0, "setgid " + std::to_string(p.gid));
-  Check(::setuid(p.uid) == 0, "setuid " + std::to_string(p.uid));
+  Check(::setgid(p.user.gid) == 0, "setgid " + std::to_string(p.user.gid));
+  Check(::setuid(p.user.uid) == 0, "setuid " + std::to_string(p.user.uid));
   Check(::chdir(p.cwd.c_str()) == 0, "chdir " + p.cwd);
 
   std::string program = LookPath(p.args[0], p.env);
@@ -178,15 +184,16 @@ Result<std::pair<os::Fd, os::Fd>> Pipe() {
 }
 
 // A new pseudo-terminal: master and slave, both close-on-exec.
-Result<std::pair<os::Fd, os::Fd>> OpenPty(const ProcessSpec& process) {
+Result<std::pair<os::Fd, os::Fd>> OpenPty(const oci::Process& process) {
   os::Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!master) return os::FailErrno("open /dev/ptmx");
   if (::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0)
     return os::FailErrno("unlock pseudo-terminal");
   os::Fd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!slave) return os::FailErrno("open pseudo-terminal slave");
-  if (process.console_rows && process.console_columns) {
-    winsize size{process.console_rows, process.console_columns, 0, 0};
+  if (process.console_size && process.console_size->height && process.console_size->width) {
+    winsize size{static_cast<unsigned short>(process.console_size->height),
+                 static_cast<unsigned short>(process.console_size->width), 0, 0};
     ::ioctl(master.get(), TIOCSWINSZ, &size);
   }
   return std::pair{std::move(master), std::move(slave)};

@@ -15,17 +15,17 @@
 
 #include <string>
 
-#include "oci.h"
+#include "oci/spec.h"
 #include "os/fd.h"
 #include "vc/result.h"
 
 namespace vc::agent {
 
 struct SpawnRequest {
-  ProcessSpec process;
+  oci::Process process;
   std::string cgroup_dir;  // the child joins this cgroup v2 directory
   // Init process: the container to set up (root, hostname). Empty root: exec.
-  ContainerSpec container;
+  oci::Spec container;
   pid_t join_pid = 0;  // exec: the init process whose namespaces and root to join
 };
 

@@ -46,6 +46,10 @@ struct ContainerConfig {
   std::string rootfs;  // host directory shared into the VM as the container's root
   Cmd cmd;
   std::map<std::string, std::string> annotations;
+  // The container's whole OCI runtime spec (config.json text), when it has
+  // one (ContainerConfigFromBundle). Its root path and process are replaced
+  // by `rootfs` and `cmd`; empty: a spec with only those.
+  std::string oci_spec;
 };
 
 struct SandboxConfig {

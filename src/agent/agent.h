@@ -55,7 +55,7 @@ class Agent {
   // Kills everything in the guest and powers the VM off.
   virtual Result<> DestroySandbox() = 0;
 
-  // `oci_spec_json`: an OCI runtime spec whose root.path is a guest path.
+  // `oci_spec_json`: a whole OCI runtime spec whose root.path is a guest path.
   virtual Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json) = 0;
   virtual Result<> StartContainer(const std::string& id) = 0;
   virtual Result<> RemoveContainer(const std::string& id) = 0;
@@ -82,11 +82,5 @@ class Agent {
 
 // An agent reached through a unix socket speaking ttRPC (the sandbox's supervisor).
 Result<std::unique_ptr<Agent>> ConnectAgent(const std::string& socket_path);
-
-// The OCI "process" object for a Cmd.
-std::string ProcessJson(const Cmd& cmd);
-// A minimal OCI runtime spec for a container whose root is `guest_root`.
-std::string ContainerSpecJson(const Cmd& cmd, const std::string& guest_root,
-                              const std::string& hostname);
 
 }  // namespace vc::agent

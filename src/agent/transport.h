@@ -10,8 +10,6 @@ namespace vc::agent {
 
 enum class Transport { kSerial, kVsock };
 
-inline constexpr uint32_t kVsockPort = 1024;
-
 // `requested`: "auto" (vsock when the host can reach guests over AF_VSOCK,
 // i.e. /dev/vhost-vsock is usable; virtio-serial otherwise), "serial" or "vsock".
 Result<Transport> ChooseTransport(const std::string& requested, bool vhost_vsock_usable);

@@ -6,6 +6,8 @@
 #include "agent.pb.h"
 #include "agent/agent.h"
 #include "agent/async_agent.h"
+#include "agent/protocol.h"
+#include "oci/convert.h"
 #include "os/error.h"
 #include "os/io_thread.h"
 #include "os/socket.h"
@@ -17,7 +19,6 @@ namespace {
 namespace pb = vc::agent::v1;
 using namespace std::chrono_literals;
 
-constexpr const char* kService = "vc.agent.v1.AgentService";
 // Calls that may block for as long as a workload runs.
 constexpr auto kForever = std::chrono::milliseconds(std::chrono::hours(24 * 365));
 constexpr auto kDefault = 60s;
@@ -25,7 +26,7 @@ constexpr auto kDefault = 60s;
 template <typename Resp, typename Req>
 Async<Resp> Call(ttrpc::AsyncClient& client, std::string method, Req req,
                  std::chrono::milliseconds timeout = kDefault) {
-  auto bytes = co_await client.Call(kService, method, req.SerializeAsString(), timeout);
+  auto bytes = co_await client.Call(kServiceName, method, req.SerializeAsString(), timeout);
   if (!bytes) co_return std::unexpected(bytes.error().Wrap("agent"));
   Resp resp;
   if (!resp.ParseFromString(*bytes))
@@ -188,7 +189,7 @@ Async<> AsyncAgent::ExecProcess(std::string id, std::string exec_id, Cmd cmd) {
   pb::ExecProcessRequest req;
   req.set_container_id(id);
   req.set_exec_id(exec_id);
-  req.set_process_json(ProcessJson(cmd));
+  req.set_process_json(oci::ToJson(oci::ProcessOf(cmd)).dump());
   return CallVoid(*client_, "ExecProcess", req);
 }
 
@@ -253,26 +254,6 @@ Async<std::string> AsyncAgent::GetOOMEvent() {
   auto r = co_await Call<pb::OOMEvent>(*client_, "GetOOMEvent", pb::Empty{}, kForever);
   if (!r) co_return std::unexpected(r.error());
   co_return r->container_id();
-}
-
-std::string ProcessJson(const Cmd& cmd) {
-  nlohmann::json p;
-  p["args"] = cmd.args;
-  p["env"] = cmd.env;
-  p["cwd"] = cmd.cwd;
-  p["user"] = {{"uid", cmd.uid}, {"gid", cmd.gid}};
-  p["terminal"] = cmd.terminal;
-  return p.dump();
-}
-
-std::string ContainerSpecJson(const Cmd& cmd, const std::string& guest_root,
-                              const std::string& hostname) {
-  nlohmann::json spec;
-  spec["ociVersion"] = "1.0.2";
-  spec["process"] = nlohmann::json::parse(ProcessJson(cmd));
-  spec["root"] = {{"path", guest_root}, {"readonly", false}};
-  spec["hostname"] = hostname;
-  return spec.dump();
 }
 
 Result<std::unique_ptr<Agent>> ConnectAgent(const std::string& socket_path) {

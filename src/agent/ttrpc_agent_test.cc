@@ -10,6 +10,7 @@
 
 #include "agent.pb.h"
 #include "agent/agent.h"
+#include "oci/convert.h"
 #include "ttrpc/server.h"
 
 namespace vc::agent {
@@ -105,7 +106,11 @@ TEST(TtrpcAgent, TranslatesRequestsAndResponses) {
   cmd.cwd = "/tmp";
   cmd.uid = 1000;
   cmd.gid = 100;
-  ASSERT_TRUE((*agent)->CreateContainer("c1", ContainerSpecJson(cmd, "/run/vc/shared/c1/rootfs", "h")));
+  ContainerConfig config;
+  config.cmd = cmd;
+  auto guest = oci::GuestSpec(config, "/run/vc/shared/c1/rootfs", "h");
+  ASSERT_TRUE(guest);
+  ASSERT_TRUE((*agent)->CreateContainer("c1", oci::ToJson(*guest).dump()));
   auto create = fake.Last<pb::CreateContainerRequest>("CreateContainer");
   EXPECT_EQ(create.container_id(), "c1");
   auto spec = nlohmann::json::parse(create.oci_spec_json());

@@ -39,10 +39,10 @@ Result<> Runtime::StopSandbox(const std::string& id) {
   return With(impl_->StopSandbox(id), "stop sandbox " + id);
 }
 Result<> Runtime::PauseSandbox(const std::string& id) {
-  return With(impl_->PauseSandbox(id), "pause sandbox " + id);
+  return With(impl_->PauseSandbox(id, true), "pause sandbox " + id);
 }
 Result<> Runtime::ResumeSandbox(const std::string& id) {
-  return With(impl_->ResumeSandbox(id), "resume sandbox " + id);
+  return With(impl_->PauseSandbox(id, false), "resume sandbox " + id);
 }
 Result<> Runtime::DeleteSandbox(const std::string& id) {
   return With(impl_->DeleteSandbox(id), "delete sandbox " + id);

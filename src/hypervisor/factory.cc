@@ -11,4 +11,9 @@ Result<std::unique_ptr<Hypervisor>> New(const std::string& type) {
   return Fail(ErrorCode::kInvalidArgument, "unknown hypervisor type '" + type + "' (known: qemu, mock)");
 }
 
+Result<> CheckType(const std::string& type) {
+  if (auto hv = New(type); !hv) return std::unexpected(hv.error());
+  return {};
+}
+
 }  // namespace vc::hypervisor

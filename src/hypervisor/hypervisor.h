@@ -1,8 +1,9 @@
 // The hypervisor interface: coarse VM lifecycle, not shaped after any one VMM.
 //
-// A backend is created empty, then either Start()s a VM or is Attach()ed to one
-// started earlier (possibly by another process) from its persisted state.
-// Not thread-safe: callers serialize (the sandbox lock does).
+// A backend is created empty, is given its devices (AddDevice), then either
+// Start()s a VM or is Attach()ed to one started earlier (possibly by another
+// process) from its persisted state. Not thread-safe: callers serialize (the
+// sandbox lock, or the supervisor's one thread).
 #pragma once
 
 #include <sys/types.h>
@@ -15,27 +16,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hypervisor/device.h"
 #include "vc/result.h"
 #include "vc/types.h"
 
 namespace vc::hypervisor {
 
-// Everything a backend needs to build and launch the VM.
+// The VM itself; its devices come through AddDevice.
 struct VmSpec {
   std::string sandbox_id;
-  std::string run_dir;           // per-sandbox directory for sockets and logs (exists)
   HypervisorConfig config;
-  std::string agent_socket;      // unix socket path: host end of the virtio-serial agent port
-  std::string agent_port_name = "agent.0";
-  std::optional<uint32_t> vsock_cid;   // add a vhost-vsock device with this guest CID
-  std::string virtiofs_socket;   // vhost-user-fs socket of virtiofsd; empty: no share
-  std::string virtiofs_tag = "vcshared";
+  std::string control_socket;  // where the backend's control channel listens (QEMU: QMP)
+  std::string log_path;        // the hypervisor process's own output
 };
 
 struct Capabilities {
   bool pause = true;
   bool shared_fs = true;
   bool vsock = false;  // the host can reach the guest over AF_VSOCK
+  bool hotplug = false;  // AddDevice/RemoveDevice work on a running VM
 };
 
 class Hypervisor {
@@ -44,6 +43,16 @@ class Hypervisor {
 
   virtual std::string Name() const = 0;
   virtual Capabilities GetCapabilities() const = 0;
+
+  // Gives the VM a device. Before Start() it is there from boot (cold plug);
+  // on a running VM it is hot-plugged where the backend can
+  // (Capabilities::hotplug), else the call fails and nothing changes.
+  // kAlreadyExists if the id is taken.
+  Result<> AddDevice(const Device& device);
+  // Takes a device away: before Start() it is simply not added; on a running
+  // VM it is hot-unplugged where the backend can. kNotFound if unknown.
+  Result<> RemoveDevice(const std::string& id);
+  const std::vector<Device>& devices() const { return devices_; }
 
   // Launches the VM and returns once its process runs and the backend can
   // control it (QEMU: QMP answers). The VM process is a child of the caller.
@@ -62,9 +71,20 @@ class Hypervisor {
   virtual std::vector<pid_t> Pids() const = 0;
   // "kvm" or "tcg" once started.
   virtual std::string Accelerator() const = 0;
+
+ protected:
+  // True once the VM runs (started or attached): devices then take the hot path.
+  virtual bool Running() const = 0;
+  virtual Result<> HotPlug(const Device& device);
+  virtual Result<> HotUnplug(const Device& device);
+
+ private:
+  std::vector<Device> devices_;
 };
 
 // The backend registered under `type` ("qemu", "mock").
 Result<std::unique_ptr<Hypervisor>> New(const std::string& type);
+// kInvalidArgument naming the known types unless `type` is one.
+Result<> CheckType(const std::string& type);
 
 }  // namespace vc::hypervisor

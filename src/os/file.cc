@@ -92,6 +92,7 @@ std::string TailLines(const std::string& path, size_t lines) {
   if (!text) return "";
   std::string t = std::move(*text);
   while (!t.empty() && t.back() == '\n') t.pop_back();
+  if (t.empty()) return "";
   size_t pos = t.size();
   for (size_t n = 0; n < lines && pos != std::string::npos && pos > 0; ++n) pos = t.rfind('\n', pos - 1);
   return t.substr(pos == std::string::npos ? 0 : pos + 1);

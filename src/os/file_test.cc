@@ -13,6 +13,11 @@ TEST(TailLines, LastLinesOfALog) {
   EXPECT_EQ(TailLines(path, 2), "three\nfour");
   EXPECT_EQ(TailLines(path, 10), "one\ntwo\nthree\nfour");
   EXPECT_EQ(TailLines(path, 1), "four");
+  // A log that exists but is still empty (a daemon that has not written yet).
+  ASSERT_TRUE(WriteFileAtomic(path, "", 0600));
+  EXPECT_EQ(TailLines(path, 3), "");
+  ASSERT_TRUE(WriteFileAtomic(path, "\n\n", 0600));
+  EXPECT_EQ(TailLines(path, 3), "");
   ::unlink(path.c_str());
   EXPECT_EQ(TailLines(path, 3), "");
 }

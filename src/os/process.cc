@@ -132,4 +132,17 @@ void Terminate(pid_t pid, std::chrono::milliseconds grace) {
   ::waitpid(pid, nullptr, WNOHANG);
 }
 
+std::vector<std::string> CommandLine(pid_t pid) {
+  std::vector<std::string> args;
+  auto text = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+  if (!text) return args;
+  for (size_t start = 0; start < text->size();) {
+    size_t end = text->find('\0', start);
+    if (end == std::string::npos) end = text->size();
+    args.push_back(text->substr(start, end - start));
+    start = end + 1;
+  }
+  return args;
+}
+
 }  // namespace vc::os

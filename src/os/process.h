@@ -37,6 +37,9 @@ bool Alive(pid_t pid);
 // SIGTERM, wait up to `grace`, then SIGKILL and wait. Reaps it if it is our child.
 void Terminate(pid_t pid, std::chrono::milliseconds grace);
 
+// The argv of a running process (from /proc); empty if it is gone.
+std::vector<std::string> CommandLine(pid_t pid);
+
 // Looks a program up like execvp would; empty if not found.
 std::string FindProgram(const std::string& name);
 

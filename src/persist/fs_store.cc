@@ -9,6 +9,7 @@
 #include "os/error.h"
 #include "os/file.h"
 #include "persist/store.h"
+#include "sandbox/layout.h"
 
 namespace vc::persist {
 
@@ -18,10 +19,10 @@ class FsStore : public Store {
  public:
   explicit FsStore(std::string root) : root_(std::move(root)) {}
 
-  std::string SandboxDir(const std::string& id) const override { return root_ + "/sbs/" + id; }
+  std::string SandboxDir(const std::string& id) const override { return Layout(id).dir; }
 
   Result<> Create(const std::string& id, const nlohmann::json& doc) override {
-    if (auto r = os::MakeDirs(root_ + "/sbs", 0700); !r) return r;
+    if (auto r = os::MakeDirs(SandboxLayout::SandboxesDir(root_), 0700); !r) return r;
     std::string dir = SandboxDir(id);
     if (::mkdir(dir.c_str(), 0700) != 0) {
       if (errno == EEXIST) return Fail(ErrorCode::kAlreadyExists, "sandbox " + id + " already exists");
@@ -33,20 +34,19 @@ class FsStore : public Store {
   }
 
   Result<nlohmann::json> Load(const std::string& id) override {
-    auto text = os::ReadFile(StatePath(id));
-    if (!text) {
-      if (text.error().code == ErrorCode::kNotFound)
-        return Fail(ErrorCode::kNotFound, "sandbox " + id + " not found");
-      return std::unexpected(text.error());
-    }
-    auto doc = nlohmann::json::parse(*text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object())
-      return Fail(ErrorCode::kInternal, "state of sandbox " + id + " is corrupt: " + StatePath(id));
-    return doc;
+    return Read(Layout(id).StateFile(), "sandbox " + id);
   }
 
   Result<> Save(const std::string& id, const nlohmann::json& doc) override {
-    return os::WriteFileAtomic(StatePath(id), doc.dump(2) + "\n", 0600);
+    return os::WriteFileAtomic(Layout(id).StateFile(), doc.dump(2) + "\n", 0600);
+  }
+
+  Result<> SaveItem(const std::string& id, const std::string& item, const nlohmann::json& doc) override {
+    return os::WriteFileAtomic(ItemPath(id, item), doc.dump(2) + "\n", 0600);
+  }
+
+  Result<nlohmann::json> LoadItem(const std::string& id, const std::string& item) override {
+    return Read(ItemPath(id, item), item + " of sandbox " + id);
   }
 
   Result<> Remove(const std::string& id) override { return os::RemoveTree(SandboxDir(id)); }
@@ -54,11 +54,12 @@ class FsStore : public Store {
   Result<std::vector<std::string>> List() override {
     std::vector<std::string> ids;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(root_ + "/sbs", ec))
-      if (os::Exists(entry.path().string() + "/state.json"))
+    const std::string dir = SandboxLayout::SandboxesDir(root_);
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+      if (os::Exists(SandboxLayout{entry.path().string()}.StateFile()))
         ids.push_back(entry.path().filename().string());
     if (ec && ec != std::errc::no_such_file_or_directory)
-      return Fail(ErrorCode::kInternal, "list " + root_ + "/sbs: " + ec.message());
+      return Fail(ErrorCode::kInternal, "list " + dir + ": " + ec.message());
     std::sort(ids.begin(), ids.end());
     return ids;
   }
@@ -66,7 +67,7 @@ class FsStore : public Store {
   Result<SandboxLock> Lock(const std::string& id, std::chrono::milliseconds timeout) override {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      std::string path = SandboxDir(id) + "/lock";
+      std::string path = Layout(id).LockFile();
       os::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
       if (!fd) {
         if (errno == ENOENT) return Fail(ErrorCode::kNotFound, "sandbox " + id + " not found");
@@ -79,7 +80,7 @@ class FsStore : public Store {
         if (::fstat(fd.get(), &held) == 0 && ::stat(path.c_str(), &now) == 0 &&
             held.st_ino == now.st_ino)
           return SandboxLock(std::move(fd));
-        if (!os::Exists(SandboxDir(id) + "/state.json"))
+        if (!os::Exists(Layout(id).StateFile()))
           return Fail(ErrorCode::kNotFound, "sandbox " + id + " not found");
         continue;
       }
@@ -92,7 +93,22 @@ class FsStore : public Store {
   }
 
  private:
-  std::string StatePath(const std::string& id) const { return SandboxDir(id) + "/state.json"; }
+  SandboxLayout Layout(const std::string& id) const { return SandboxLayout::Of(root_, id); }
+  std::string ItemPath(const std::string& id, const std::string& item) const {
+    return Layout(id).dir + "/" + item + ".json";
+  }
+
+  Result<nlohmann::json> Read(const std::string& path, const std::string& what) {
+    auto text = os::ReadFile(path);
+    if (!text) {
+      if (text.error().code == ErrorCode::kNotFound) return Fail(ErrorCode::kNotFound, what + " not found");
+      return std::unexpected(text.error());
+    }
+    auto doc = nlohmann::json::parse(*text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())
+      return Fail(ErrorCode::kInternal, "state of " + what + " is corrupt: " + path);
+    return doc;
+  }
 
   std::string root_;
 };

@@ -43,10 +43,17 @@ class Store {
   virtual Result<SandboxLock> Lock(const std::string& id, std::chrono::milliseconds timeout) = 0;
   // Directory for the sandbox's runtime files.
   virtual std::string SandboxDir(const std::string& id) const = 0;
+
+  // Further documents of a sandbox, written by the part that owns them (the
+  // resources' state, say), each as atomically as the record. LoadItem gives
+  // kNotFound if the item was never saved.
+  virtual Result<> SaveItem(const std::string& id, const std::string& item, const nlohmann::json& doc) = 0;
+  virtual Result<nlohmann::json> LoadItem(const std::string& id, const std::string& item) = 0;
 };
 
-// The default driver: <root>/sbs/<id>/state.json (dirs 0700, files 0600),
-// written via temp file + fsync + rename; the lock is flock on <root>/sbs/<id>/lock.
+// The default driver: <root>/sbs/<id>/state.json, items as <item>.json beside
+// it (dirs 0700, files 0600, see sandbox/layout.h), written via temp file +
+// fsync + rename; the lock is flock on <root>/sbs/<id>/lock.
 std::unique_ptr<Store> NewFsStore(const std::string& root);
 
 }  // namespace vc::persist

@@ -1,7 +1,8 @@
 // What the sandbox manager needs from the world outside its records: the
-// per-sandbox supervisor, the agent behind it, and the host mounts that put
-// container roots into the shared directory. The host implementation does it
-// for real; unit tests pass a fake so the manager's logic runs unprivileged.
+// per-sandbox supervisor, the agent behind it, and the sandbox's host
+// resources (resource/), which put container roots into the guest. The host
+// implementation does it for real; unit tests pass a fake so the manager's
+// logic runs unprivileged.
 #pragma once
 
 #include <chrono>
@@ -9,7 +10,9 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "hypervisor/hypervisor.h"
 #include "sandbox/launch.h"
+#include "sandbox/supervisor_spec.h"
 #include "vc/result.h"
 #include "vc/vc.h"
 
@@ -20,22 +23,28 @@ class SandboxBackend {
   virtual ~SandboxBackend() = default;
 
   // Starts the sandbox's VM (through its supervisor) and waits until the agent answers.
-  virtual Result<LaunchReport> Launch(const std::string& sandbox_id,
-                                      std::chrono::milliseconds timeout) = 0;
+  virtual Result<LaunchReport> Launch(const SupervisorSpec& spec, std::chrono::milliseconds timeout) = 0;
   // True if the recorded supervisor still runs.
   virtual bool SupervisorAlive(const std::string& sandbox_id, int32_t pid) = 0;
   // Waits up to `grace` for the supervisor to end by itself, then terminates it.
   virtual void StopSupervisor(const std::string& sandbox_id, int32_t pid,
                               std::chrono::milliseconds grace) = 0;
   virtual Result<std::unique_ptr<agent::Agent>> Connect(const std::string& sandbox_id) = 0;
+  // Control of the running VM whose backend of `type` saved `state`.
+  virtual Result<std::unique_ptr<hypervisor::Hypervisor>> AttachVm(const std::string& type,
+                                                                    const nlohmann::json& state) = 0;
 
-  virtual Result<> BindRootfs(const std::string& sandbox_id, const std::string& container_id,
-                              const std::string& source) = 0;
-  virtual Result<> UnbindRootfs(const std::string& sandbox_id, const std::string& container_id) = 0;
-  virtual void DetachShare(const std::string& sandbox_id) = 0;
+  // A container's root, shared into the running sandbox's guest; its guest path.
+  virtual Result<std::string> ShareRootfs(const std::string& sandbox_id, const std::string& container_id,
+                                          const std::string& source) = 0;
+  // Succeeds if the root is not shared.
+  virtual Result<> UnshareRootfs(const std::string& sandbox_id, const std::string& container_id) = 0;
+  // Undoes whatever the sandbox's resources left on the host (after its
+  // supervisor ended, also abruptly).
+  virtual void ReleaseResources(const std::string& sandbox_id) = 0;
 };
 
-// The real thing: vc-supervisor processes, ttRPC over <sandbox dir>/vc.sock, bind mounts.
+// The real thing: vc-supervisor processes, ttRPC over the supervisor's socket, resource::Manager.
 std::unique_ptr<SandboxBackend> NewHostBackend(const RuntimeOptions& options);
 
 }  // namespace vc

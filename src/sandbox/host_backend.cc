@@ -1,7 +1,8 @@
 #include "os/process.h"
+#include "persist/store.h"
+#include "resource/manager.h"
 #include "sandbox/backend.h"
-#include "sandbox/host_mounts.h"
-#include "supervisor/supervisor.h"
+#include "sandbox/layout.h"
 
 namespace vc {
 
@@ -9,12 +10,16 @@ namespace {
 
 class HostBackend : public SandboxBackend {
  public:
-  explicit HostBackend(RuntimeOptions options) : options_(std::move(options)) {}
+  explicit HostBackend(RuntimeOptions options)
+      : options_(std::move(options)), store_(persist::NewFsStore(options_.state_root)) {}
 
-  Result<LaunchReport> Launch(const std::string& id, std::chrono::milliseconds timeout) override {
+  Result<LaunchReport> Launch(const SupervisorSpec& spec, std::chrono::milliseconds timeout) override {
     auto binary = FindSupervisor(options_.supervisor_path);
     if (!binary) return std::unexpected(binary.error());
-    return LaunchSupervisor(*binary, options_.state_root, id, Dir(id) + "/supervisor.log", timeout);
+    if (auto r = store_->SaveItem(spec.sandbox_id, SandboxLayout::kSupervisorItem, spec); !r)
+      return std::unexpected(r.error());
+    return LaunchSupervisor(*binary, options_.state_root, spec.sandbox_id,
+                            Layout(spec.sandbox_id).SupervisorLog(), timeout);
   }
 
   bool SupervisorAlive(const std::string& id, int32_t pid) override {
@@ -28,24 +33,42 @@ class HostBackend : public SandboxBackend {
   }
 
   Result<std::unique_ptr<agent::Agent>> Connect(const std::string& id) override {
-    auto agent = agent::ConnectAgent(Dir(id) + "/" + supervisor::kClientSocket);
+    auto agent = agent::ConnectAgent(Layout(id).ClientSocket());
     if (!agent)
       return std::unexpected(agent.error().Wrap("sandbox " + id + ": the VM's supervisor is not reachable"));
     return agent;
   }
 
-  Result<> BindRootfs(const std::string& id, const std::string& cid, const std::string& source) override {
-    return vc::BindRootfs(source, Dir(id), cid);
+  Result<std::unique_ptr<hypervisor::Hypervisor>> AttachVm(const std::string& type,
+                                                            const nlohmann::json& state) override {
+    auto hv = hypervisor::New(type);
+    if (!hv) return std::unexpected(hv.error());
+    if (auto ok = (*hv)->Attach(state); !ok) return std::unexpected(ok.error());
+    return hv;
   }
-  Result<> UnbindRootfs(const std::string& id, const std::string& cid) override {
-    return vc::UnbindRootfs(Dir(id), cid);
+
+  Result<std::string> ShareRootfs(const std::string& id, const std::string& cid,
+                                  const std::string& source) override {
+    auto resources = resource::Manager::Restore(*store_, id);
+    if (!resources) return std::unexpected(resources.error());
+    return (*resources)->ShareRootfs(cid, source);
   }
-  void DetachShare(const std::string& id) override { vc::DetachShare(Dir(id)); }
+
+  Result<> UnshareRootfs(const std::string& id, const std::string& cid) override {
+    auto resources = resource::Manager::Restore(*store_, id);
+    if (!resources) return std::unexpected(resources.error());
+    return (*resources)->UnshareRootfs(cid);
+  }
+
+  void ReleaseResources(const std::string& id) override {
+    if (auto resources = resource::Manager::Restore(*store_, id)) (*resources)->Cleanup();
+  }
 
  private:
-  std::string Dir(const std::string& id) const { return options_.state_root + "/sbs/" + id; }
+  SandboxLayout Layout(const std::string& id) const { return SandboxLayout::Of(options_.state_root, id); }
 
   RuntimeOptions options_;
+  std::unique_ptr<persist::Store> store_;
 };
 
 }  // namespace

@@ -99,20 +99,14 @@ Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::stri
   out.hypervisor = report.value("hypervisor", nlohmann::json::object());
   out.accel = report.value("accel", std::string());
   out.guest_kernel = report.value("guest_kernel", std::string());
+  for (const auto& m : report.value("guest_mounts", nlohmann::json::array()))
+    out.guest_mounts.push_back({m.value("tag", std::string()), m.value("guest_path", std::string())});
   return out;
 }
 
 bool SupervisorAlive(int32_t pid, const std::string& state_root, const std::string& sandbox_id) {
   if (pid <= 0 || !os::Alive(pid)) return false;
-  auto cmdline = os::ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-  if (!cmdline) return false;
-  std::vector<std::string> args;
-  for (size_t start = 0; start < cmdline->size();) {
-    size_t end = cmdline->find('\0', start);
-    if (end == std::string::npos) end = cmdline->size();
-    args.push_back(cmdline->substr(start, end - start));
-    start = end + 1;
-  }
+  auto args = os::CommandLine(pid);
   auto value_of = [&](const std::string& flag) -> std::string {
     for (size_t i = 0; i + 1 < args.size(); ++i)
       if (args[i] == flag) return args[i + 1];

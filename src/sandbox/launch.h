@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/agent.h"
 #include "vc/result.h"
 
 namespace vc {
@@ -15,6 +16,7 @@ struct LaunchReport {
   nlohmann::json hypervisor;
   std::string accel;
   std::string guest_kernel;
+  std::vector<agent::SharedMount> guest_mounts;  // what the sandbox's resources ask the guest to mount
 };
 
 // The vc-supervisor binary: `configured` if set, else next to the running
@@ -22,8 +24,9 @@ struct LaunchReport {
 Result<std::string> FindSupervisor(const std::string& configured);
 
 // Spawns vc-supervisor detached from the caller (own session, survives the
-// caller) and waits up to `timeout` for its report. On failure the
-// supervisor has cleaned up and exited.
+// caller) and waits up to `timeout` for its report. The supervisor's spec
+// must be saved already (SupervisorSpec). On failure the supervisor has
+// cleaned up and exited.
 Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::string& state_root,
                                       const std::string& sandbox_id, const std::string& log_path,
                                       std::chrono::milliseconds timeout);

@@ -1,6 +1,10 @@
 // The logic behind vc::Runtime: sandboxes and containers as persisted
-// records, changed under the sandbox's lock, driven through the supervisor,
-// the hypervisor backend (pause/resume) and the agent.
+// records, changed under the sandbox's lock, driven through the backend (the
+// supervisor, the VM, the sandbox's resources) and the agent.
+//
+// One concern per file: sandbox_ops.cc (sandbox lifecycle), container_ops.cc
+// (container lifecycle and processes), validate.cc (configurations),
+// process.cc (the Process handle), this class's shared helpers in manager.cc.
 #pragma once
 
 #include <chrono>
@@ -23,8 +27,8 @@ class Manager {
   Result<SandboxStatus> CreateSandbox(const SandboxConfig& config);
   Result<SandboxStatus> StartSandbox(const std::string& id);
   Result<> StopSandbox(const std::string& id);
-  Result<> PauseSandbox(const std::string& id);
-  Result<> ResumeSandbox(const std::string& id);
+  // Pauses (or resumes) the whole VM.
+  Result<> PauseSandbox(const std::string& id, bool pause);
   Result<> DeleteSandbox(const std::string& id);
   Result<SandboxStatus> StatusSandbox(const std::string& id);
   Result<std::vector<SandboxStatus>> ListSandbox();
@@ -43,19 +47,20 @@ class Manager {
                                                  const std::string& exec_id);
 
  private:
-  // Loads the record under the sandbox lock, runs `fn` on it, saves it if
-  // `fn` succeeded or asked to (changes that happened before a failure).
+  // Loads the record under the sandbox lock, runs `fn` on it, and saves it
+  // whether `fn` succeeded or not (it may have changed the guest before failing).
   template <typename T>
   Result<T> WithSandbox(const std::string& id, const std::function<Result<T>(SandboxRecord&)>& fn);
+  // The record under the lock `lock` now holds.
+  Result<SandboxRecord> Load(const std::string& id, persist::SandboxLock& lock);
 
-  Result<> ValidateContainer(const ContainerConfig& config);
-  // Binds the rootfs and creates the container in the guest.
+  // Shares the rootfs and creates the container in the guest.
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
   Result<> StartInGuest(ContainerRecord& c, agent::Agent& agent);
   // Updates container states from the guest (exited processes) or from a dead VM.
   void Refresh(const std::string& sid, SandboxRecord& record);
-  // Kills the supervisor if alive and releases every host mount of the sandbox.
+  // Kills the supervisor if alive and releases every host resource of the sandbox.
   void ReleaseHost(const std::string& sid, SandboxRecord& record);
   SandboxStatus StatusOf(const SandboxRecord& record) const;
 
@@ -63,5 +68,23 @@ class Manager {
   std::unique_ptr<persist::Store> store_;
   std::unique_ptr<SandboxBackend> backend_;
 };
+
+// The record after its VM ended: the sandbox and every live container stopped
+// (killed, if they had no exit status of their own).
+void MarkStopped(SandboxRecord& record);
+// kNotFound unless the sandbox has a container `cid`.
+Result<ContainerRecord*> FindContainer(SandboxRecord& record, const std::string& cid);
+ContainerStatus ContainerStatusOf(const ContainerRecord& c);
+std::string RandomHex(size_t chars);
+
+template <typename T>
+Result<T> Manager::WithSandbox(const std::string& id, const std::function<Result<T>(SandboxRecord&)>& fn) {
+  persist::SandboxLock lock;
+  auto record = Load(id, lock);
+  if (!record) return std::unexpected(record.error());
+  Result<T> result = fn(*record);
+  if (auto saved = store_->Save(id, ToJson(*record)); !saved && result) return std::unexpected(saved.error());
+  return result;
+}
 
 }  // namespace vc

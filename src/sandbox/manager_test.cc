@@ -25,12 +25,14 @@ class FakeBackend : public SandboxBackend {
   std::optional<Error> fail_launch;
   std::function<void(Guest&)> on_launch;  // scripts each new guest
 
-  Result<LaunchReport> Launch(const std::string& id, std::chrono::milliseconds) override {
+  Result<LaunchReport> Launch(const SupervisorSpec& spec, std::chrono::milliseconds) override {
+    const std::string& id = spec.sandbox_id;
     if (fail_launch) return std::unexpected(*fail_launch);
     guests[id] = std::make_shared<Guest>();
     if (on_launch) on_launch(*guests[id]);
     alive.insert(id);
-    return LaunchReport{4242, {{"state", "running"}, {"sandbox_id", id}}, "tcg", "mock-kernel"};
+    return LaunchReport{4242, {{"state", "running"}, {"sandbox_id", id}}, "tcg", "mock-kernel",
+                        {{"share", "/shared"}}};
   }
   bool SupervisorAlive(const std::string& id, int32_t pid) override {
     return pid == 4242 && alive.contains(id);
@@ -40,15 +42,23 @@ class FakeBackend : public SandboxBackend {
     if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
     return std::make_unique<agent::mock::MockAgent>(guests.at(id));
   }
-  Result<> BindRootfs(const std::string& id, const std::string& cid, const std::string& source) override {
-    bound[id + "/" + cid] = source;
-    return {};
+  Result<std::unique_ptr<hypervisor::Hypervisor>> AttachVm(const std::string& type,
+                                                            const nlohmann::json& state) override {
+    auto hv = hypervisor::New(type);
+    if (!hv) return std::unexpected(hv.error());
+    if (auto ok = (*hv)->Attach(state); !ok) return std::unexpected(ok.error());
+    return hv;
   }
-  Result<> UnbindRootfs(const std::string& id, const std::string& cid) override {
+  Result<std::string> ShareRootfs(const std::string& id, const std::string& cid,
+                                  const std::string& source) override {
+    bound[id + "/" + cid] = source;
+    return "/shared/" + cid + "/rootfs";
+  }
+  Result<> UnshareRootfs(const std::string& id, const std::string& cid) override {
     bound.erase(id + "/" + cid);
     return {};
   }
-  void DetachShare(const std::string&) override {}
+  void ReleaseResources(const std::string&) override {}
 };
 
 class ManagerTest : public ::testing::Test {
@@ -168,15 +178,15 @@ TEST_F(ManagerTest, ADeadSupervisorMeansAStoppedSandbox) {
 TEST_F(ManagerTest, PauseAndResumeGoThroughTheHypervisor) {
   ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
   ASSERT_TRUE(impl_->StartSandbox("s1"));
-  ASSERT_TRUE(impl_->PauseSandbox("s1"));
+  ASSERT_TRUE(impl_->PauseSandbox("s1", true));
   auto status = impl_->StatusSandbox("s1");
   EXPECT_EQ(status->state, SandboxState::kPaused);
   EXPECT_EQ(status->containers[0].state, ContainerState::kPaused);
-  EXPECT_FALSE(impl_->PauseSandbox("s1"));
+  EXPECT_FALSE(impl_->PauseSandbox("s1", true));
   auto enter = impl_->EnterContainer("s1", "c1", Cmd{{"true"}, {}, "/", 0, 0});
   ASSERT_FALSE(enter);
   EXPECT_NE(enter.error().message.find("resume it first"), std::string::npos);
-  ASSERT_TRUE(impl_->ResumeSandbox("s1"));
+  ASSERT_TRUE(impl_->PauseSandbox("s1", false));
   EXPECT_EQ(impl_->StatusSandbox("s1")->containers[0].state, ContainerState::kRunning);
 }
 

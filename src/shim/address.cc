@@ -36,14 +36,4 @@ std::string SocketPath(const std::string& address) {
   return address.starts_with("unix://") ? address.substr(7) : address;
 }
 
-std::string SandboxOf(const std::string& container_id,
-                      const std::map<std::string, std::string>& annotations) {
-  auto type = annotations.find(kContainerTypeAnnotation);
-  auto sandbox = annotations.find(kSandboxIdAnnotation);
-  if (type != annotations.end() && type->second == "container" && sandbox != annotations.end() &&
-      !sandbox->second.empty())
-    return sandbox->second;
-  return container_id;
-}
-
 }  // namespace vc::shim

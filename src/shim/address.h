@@ -1,7 +1,6 @@
-// Where a shim listens, and which shim serves a container.
+// Where a shim listens.
 #pragma once
 
-#include <map>
 #include <string>
 
 namespace vc::shim {
@@ -16,14 +15,5 @@ std::string SocketAddress(const std::string& containerd_address, const std::stri
 
 // The file system path of a socket address made by SocketAddress.
 std::string SocketPath(const std::string& address);
-
-// CRI annotations that place a container in a pod.
-inline constexpr const char* kContainerTypeAnnotation = "io.kubernetes.cri.container-type";
-inline constexpr const char* kSandboxIdAnnotation = "io.kubernetes.cri.sandbox-id";
-
-// The id of the sandbox whose VM a container joins: the sandbox id of a CRI
-// container of type "container", else the container's own id (it starts a VM).
-std::string SandboxOf(const std::string& container_id,
-                      const std::map<std::string, std::string>& annotations);
 
 }  // namespace vc::shim

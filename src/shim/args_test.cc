@@ -48,12 +48,5 @@ TEST(ShimAddress, StablePerGroupAndDistinct) {
   EXPECT_NE(a, SocketAddress("/run/containerd/containerd.sock", "default", "pod2"));
 }
 
-TEST(ShimAddress, PodMembersJoinTheirSandbox) {
-  EXPECT_EQ(SandboxOf("c1", {}), "c1");
-  EXPECT_EQ(SandboxOf("sb", {{kContainerTypeAnnotation, "sandbox"}, {kSandboxIdAnnotation, "sb"}}), "sb");
-  EXPECT_EQ(SandboxOf("c2", {{kContainerTypeAnnotation, "container"}, {kSandboxIdAnnotation, "sb"}}), "sb");
-  EXPECT_EQ(SandboxOf("c3", {{kContainerTypeAnnotation, "container"}}), "c3");
-}
-
 }  // namespace
 }  // namespace vc::shim

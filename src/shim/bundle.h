@@ -1,18 +1,12 @@
-// What the shim reads from and leaves in a container's bundle directory.
+// What the shim leaves in a container's bundle directory (config.json is read
+// by oci::LoadBundle).
 #pragma once
 
-#include <map>
 #include <string>
 
 #include "vc/result.h"
 
 namespace vc::shim {
-
-// The annotations of <bundle>/config.json.
-Result<std::map<std::string, std::string>> BundleAnnotations(const std::string& bundle);
-
-// linux.resources of <bundle>/config.json as JSON; "" if there is none.
-Result<std::string> BundleResources(const std::string& bundle);
 
 // Where a container's sandbox lives, recorded at create so that `delete`
 // (run after a shim died) can clean up: <bundle>/vc-shim.json.

@@ -13,6 +13,8 @@
 #include "os/error.h"
 #include "os/file.h"
 #include "os/process.h"
+#include "oci/annotations.h"
+#include "oci/spec.h"
 #include "os/socket.h"
 #include "shim/address.h"
 #include "shim/bundle.h"
@@ -67,9 +69,9 @@ int StartShim(const Args& args) {
   // containerd may write the runtime options on stdin; Create carries them too.
   std::string ignored((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   const std::string bundle = WorkingDir();
-  auto annotations = BundleAnnotations(bundle);
-  if (!annotations) return Failed("read the OCI bundle", annotations.error());
-  const std::string sandbox = SandboxOf(args.id, *annotations);
+  auto spec = oci::LoadBundle(bundle);
+  if (!spec) return Failed("read the OCI bundle", spec.error());
+  const std::string sandbox = oci::SandboxOf(args.id, spec->annotations);
   const std::string address = SocketAddress(args.address, args.ns, sandbox);
   if (sandbox != args.id) {
     // A pod member: served by its sandbox's shim, in its VM.

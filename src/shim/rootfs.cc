@@ -3,48 +3,16 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include <map>
-
 #include "os/error.h"
+#include "os/mount.h"
 
 namespace vc::shim {
-
-MountArgs ParseMountOptions(const std::vector<std::string>& options) {
-  struct Flag {
-    bool clear;
-    unsigned long bits;
-  };
-  static const std::map<std::string, Flag> kFlags = {
-      {"defaults", {false, 0}},        {"ro", {false, MS_RDONLY}},
-      {"rw", {true, MS_RDONLY}},       {"nosuid", {false, MS_NOSUID}},
-      {"suid", {true, MS_NOSUID}},     {"nodev", {false, MS_NODEV}},
-      {"dev", {true, MS_NODEV}},       {"noexec", {false, MS_NOEXEC}},
-      {"exec", {true, MS_NOEXEC}},     {"sync", {false, MS_SYNCHRONOUS}},
-      {"async", {true, MS_SYNCHRONOUS}}, {"dirsync", {false, MS_DIRSYNC}},
-      {"bind", {false, MS_BIND}},      {"rbind", {false, MS_BIND | MS_REC}},
-      {"noatime", {false, MS_NOATIME}}, {"atime", {true, MS_NOATIME}},
-      {"nodiratime", {false, MS_NODIRATIME}}, {"diratime", {true, MS_NODIRATIME}},
-      {"relatime", {false, MS_RELATIME}}, {"norelatime", {true, MS_RELATIME}},
-      {"strictatime", {false, MS_STRICTATIME}}};
-  MountArgs out;
-  for (const auto& option : options) {
-    auto it = kFlags.find(option);
-    if (it == kFlags.end()) {
-      out.data += (out.data.empty() ? "" : ",") + option;
-    } else if (it->second.clear) {
-      out.flags &= ~it->second.bits;
-    } else {
-      out.flags |= it->second.bits;
-    }
-  }
-  return out;
-}
 
 Result<> MountRootfs(const std::vector<Mount>& mounts, const std::string& target) {
   if (::mkdir(target.c_str(), 0711) != 0 && errno != EEXIST)
     return os::FailErrno("create " + target);
   for (const auto& m : mounts) {
-    MountArgs args = ParseMountOptions(m.options);
+    os::MountOptions args = os::ParseMountOptions(m.options);
     const bool bind = args.flags & MS_BIND;
     std::string type = bind ? "" : m.type;
     unsigned long flags = bind ? args.flags & (MS_BIND | MS_REC) : args.flags;

@@ -15,14 +15,6 @@ struct Mount {
   std::vector<std::string> options;  // fstab-style: flags ("ro", "nosuid") and data ("lowerdir=...")
 };
 
-struct MountArgs {
-  unsigned long flags = 0;
-  std::string data;  // the options that are not flags, comma-joined
-};
-
-// Splits fstab-style options into mount(2) flags and data.
-MountArgs ParseMountOptions(const std::vector<std::string>& options);
-
 // Mounts each of `mounts` on `target` (created if missing), in order. On
 // failure, what was mounted is unmounted again.
 Result<> MountRootfs(const std::vector<Mount>& mounts, const std::string& target);

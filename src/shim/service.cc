@@ -2,10 +2,9 @@
 
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include "cgroups_metrics.pb.h"
 #include "runtimeoptions.pb.h"
+#include "oci/convert.h"
 #include "task.pb.h"
 
 namespace vc::shim {
@@ -48,22 +47,9 @@ bool IsType(const vc::pbtypes::Any& any, const std::string& name) {
 Result<Cmd> CmdFromSpec(const vc::pbtypes::Any& spec) {
   if (!IsType(spec, kProcessSpecType) && !spec.type_url().empty())
     return Fail(ErrorCode::kInvalidArgument, "exec spec of unknown type " + spec.type_url());
-  auto p = nlohmann::json::parse(spec.value(), nullptr, false);
-  if (p.is_discarded() || !p.is_object())
-    return Fail(ErrorCode::kInvalidArgument, "exec spec is not a JSON object");
-  Cmd cmd;
-  try {
-    cmd.args = p.value("args", std::vector<std::string>{});
-    cmd.env = p.value("env", std::vector<std::string>{});
-    cmd.cwd = p.value("cwd", std::string("/"));
-    if (p.contains("user")) {
-      cmd.uid = p["user"].value("uid", 0u);
-      cmd.gid = p["user"].value("gid", 0u);
-    }
-  } catch (const nlohmann::json::exception& e) {
-    return Fail(ErrorCode::kInvalidArgument, std::string("exec spec: ") + e.what());
-  }
-  return cmd;
+  auto process = oci::ParseProcess(spec.value());
+  if (!process) return std::unexpected(process.error().Wrap("exec spec"));
+  return oci::CmdOf(*process);
 }
 
 using ttrpc::Typed;

@@ -4,10 +4,12 @@
 
 #include "config/config.h"
 #include "sandbox/state.h"
+#include "oci/annotations.h"
+#include "oci/convert.h"
 #include "shim/address.h"
 #include "shim/bundle.h"
 #include "shim/log.h"
-#include "supervisor/supervisor.h"
+#include "sandbox/layout.h"
 
 namespace vc::shim {
 
@@ -99,8 +101,7 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   if (!status) co_return std::unexpected(status.error());
   sandbox_id_ = id;
   vm_pid_ = static_cast<uint32_t>(status->hypervisor_pid);
-  auto agent = agent::ConnectAsyncAgent(
-      ex_, state_root_ + "/sbs/" + id + "/" + supervisor::kClientSocket);
+  auto agent = agent::ConnectAsyncAgent(ex_, SandboxLayout::Of(state_root_, id).ClientSocket());
   if (!agent) {
     co_await StopSandbox();
     co_return std::unexpected(agent.error().Wrap("connect to the agent"));
@@ -132,12 +133,14 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
   if (auto ok = ValidateId("container", r.id); !ok) co_return std::unexpected(ok.error());
   if (containers_.contains(r.id))
     co_return Fail(ErrorCode::kAlreadyExists, "container " + r.id + " already exists");
-  auto annotations = BundleAnnotations(r.bundle);
-  if (!annotations) co_return std::unexpected(annotations.error().Wrap("OCI bundle"));
+  auto spec = oci::LoadBundle(r.bundle);
+  if (!spec) co_return std::unexpected(spec.error());
+  if (!spec->process)
+    co_return Fail(ErrorCode::kInvalidArgument, r.bundle + "/config.json: process is required");
   auto c = std::make_shared<Container>();
   c->id = r.id;
   c->bundle = r.bundle;
-  c->sandbox_id = SandboxOf(r.id, *annotations);
+  c->sandbox_id = oci::SandboxOf(r.id, spec->annotations);
   c->owns_vm = c->sandbox_id == r.id;
   if (c->owns_vm && !sandbox_id_.empty())
     co_return Fail(ErrorCode::kFailedPrecondition,
@@ -163,12 +166,9 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
     co_return std::unexpected(std::move(e));
   };
 
-  auto config = ContainerConfigFromBundle(r.bundle);
-  if (!config) co_return co_await fail(config.error());
-  auto resources = BundleResources(r.bundle);
-  if (!resources) co_return co_await fail(resources.error());
-  config->id = r.id;
-  config->cmd.terminal = r.stdio.terminal;
+  ContainerConfig config = oci::ContainerConfigOf(*spec);
+  config.id = r.id;
+  config.cmd.terminal = r.stdio.terminal;
   auto io = Stdio::Open(ex_, r.stdio);
   if (!io) co_return co_await fail(io.error());
 
@@ -179,16 +179,10 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
   if (auto ok = WriteBundleRecord(r.bundle, {state_root_, c->sandbox_id}); !ok)
     co_return co_await fail(ok.error());
   const std::string sid = c->sandbox_id;
-  Job<Result<ContainerStatus>> create{[this, sid, cfg = *config] { return runtime_->CreateContainer(sid, cfg); }};
+  // The agent applies the spec's linux.resources as it creates the container.
+  Job<Result<ContainerStatus>> create{[this, sid, config] { return runtime_->CreateContainer(sid, config); }};
   auto created = co_await OnWorker(&create);
   if (!created) co_return co_await fail(created.error());
-  if (!resources->empty()) {
-    if (auto ok = co_await agent_->UpdateContainer(r.id, *resources); !ok) {
-      Job<Result<>> remove{[this, sid, id = r.id] { return runtime_->DeleteContainer(sid, id); }};
-      (void)co_await OnWorker(&remove);
-      co_return co_await fail(ok.error().Wrap("apply linux.resources"));
-    }
-  }
 
   c->init = std::make_shared<Process>(ex_);
   c->init->stdio = r.stdio;

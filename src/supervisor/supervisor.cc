@@ -1,8 +1,6 @@
 #include "supervisor/supervisor.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +15,7 @@
 #include <thread>
 
 #include "agent.pb.h"
+#include "agent/protocol.h"
 #include "agent/transport.h"
 #include "hypervisor/hypervisor.h"
 #include "os/error.h"
@@ -24,7 +23,9 @@
 #include "os/notifier.h"
 #include "os/process.h"
 #include "persist/store.h"
-#include "sandbox/record.h"
+#include "resource/manager.h"
+#include "sandbox/layout.h"
+#include "sandbox/supervisor_spec.h"
 #include "supervisor/mux.h"
 #include "ttrpc.pb.h"
 
@@ -36,23 +37,11 @@ using namespace std::chrono_literals;
 
 void Log(const std::string& line) { std::cerr << "vc-supervisor: " << line << std::endl; }
 
-Result<> WaitForSocket(const std::string& path, pid_t owner, const std::string& who,
-                       std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!os::Exists(path)) {
-    if (!os::Alive(owner)) return Fail(ErrorCode::kUnavailable, who + " exited during start");
-    if (std::chrono::steady_clock::now() > deadline)
-      return Fail(ErrorCode::kDeadlineExceeded, who + " did not create " + path);
-    std::this_thread::sleep_for(5ms);
-  }
-  return {};
-}
-
 class Supervisor {
  public:
   explicit Supervisor(const Options& o)
-      : options_(o), store_(persist::NewFsStore(o.state_root)), dir_(store_->SandboxDir(o.sandbox_id)),
-        signals_(io_, SIGCHLD, SIGTERM, SIGINT) {}
+      : options_(o), store_(persist::NewFsStore(o.state_root)),
+        layout_(SandboxLayout::Of(o.state_root, o.sandbox_id)), signals_(io_, SIGCHLD, SIGTERM, SIGINT) {}
 
   int Run() {
     auto started = Start();
@@ -73,38 +62,44 @@ class Supervisor {
 
  private:
   Result<> Start() {
-    auto doc = store_->Load(options_.sandbox_id);
-    if (!doc) return std::unexpected(doc.error());
-    auto record = SandboxRecordFromJson(*doc);
-    if (!record) return std::unexpected(record.error());
-    config_ = record->config;
+    auto doc = store_->LoadItem(options_.sandbox_id, SandboxLayout::kSupervisorItem);
+    if (!doc) return std::unexpected(doc.error().Wrap("supervisor spec"));
+    try {
+      spec_ = doc->get<SupervisorSpec>();
+    } catch (const nlohmann::json::exception& e) {
+      return Fail(ErrorCode::kInternal, std::string("supervisor spec: ") + e.what());
+    }
 
-    if (auto r = ShareDirectory(); !r) return r;
-    if (auto r = StartVirtiofsd(); !r) return r;
+    auto resources = resource::Manager::New(*store_, spec_.sandbox_id, spec_.resources);
+    if (!resources) return std::unexpected(resources.error());
+    resources_ = std::move(*resources);
+    auto devices = resources_->BeforeBoot();
+    if (!devices) return std::unexpected(devices.error());
+    for (pid_t pid : resources_->Daemons()) daemon_pids_.push_back(pid);
 
-    auto hv = hypervisor::New(config_.hypervisor.type);
+    auto hv = hypervisor::New(spec_.hypervisor.type);
     if (!hv) return std::unexpected(hv.error());
     hypervisor_ = std::move(*hv);
-    hypervisor::VmSpec spec;
-    spec.sandbox_id = config_.id;
-    spec.run_dir = dir_;
-    spec.config = config_.hypervisor;
-    spec.agent_socket = dir_ + "/" + kAgentSocket;
-    spec.virtiofs_socket = dir_ + "/" + kVirtiofsSocket;
-    spec.virtiofs_tag = kVirtiofsTag;
-    auto transport = agent::ChooseTransport(config_.agent.transport, agent::VhostVsockUsable());
+    auto transport = agent::ChooseTransport(spec_.agent.transport, agent::VhostVsockUsable());
     if (!transport) return std::unexpected(transport.error());
-    if (*transport == agent::Transport::kVsock) spec.vsock_cid = RandomCid();
-    if (auto r = hypervisor_->Start(spec); !r) return std::unexpected(r.error().Wrap("start VM"));
+    std::optional<uint32_t> vsock_cid;
+    if (*transport == agent::Transport::kVsock) vsock_cid = RandomCid();
+    devices->insert(devices->begin(), hypervisor::ConsoleDevice{"console", layout_.ConsoleLog()});
+    if (vsock_cid) devices->push_back(hypervisor::VsockDevice{"vsock", *vsock_cid});
+    else devices->push_back(hypervisor::SerialPortDevice{"agent", layout_.AgentSocket(), agent::kSerialPortName});
+    for (const auto& device : *devices)
+      if (auto r = hypervisor_->AddDevice(device); !r) return r;
+    hypervisor::VmSpec vm{spec_.sandbox_id, spec_.hypervisor, layout_.QmpSocket(), layout_.QemuLog()};
+    if (auto r = hypervisor_->Start(vm); !r) return std::unexpected(r.error().Wrap("start VM"));
     for (pid_t pid : hypervisor_->Pids()) vm_pids_.push_back(pid);
 
-    auto upstream = spec.vsock_cid ? ConnectVsock(*spec.vsock_cid) : ConnectSerial(spec.agent_socket);
+    auto upstream = vsock_cid ? ConnectVsock(*vsock_cid) : ConnectSerial(layout_.AgentSocket());
     if (!upstream) return std::unexpected(upstream.error());
-    Log(std::string("agent transport: ") + (spec.vsock_cid ? "vsock" : "virtio-serial"));
+    Log(std::string("agent transport: ") + (vsock_cid ? "vsock" : "virtio-serial"));
     mux_ = std::make_unique<Mux>(std::make_shared<Conn>(std::move(*upstream)),
                                  [this] { Stop(VmGone() ? "the VM exited" : "agent channel closed"); });
 
-    std::string client_path = dir_ + "/" + kClientSocket;
+    std::string client_path = layout_.ClientSocket();
     ::unlink(client_path.c_str());
     asio::error_code ec;
     acceptor_.emplace(io_);
@@ -129,7 +124,7 @@ class Supervisor {
   // The guest listens on vsock only once it has booted: retry until then.
   Result<Socket> ConnectVsock(uint32_t cid) {
     auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(config_.agent.start_timeout_ms);
+                    std::chrono::milliseconds(spec_.agent.start_timeout_ms);
     sockaddr_vm addr{};
     addr.svm_family = AF_VSOCK;
     addr.svm_cid = cid;
@@ -158,49 +153,11 @@ class Supervisor {
     return 3 + rd() % 0x7ffffff0u;
   }
 
-  // The shared directory is a bind mount of itself with shared propagation,
-  // so container roots bound under it later also appear in virtiofsd's
-  // private mount namespace (a slave of ours).
-  Result<> ShareDirectory() {
-    shared_ = dir_ + "/" + kSharedDir;
-    if (auto r = os::MakeDirs(shared_, 0700); !r) return r;
-    if (::mount(shared_.c_str(), shared_.c_str(), nullptr, MS_BIND, nullptr) != 0)
-      return os::FailErrno("bind " + shared_);
-    shared_mounted_ = true;
-    if (::mount(nullptr, shared_.c_str(), nullptr, MS_SHARED, nullptr) != 0)
-      return os::FailErrno("make " + shared_ + " shared");
-    return {};
-  }
-
-  Result<> StartVirtiofsd() {
-    std::string log = dir_ + "/virtiofsd.log";
-    os::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-    if (!log_fd) return os::FailErrno("open " + log);
-    const std::string& binary = config_.hypervisor.virtiofsd_path;
-    if (::access(binary.c_str(), X_OK) != 0)
-      return Fail(ErrorCode::kUnavailable,
-                  "virtiofsd not found at " + binary + ": install qemu-system-x86 (scripts/setup.sh)");
-    std::string socket = dir_ + "/" + kVirtiofsSocket;
-    ::unlink(socket.c_str());
-    os::SpawnOptions spawn;
-    spawn.argv = {binary, "--socket-path=" + socket, "-o", "source=" + shared_, "-o",
-                  "cache=auto", "-o", "announce_submounts", "--thread-pool-size=1"};
-    spawn.stdout_fd = spawn.stderr_fd = log_fd.get();
-    auto pid = os::Spawn(spawn);
-    if (!pid) return std::unexpected(pid.error().Wrap("start virtiofsd"));
-    virtiofsd_pid_ = *pid;
-    if (auto r = WaitForSocket(socket, virtiofsd_pid_, "virtiofsd", 10s); !r) {
-      std::string said = os::TailLines(log, 3);
-      return Fail(r.error().code, r.error().message + (said.empty() ? "" : ": " + said));
-    }
-    return {};
-  }
-
   // Asks the agent for a health check until it answers (the guest is booting),
   // then reports success to whoever started us.
   asio::awaitable<void> AwaitAgent() {
     auto deadline = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(config_.agent.start_timeout_ms);
+                    std::chrono::milliseconds(spec_.agent.start_timeout_ms);
     // Shared with callbacks that may fire after this coroutine ended (late
     // answers to earlier attempts, cancelled timers).
     struct Attempt {
@@ -211,14 +168,14 @@ class Supervisor {
     };
     auto state = std::make_shared<Attempt>(io_.get_executor());
     ttrpc::Request check;
-    check.set_service("vc.agent.v1.AgentService");
+    check.set_service(agent::kServiceName);
     check.set_method("Check");
     check.set_payload(agent::v1::Empty{}.SerializeAsString());
     const std::string bytes = check.SerializeAsString();
     while (!state->kernel && !stopping_) {
       if (std::chrono::steady_clock::now() > deadline) {
         Stop("the agent did not answer within " +
-             std::to_string(config_.agent.start_timeout_ms) + " ms");
+             std::to_string(spec_.agent.start_timeout_ms) + " ms");
         co_return;
       }
       mux_->CallInternal(bytes, [state](ttrpc::Frame frame) {
@@ -239,7 +196,10 @@ class Supervisor {
                              {"hypervisor", hypervisor_->Save()},
                              {"accel", hypervisor_->Accelerator()},
                              {"guest_kernel", *state->kernel},
+                             {"guest_mounts", nlohmann::json::array()},
                              {"supervisor_pid", ::getpid()}};
+    for (const auto& m : resources_->GuestMounts())
+      report["guest_mounts"].push_back({{"tag", m.tag}, {"guest_path", m.guest_path}});
     Report(report);
   }
 
@@ -262,9 +222,9 @@ class Supervisor {
       }
       int status;
       for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) {
-        if (pid == virtiofsd_pid_) {
-          virtiofsd_pid_ = 0;
-          Stop("virtiofsd exited");
+        if (auto d = std::find(daemon_pids_.begin(), daemon_pids_.end(), pid); d != daemon_pids_.end()) {
+          daemon_pids_.erase(d);
+          Stop("a resource daemon (pid " + std::to_string(pid) + ") exited");
         } else if (std::find(vm_pids_.begin(), vm_pids_.end(), pid) != vm_pids_.end()) {
           vm_pids_.clear();
           Stop("the VM exited");
@@ -285,7 +245,7 @@ class Supervisor {
   // What the guest console says about an early death: the panic line if
   // there is one, else its last lines.
   std::string ConsoleSummary() const {
-    std::string path = dir_ + "/console.log";
+    std::string path = layout_.ConsoleLog();
     auto text = os::ReadFile(path);
     if (text) {
       size_t panic = text->find("Kernel panic");
@@ -309,11 +269,9 @@ class Supervisor {
   void Cleanup() {
     if (hypervisor_) (void)hypervisor_->Stop(3s);
     for (pid_t pid : vm_pids_) ::waitpid(pid, nullptr, WNOHANG);
-    if (virtiofsd_pid_ > 0) os::Terminate(virtiofsd_pid_, 2s);
-    for (const char* name : {kClientSocket, kAgentSocket, kVirtiofsSocket, "qmp.sock"})
-      ::unlink((dir_ + "/" + name).c_str());
-    if (shared_mounted_ && ::umount2(shared_.c_str(), MNT_DETACH) != 0)
-      Log("unmount " + shared_ + ": " + std::strerror(errno));
+    if (resources_) resources_->Cleanup();
+    for (const auto& socket : {layout_.ClientSocket(), layout_.AgentSocket(), layout_.QmpSocket()})
+      ::unlink(socket.c_str());
   }
 
   void Report(const nlohmann::json& result) {
@@ -325,17 +283,16 @@ class Supervisor {
 
   Options options_;
   std::unique_ptr<persist::Store> store_;
-  std::string dir_;
-  SandboxConfig config_;
+  SandboxLayout layout_;
+  SupervisorSpec spec_;
+  std::unique_ptr<resource::Manager> resources_;
   asio::io_context io_;
   asio::signal_set signals_;
   std::optional<asio::local::stream_protocol::acceptor> acceptor_;
   std::unique_ptr<hypervisor::Hypervisor> hypervisor_;
   std::unique_ptr<Mux> mux_;
   std::vector<pid_t> vm_pids_;
-  pid_t virtiofsd_pid_ = 0;
-  std::string shared_;
-  bool shared_mounted_ = false;
+  std::vector<pid_t> daemon_pids_;
   bool stopping_ = false;
   bool reported_ = false;
   std::string stop_reason_;

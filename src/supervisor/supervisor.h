@@ -1,10 +1,11 @@
 // The per-sandbox supervisor process (vc-supervisor).
 //
-// It owns what must outlive a single API call: virtiofsd, the VM process and
-// the agent channel, which it shares among clients through a unix socket
-// (<sandbox dir>/vc.sock). It reports the start's outcome as one JSON line on
-// the status fd, then runs until the VM ends or it receives SIGTERM, and
-// cleans up its processes, sockets and mounts on the way out.
+// It owns what must outlive a single API call: the sandbox's resources (the
+// share-fs daemon), the VM process and the agent channel, which it shares
+// among clients through a unix socket (SandboxLayout::ClientSocket). Its input
+// is the SupervisorSpec the launcher saved; it reports the start's outcome as
+// one JSON line on the status fd, then runs until the VM ends or it receives
+// SIGTERM, and cleans up its processes, sockets and mounts on the way out.
 #pragma once
 
 #include <string>
@@ -19,13 +20,5 @@ struct Options {
 
 // Runs the supervisor; returns the process exit code.
 int Run(const Options& options);
-
-// File names inside the sandbox directory.
-inline constexpr const char* kClientSocket = "vc.sock";
-inline constexpr const char* kAgentSocket = "agent.sock";
-inline constexpr const char* kVirtiofsSocket = "virtiofsd.sock";
-inline constexpr const char* kSharedDir = "shared";
-inline constexpr const char* kVirtiofsTag = "vcshared";
-inline constexpr const char* kGuestSharedDir = "/run/vc/shared";
 
 }  // namespace vc::supervisor

@@ -66,3 +66,17 @@ expect_error "container main is stopped" virtc container enter --sandbox doomed 
 virtc sandbox delete --id doomed
 assert_clean
 pass "a VM killed under a running sandbox is reported stopped and cleaned up"
+
+# The supervisor itself is killed: QEMU and virtiofsd die with it, and the
+# next call releases the share it had mounted, from the state the sandbox's
+# resources saved (resources.json), although another process made them.
+virtc sandbox run --id orphan --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
+grep -qF "$ROOT/sbs/orphan/shared" /proc/self/mountinfo || fail "the share is not mounted while the sandbox runs"
+pkill -9 -f -- "vc-supervisor --root $ROOT --sandbox orphan"
+for _ in $(seq 50); do pgrep -f -- "$ROOT/sbs/orphan/" >/dev/null || break; sleep 0.1; done
+status=$(virtc sandbox status --id orphan --json)
+assert_contains "$status" '"state": "stopped"' "sandbox state after its supervisor was killed"
+! grep -F "$ROOT/sbs/orphan" /proc/self/mountinfo || fail "mounts left after the supervisor was killed"
+virtc sandbox delete --id orphan
+assert_clean
+pass "a killed supervisor's mounts are released by the next call"

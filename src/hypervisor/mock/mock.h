@@ -27,6 +27,9 @@ class MockHypervisor : public Hypervisor {
   enum class State { kOff, kRunning, kPaused };
   State state() const { return state_; }
 
+ protected:
+  bool Running() const override { return state_ != State::kOff; }
+
  private:
   State state_ = State::kOff;
   std::string sandbox_id_;

@@ -40,7 +40,8 @@ TEST(Mock, InjectedStartFailure) {
 TEST(Qemu, MissingBinaryAndKernelAreClearErrors) {
   auto hv = *New("qemu");
   VmSpec spec;
-  spec.run_dir = "/tmp";
+  spec.control_socket = "/tmp/vc-qmp-test.sock";
+  spec.log_path = "/tmp/vc-qemu-test.log";
   spec.config.kernel_path = "/nonexistent/vmlinuz";
   spec.config.initrd_path = "/nonexistent/initrd";
   auto r = hv->Start(spec);
@@ -53,6 +54,29 @@ TEST(Qemu, MissingBinaryAndKernelAreClearErrors) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(r.error().message.find("QEMU binary /nonexistent/qemu not found"), std::string::npos);
+}
+
+TEST(Devices, ColdBeforeStartHotPathAfter) {
+  mock::MockHypervisor hv;
+  ASSERT_TRUE(hv.AddDevice(ConsoleDevice{"console", "/tmp/c.log"}));
+  ASSERT_TRUE(hv.AddDevice(VsockDevice{"vsock", 9}));
+  auto dup = hv.AddDevice(NetDevice{"vsock", "tap0", "02:00:00:00:00:01"});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(hv.AddDevice(NetDevice{"", "tap0", "02:00:00:00:00:01"}).error().code,
+            ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(hv.RemoveDevice("vsock"));
+  EXPECT_EQ(hv.RemoveDevice("vsock").error().code, ErrorCode::kNotFound);
+  ASSERT_EQ(hv.devices().size(), 1u);
+
+  ASSERT_TRUE(hv.Start(VmSpec{}));
+  // The mock, like QEMU today, has no hot path: the VM keeps what it has.
+  auto hot = hv.AddDevice(BlockDevice{"blk0", "/tmp/disk.img"});
+  ASSERT_FALSE(hot);
+  EXPECT_EQ(hot.error().code, ErrorCode::kUnimplemented);
+  EXPECT_NE(hot.error().message.find("block device (blk0)"), std::string::npos) << hot.error().message;
+  EXPECT_EQ(hv.RemoveDevice("console").error().code, ErrorCode::kUnimplemented);
+  EXPECT_EQ(hv.devices().size(), 1u);
 }
 
 }  // namespace

@@ -1,9 +1,70 @@
 #include "hypervisor/qemu/argv.h"
 
+#include <algorithm>
+
 namespace vc::hypervisor::qemu {
 
-std::string QmpSocketPath(const std::string& run_dir) { return run_dir + "/qmp.sock"; }
-std::string ConsoleLogPath(const std::string& run_dir) { return run_dir + "/console.log"; }
+namespace {
+
+using Args = std::vector<std::string>;
+
+Args ArgsOf(const ConsoleDevice& d) {
+  return {"-chardev", "file,id=" + d.id + ",path=" + OptionValue(d.log_path),
+          "-serial", "chardev:" + d.id};
+}
+
+Args ArgsOf(const SerialPortDevice& d) {
+  return {"-chardev", "socket,id=" + d.id + ",path=" + OptionValue(d.socket_path) + ",server=on,wait=off",
+          "-device", "virtserialport,bus=serial0.0,chardev=" + d.id + ",name=" + OptionValue(d.name)};
+}
+
+Args ArgsOf(const ShareFsDevice& d) {
+  return {"-chardev", "socket,id=" + d.id + ",path=" + OptionValue(d.socket_path),
+          "-device", "vhost-user-fs-pci,id=" + d.id + ",chardev=" + d.id + ",tag=" + OptionValue(d.tag) +
+                         ",queue-size=" + std::to_string(d.queue_size)};
+}
+
+Args ArgsOf(const VsockDevice& d) {
+  return {"-device", "vhost-vsock-pci,id=" + d.id + ",guest-cid=" + std::to_string(d.guest_cid)};
+}
+
+Args ArgsOf(const NetDevice& d) {
+  std::string netdev = "tap,id=" + d.id + ",ifname=" + OptionValue(d.tap_name) +
+                       ",script=no,downscript=no";
+  std::string device = "virtio-net-pci,id=" + d.id + ",netdev=" + d.id + ",mac=" + d.mac;
+  if (d.queues > 1) {
+    netdev += ",queues=" + std::to_string(d.queues);
+    device += ",mq=on,vectors=" + std::to_string(2 * d.queues + 2);
+  }
+  return {"-netdev", netdev, "-device", device};
+}
+
+Args ArgsOf(const BlockDevice& d) {
+  return {"-drive", "if=none,id=" + d.id + ",file=" + OptionValue(d.path) + ",format=" + d.format +
+                        (d.read_only ? ",readonly=on" : ""),
+          "-device", "virtio-blk-pci,id=" + d.id + "-dev,drive=" + d.id};
+}
+
+template <typename T>
+bool Has(const std::vector<Device>& devices) {
+  return std::any_of(devices.begin(), devices.end(),
+                     [](const Device& d) { return std::holds_alternative<T>(d); });
+}
+
+}  // namespace
+
+std::string OptionValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    out += c;
+    if (c == ',') out += ',';
+  }
+  return out;
+}
+
+std::vector<std::string> DeviceArgs(const Device& device) {
+  return std::visit([](const auto& d) { return ArgsOf(d); }, device);
+}
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
   const VmSpec& s = in.spec;
@@ -31,24 +92,18 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
       "-kernel", c.kernel_path,
       "-initrd", c.initrd_path,
       "-append", append,
-      "-chardev", "file,id=console,path=" + ConsoleLogPath(s.run_dir),
-      "-serial", "chardev:console",
-      "-qmp", "unix:" + QmpSocketPath(s.run_dir) + ",server=on,wait=off",
-      "-device", "virtio-serial-pci,id=serial0",
-      "-chardev", "socket,id=agent,path=" + s.agent_socket + ",server=on,wait=off",
-      "-device", "virtserialport,bus=serial0.0,chardev=agent,name=" + s.agent_port_name,
+      "-qmp", "unix:" + OptionValue(s.control_socket) + ",server=on,wait=off",
   };
-  if (!s.virtiofs_socket.empty()) {
-    // vhost-user needs guest memory that virtiofsd can map: a shared memfd.
-    argv.insert(argv.end(), {
-        "-object", "memory-backend-memfd,id=mem,size=" + std::to_string(c.memory_mib) + "M,share=on",
-        "-numa", "node,memdev=mem",
-        "-chardev", "socket,id=vfs,path=" + s.virtiofs_socket,
-        "-device", "vhost-user-fs-pci,chardev=vfs,tag=" + s.virtiofs_tag + ",queue-size=1024",
-    });
+  // vhost-user needs guest memory that its daemon can map: a shared memfd.
+  if (Has<ShareFsDevice>(in.devices))
+    argv.insert(argv.end(), {"-object", "memory-backend-memfd,id=mem,size=" +
+                                            std::to_string(c.memory_mib) + "M,share=on",
+                             "-numa", "node,memdev=mem"});
+  if (Has<SerialPortDevice>(in.devices)) argv.insert(argv.end(), {"-device", "virtio-serial-pci,id=serial0"});
+  for (const auto& device : in.devices) {
+    auto args = DeviceArgs(device);
+    argv.insert(argv.end(), args.begin(), args.end());
   }
-  if (s.vsock_cid)
-    argv.insert(argv.end(), {"-device", "vhost-vsock-pci,guest-cid=" + std::to_string(*s.vsock_cid)});
   return argv;
 }
 

@@ -10,14 +10,20 @@ namespace vc::hypervisor::qemu {
 
 struct ArgvInput {
   const VmSpec& spec;
+  const std::vector<Device>& devices;  // cold-plugged, in this order
   std::string binary;  // resolved path of qemu-system-x86_64
   std::string accel;   // "kvm" or "tcg"
 };
 
-// <run_dir>/qmp.sock and <run_dir>/console.log
-std::string QmpSocketPath(const std::string& run_dir);
-std::string ConsoleLogPath(const std::string& run_dir);
-
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);
+
+// The options that cold-plug one device (a ShareFsDevice also needs the
+// shared memory backend BuildArgv adds once; a SerialPortDevice the
+// virtio-serial controller "serial0").
+std::vector<std::string> DeviceArgs(const Device& device);
+
+// A value for a QEMU option string: commas doubled, so a path cannot end the
+// option and start another.
+std::string OptionValue(const std::string& value);
 
 }  // namespace vc::hypervisor::qemu

@@ -10,14 +10,17 @@ namespace {
 VmSpec Spec() {
   VmSpec s;
   s.sandbox_id = "sb1";
-  s.run_dir = "/run/vc/sbs/sb1";
+  s.control_socket = "/run/vc/sbs/sb1/qmp.sock";
   s.config.kernel_path = "/k";
   s.config.initrd_path = "/i";
   s.config.memory_mib = 512;
   s.config.vcpus = 2;
-  s.agent_socket = "/run/vc/sbs/sb1/agent.sock";
   return s;
 }
+
+const std::vector<Device> kAgentOnly = {
+    ConsoleDevice{"console", "/run/vc/sbs/sb1/console.log"},
+    SerialPortDevice{"agent", "/run/vc/sbs/sb1/agent.sock", "agent.0"}};
 
 // The value following `flag` for each occurrence of it.
 std::vector<std::string> ValuesOf(const std::vector<std::string>& argv, const std::string& flag) {
@@ -27,9 +30,12 @@ std::vector<std::string> ValuesOf(const std::vector<std::string>& argv, const st
   return out;
 }
 
+bool Contains(const std::vector<std::string>& values, const std::string& v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
 TEST(QemuArgv, TcgMachine) {
-  VmSpec s = Spec();
-  auto argv = BuildArgv({s, "/usr/bin/qemu-system-x86_64", "tcg"});
+  auto argv = BuildArgv({Spec(), kAgentOnly, "/usr/bin/qemu-system-x86_64", "tcg"});
   ASSERT_TRUE(argv);
   EXPECT_EQ((*argv)[0], "/usr/bin/qemu-system-x86_64");
   EXPECT_EQ(ValuesOf(*argv, "-machine"), std::vector<std::string>{"q35,accel=tcg"});
@@ -39,49 +45,77 @@ TEST(QemuArgv, TcgMachine) {
   EXPECT_EQ(ValuesOf(*argv, "-name"), std::vector<std::string>{"sandbox-sb1"});
   EXPECT_EQ(ValuesOf(*argv, "-qmp"),
             std::vector<std::string>{"unix:/run/vc/sbs/sb1/qmp.sock,server=on,wait=off"});
-  auto devices = ValuesOf(*argv, "-device");
-  EXPECT_NE(std::find(devices.begin(), devices.end(),
-                      "virtserialport,bus=serial0.0,chardev=agent,name=agent.0"),
-            devices.end());
-  for (const auto& d : devices) {
+  EXPECT_TRUE(Contains(*argv, "-nodefaults"));
+  EXPECT_TRUE(Contains(*argv, "-no-reboot"));
+  for (const auto& d : ValuesOf(*argv, "-device")) {
     EXPECT_EQ(d.find("vhost-user-fs"), std::string::npos) << "no share asked for";
     EXPECT_EQ(d.find("vsock"), std::string::npos);
   }
-  EXPECT_NE(std::find(argv->begin(), argv->end(), "-nodefaults"), argv->end());
-  EXPECT_NE(std::find(argv->begin(), argv->end(), "-no-reboot"), argv->end());
+  EXPECT_TRUE(ValuesOf(*argv, "-object").empty()) << "private memory without a vhost-user device";
 }
 
 TEST(QemuArgv, KvmUsesHostCpu) {
-  VmSpec s = Spec();
-  auto argv = BuildArgv({s, "q", "kvm"});
+  auto argv = BuildArgv({Spec(), kAgentOnly, "q", "kvm"});
   ASSERT_TRUE(argv);
   EXPECT_EQ(ValuesOf(*argv, "-machine"), std::vector<std::string>{"q35,accel=kvm"});
   EXPECT_EQ(ValuesOf(*argv, "-cpu"), std::vector<std::string>{"host"});
 }
 
-TEST(QemuArgv, VirtiofsNeedsSharedMemory) {
-  VmSpec s = Spec();
-  s.virtiofs_socket = "/run/vc/sbs/sb1/virtiofsd.sock";
-  s.virtiofs_tag = "vcshared";
-  auto argv = BuildArgv({s, "q", "tcg"});
+TEST(QemuArgv, ConsoleAndAgentPort) {
+  auto argv = BuildArgv({Spec(), kAgentOnly, "q", "tcg"});
+  ASSERT_TRUE(argv);
+  EXPECT_EQ(ValuesOf(*argv, "-serial"), std::vector<std::string>{"chardev:console"});
+  EXPECT_EQ(ValuesOf(*argv, "-chardev"),
+            (std::vector<std::string>{"file,id=console,path=/run/vc/sbs/sb1/console.log",
+                                      "socket,id=agent,path=/run/vc/sbs/sb1/agent.sock,server=on,wait=off"}));
+  auto devices = ValuesOf(*argv, "-device");
+  // The controller comes before the port on it.
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0], "virtio-serial-pci,id=serial0");
+  EXPECT_EQ(devices[1], "virtserialport,bus=serial0.0,chardev=agent,name=agent.0");
+}
+
+TEST(QemuArgv, ShareFsNeedsSharedMemory) {
+  std::vector<Device> devices = kAgentOnly;
+  devices.push_back(ShareFsDevice{"vfs", "/run/vc/sbs/sb1/virtiofsd.sock", "vcshared"});
+  auto argv = BuildArgv({Spec(), devices, "q", "tcg"});
   ASSERT_TRUE(argv);
   EXPECT_EQ(ValuesOf(*argv, "-object"),
             std::vector<std::string>{"memory-backend-memfd,id=mem,size=512M,share=on"});
   EXPECT_EQ(ValuesOf(*argv, "-numa"), std::vector<std::string>{"node,memdev=mem"});
-  auto devices = ValuesOf(*argv, "-device");
-  EXPECT_NE(std::find(devices.begin(), devices.end(),
-                      "vhost-user-fs-pci,chardev=vfs,tag=vcshared,queue-size=1024"),
-            devices.end());
+  EXPECT_TRUE(Contains(ValuesOf(*argv, "-chardev"), "socket,id=vfs,path=/run/vc/sbs/sb1/virtiofsd.sock"));
+  EXPECT_TRUE(Contains(ValuesOf(*argv, "-device"),
+                       "vhost-user-fs-pci,id=vfs,chardev=vfs,tag=vcshared,queue-size=1024"));
+}
+
+TEST(QemuArgv, EachDeviceKind) {
+  EXPECT_EQ(DeviceArgs(VsockDevice{"vsock", 7}),
+            (std::vector<std::string>{"-device", "vhost-vsock-pci,id=vsock,guest-cid=7"}));
+  EXPECT_EQ(DeviceArgs(NetDevice{"net0", "tap0", "02:00:00:00:00:01", 1}),
+            (std::vector<std::string>{"-netdev", "tap,id=net0,ifname=tap0,script=no,downscript=no",
+                                      "-device", "virtio-net-pci,id=net0,netdev=net0,mac=02:00:00:00:00:01"}));
+  EXPECT_EQ(DeviceArgs(NetDevice{"net1", "tap1", "02:00:00:00:00:02", 2}),
+            (std::vector<std::string>{
+                "-netdev", "tap,id=net1,ifname=tap1,script=no,downscript=no,queues=2",
+                "-device", "virtio-net-pci,id=net1,netdev=net1,mac=02:00:00:00:00:02,mq=on,vectors=6"}));
+  EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", true, "raw"}),
+            (std::vector<std::string>{"-drive", "if=none,id=blk0,file=/images/a.img,format=raw,readonly=on",
+                                      "-device", "virtio-blk-pci,id=blk0-dev,drive=blk0"}));
+}
+
+TEST(QemuArgv, PathsCannotInjectOptions) {
+  auto args = DeviceArgs(BlockDevice{"blk0", "/x,readonly=off,file=/etc/shadow", false, "raw"});
+  EXPECT_EQ(args[1], "if=none,id=blk0,file=/x,,readonly=off,,file=/etc/shadow,format=raw");
 }
 
 TEST(QemuArgv, VsockAndKernelParams) {
   VmSpec s = Spec();
-  s.vsock_cid = 7;
   s.config.kernel_params = {"loglevel=3", "vc.debug=1"};
-  auto argv = BuildArgv({s, "q", "tcg"});
+  std::vector<Device> devices = {VsockDevice{"vsock", 7}};
+  auto argv = BuildArgv({s, devices, "q", "tcg"});
   ASSERT_TRUE(argv);
-  auto devices = ValuesOf(*argv, "-device");
-  EXPECT_NE(std::find(devices.begin(), devices.end(), "vhost-vsock-pci,guest-cid=7"), devices.end());
+  EXPECT_TRUE(Contains(ValuesOf(*argv, "-device"), "vhost-vsock-pci,id=vsock,guest-cid=7"));
+  EXPECT_FALSE(Contains(ValuesOf(*argv, "-device"), "virtio-serial-pci,id=serial0"));
   EXPECT_EQ(ValuesOf(*argv, "-append"),
             std::vector<std::string>{"console=ttyS0 quiet panic=-1 loglevel=3 vc.debug=1"});
 }
@@ -89,15 +123,14 @@ TEST(QemuArgv, VsockAndKernelParams) {
 TEST(QemuArgv, RejectsBadConfig) {
   VmSpec s = Spec();
   s.config.memory_mib = 32;
-  EXPECT_EQ(BuildArgv({s, "q", "tcg"}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(BuildArgv({s, kAgentOnly, "q", "tcg"}).error().code, ErrorCode::kInvalidArgument);
   s = Spec();
   s.config.vcpus = 0;
-  EXPECT_FALSE(BuildArgv({s, "q", "tcg"}));
+  EXPECT_FALSE(BuildArgv({s, kAgentOnly, "q", "tcg"}));
   s = Spec();
   s.config.kernel_path.clear();
-  EXPECT_FALSE(BuildArgv({s, "q", "tcg"}));
-  s = Spec();
-  EXPECT_FALSE(BuildArgv({s, "q", "hvf"}));
+  EXPECT_FALSE(BuildArgv({s, kAgentOnly, "q", "tcg"}));
+  EXPECT_FALSE(BuildArgv({Spec(), kAgentOnly, "q", "hvf"}));
 }
 
 }  // namespace

@@ -45,12 +45,12 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   auto accel = ChooseAccel(c.accel);
   if (!accel) return std::unexpected(accel.error());
   accel_ = *accel;
-  auto argv = BuildArgv({spec, binary_, accel_});
+  auto argv = BuildArgv({spec, devices(), binary_, accel_});
   if (!argv) return std::unexpected(argv.error());
 
-  qmp_socket_ = QmpSocketPath(spec.run_dir);
+  qmp_socket_ = spec.control_socket;
   ::unlink(qmp_socket_.c_str());
-  std::string log = spec.run_dir + "/qemu.log";
+  const std::string& log = spec.log_path;
   os::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (!log_fd) return os::FailErrno("open " + log);
   os::SpawnOptions spawn;

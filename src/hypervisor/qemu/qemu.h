@@ -19,6 +19,9 @@ class QemuHypervisor : public Hypervisor {
   std::vector<pid_t> Pids() const override;
   std::string Accelerator() const override { return accel_; }
 
+ protected:
+  bool Running() const override { return pid_ > 0; }
+
  private:
   Result<> SetRunning(bool running);
   Result<> CheckAlive() const;

@@ -1,0 +1,121 @@
+#include "cgroup.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "os/error.h"
+#include "os/fd.h"
+#include "os/file.h"
+
+namespace vc::agent::cgroup {
+
+namespace {
+
+const std::string kRoot = "/sys/fs/cgroup/vc";
+
+uint64_t ReadKey(const std::string& file, const std::string& key) {
+  auto text = os::ReadFile(file);
+  if (!text) return 0;
+  std::istringstream in(*text);
+  for (std::string k; in >> k;) {
+    uint64_t v = 0;
+    if (key.empty()) return std::stoull(k);
+    in >> v;
+    if (k == key) return v;
+  }
+  return 0;
+}
+
+// A cgroup limit file: a number, or "max" (returned as 0).
+uint64_t ReadLimit(const std::string& file) {
+  auto text = os::ReadFile(file);
+  if (!text || text->starts_with("max")) return 0;
+  return std::strtoull(text->c_str(), nullptr, 10);
+}
+
+Result<> WriteCgroup(const std::string& dir, const std::string& file, const std::string& value) {
+  std::string path = dir + "/" + file;
+  os::Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) return os::FailErrno("open " + path);
+  return os::WriteAll(fd.get(), value);
+}
+
+// Waits until cgroup.events reports frozen == want (the kernel freezes asynchronously).
+Result<> WaitFrozen(const std::string& dir, bool want) {
+  for (int i = 0; i < 500; ++i) {
+    if ((ReadKey(dir + "/cgroup.events", "frozen") == 1) == want) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return Fail(ErrorCode::kDeadlineExceeded, "cgroup " + dir + " did not change freezer state");
+}
+
+}  // namespace
+
+Result<std::string> Create(const std::string& container_id) {
+  std::string dir = kRoot + "/" + container_id;
+  if (auto r = os::MakeDirs(kRoot, 0755); !r) return std::unexpected(r.error());
+  (void)WriteCgroup(kRoot, "cgroup.subtree_control", "+cpu +memory +pids");
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return os::FailErrno("create cgroup " + dir);
+  return dir;
+}
+
+Result<> Apply(const std::string& dir, const oci::Resources& r) {
+  auto limit = [](int64_t v) { return v < 0 ? std::string("max") : std::to_string(v); };
+  if (r.memory_limit)
+    if (auto w = WriteCgroup(dir, "memory.max", limit(*r.memory_limit)); !w) return w;
+  if (r.cpu_quota || r.cpu_period) {
+    std::string quota = r.cpu_quota ? limit(*r.cpu_quota) : "max";
+    std::string value = r.cpu_period ? quota + " " + std::to_string(*r.cpu_period) : quota;
+    if (auto w = WriteCgroup(dir, "cpu.max", value); !w) return w;
+  }
+  if (r.cpu_shares && *r.cpu_shares > 0) {
+    // cgroup v1 shares [2, 262144] onto v2 weight [1, 10000], as runc converts them.
+    uint64_t shares = std::clamp<uint64_t>(*r.cpu_shares, 2, 262144);
+    uint64_t weight = 1 + ((shares - 2) * 9999) / 262142;
+    if (auto w = WriteCgroup(dir, "cpu.weight", std::to_string(weight)); !w) return w;
+  }
+  if (r.pids_limit)
+    if (auto w = WriteCgroup(dir, "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"); !w)
+      return w;
+  return {};
+}
+
+Result<> Freeze(const std::string& dir, bool frozen) {
+  if (auto r = WriteCgroup(dir, "cgroup.freeze", frozen ? "1" : "0"); !r) return r;
+  return WaitFrozen(dir, frozen);
+}
+
+Stats Read(const std::string& dir) {
+  return Stats{ReadKey(dir + "/cpu.stat", "usage_usec"), ReadKey(dir + "/memory.current", ""),
+               ReadKey(dir + "/pids.current", ""), ReadLimit(dir + "/memory.max"),
+               ReadLimit(dir + "/pids.max")};
+}
+
+Result<std::vector<pid_t>> Procs(const std::string& dir) {
+  auto procs = os::ReadFile(dir + "/cgroup.procs");
+  if (!procs) return std::unexpected(procs.error());
+  std::vector<pid_t> pids;
+  std::istringstream in(*procs);
+  for (pid_t pid; in >> pid;) pids.push_back(pid);
+  return pids;
+}
+
+void Kill(const std::string& dir, bool frozen) {
+  if (frozen) (void)WriteCgroup(dir, "cgroup.freeze", "0");
+  (void)WriteCgroup(dir, "cgroup.kill", "1");
+}
+
+void Remove(const std::string& dir, bool frozen) {
+  Kill(dir, frozen);
+  for (int i = 0; i < 500 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+}  // namespace vc::agent::cgroup

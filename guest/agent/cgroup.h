@@ -1,0 +1,39 @@
+// The guest's cgroup v2 driver: one directory per container under
+// /sys/fs/cgroup/vc, with the cpu, memory and pids controllers, the freezer
+// (pause) and cgroup.kill. Runs on the agent's one thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "oci/spec.h"
+#include "vc/result.h"
+
+namespace vc::agent::cgroup {
+
+struct Stats {
+  uint64_t cpu_usage_usec = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t pids = 0;
+  uint64_t memory_limit = 0;  // 0: unlimited
+  uint64_t pids_limit = 0;    // 0: unlimited
+};
+
+// Creates the container's cgroup (its parent enables the controllers); its path.
+Result<std::string> Create(const std::string& container_id);
+// Writes the OCI limits that are set; the others stay as they are.
+Result<> Apply(const std::string& dir, const oci::Resources& resources);
+// Freezes or thaws every process in it and waits until the kernel has.
+Result<> Freeze(const std::string& dir, bool frozen);
+Stats Read(const std::string& dir);
+Result<std::vector<pid_t>> Procs(const std::string& dir);
+// SIGKILLs every process in it (thawing it first if `frozen`).
+void Kill(const std::string& dir, bool frozen);
+// Kills what is left and removes the directory, waiting briefly for the
+// kernel to let go of the dying processes.
+void Remove(const std::string& dir, bool frozen);
+
+}  // namespace vc::agent::cgroup

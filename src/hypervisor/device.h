@@ -1,0 +1,65 @@
+// The devices a VM can be given, one value type per kind, independent of the
+// hypervisor. Resources (src/resource/) describe what they need as devices;
+// a backend turns each into its own terms (QEMU: command-line options before
+// boot, QMP hot-plug after). Plain data; thread-safety: none needed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace vc::hypervisor {
+
+// The guest's serial console, written to a host file.
+struct ConsoleDevice {
+  std::string id = "console";
+  std::string log_path;
+};
+
+// A named virtio-serial port whose host end is a unix socket the hypervisor
+// listens on (the agent channel when there is no vsock).
+struct SerialPortDevice {
+  std::string id;
+  std::string socket_path;
+  std::string name;  // what the guest sees in /sys/class/virtio-ports/*/name
+};
+
+// A virtio-fs share served by a vhost-user daemon (virtiofsd).
+struct ShareFsDevice {
+  std::string id;
+  std::string socket_path;  // the daemon's vhost-user socket
+  std::string tag;          // the guest mounts the share by this tag
+  uint32_t queue_size = 1024;
+};
+
+// A vhost-vsock device: the host reaches the guest at AF_VSOCK `guest_cid`.
+struct VsockDevice {
+  std::string id = "vsock";
+  uint32_t guest_cid = 0;
+};
+
+// A virtio-net interface backed by a host tap device.
+struct NetDevice {
+  std::string id;
+  std::string tap_name;  // existing tap device on the host
+  std::string mac;       // "aa:bb:cc:dd:ee:ff"; the guest interface carries it
+  uint32_t queues = 1;
+};
+
+// A virtio-blk disk backed by a host file or block device.
+struct BlockDevice {
+  std::string id;
+  std::string path;
+  bool read_only = false;
+  std::string format = "raw";
+};
+
+using Device = std::variant<ConsoleDevice, SerialPortDevice, ShareFsDevice, VsockDevice,
+                            NetDevice, BlockDevice>;
+
+// The device's id (unique within one VM) and its kind's name, for messages.
+const std::string& DeviceId(const Device& device);
+const char* KindOf(const Device& device);
+
+}  // namespace vc::hypervisor

@@ -1,0 +1,88 @@
+#include "resource/manager.h"
+
+namespace vc::resource {
+
+namespace {
+constexpr const char* kItem = SandboxLayout::kResourcesItem;
+}  // namespace
+
+void to_json(nlohmann::json& j, const Config& c) {
+  j = {{"share_fs", c.share_fs}, {"virtiofsd_path", c.virtiofsd_path}};
+}
+
+void from_json(const nlohmann::json& j, Config& c) {
+  Config d;
+  c.share_fs = j.value("share_fs", d.share_fs);
+  c.virtiofsd_path = j.value("virtiofsd_path", d.virtiofsd_path);
+}
+
+Result<std::unique_ptr<Manager>> Manager::New(persist::Store& store, const std::string& sandbox_id,
+                                              const Config& config) {
+  std::unique_ptr<Manager> m(new Manager(store, sandbox_id));
+  SandboxLayout layout{store.SandboxDir(sandbox_id)};
+  auto share = NewShareFs(config.share_fs, layout, config.virtiofsd_path);
+  if (!share) return std::unexpected(share.error());
+  m->share_fs_ = std::move(*share);
+  return m;
+}
+
+Result<std::unique_ptr<Manager>> Manager::Restore(persist::Store& store, const std::string& sandbox_id) {
+  std::unique_ptr<Manager> m(new Manager(store, sandbox_id));
+  auto state = store.LoadItem(sandbox_id, kItem);
+  if (!state) {
+    if (state.error().code == ErrorCode::kNotFound) return m;
+    return std::unexpected(state.error());
+  }
+  SandboxLayout layout{store.SandboxDir(sandbox_id)};
+  if (auto it = state->find("share_fs"); it != state->end()) {
+    auto share = RestoreShareFs(layout, *it);
+    if (!share) return std::unexpected(share.error());
+    m->share_fs_ = std::move(*share);
+  }
+  return m;
+}
+
+Result<> Manager::SaveState() {
+  nlohmann::json state = nlohmann::json::object();
+  if (share_fs_) state["share_fs"] = share_fs_->Save();
+  return store_.SaveItem(sandbox_id_, kItem, state);
+}
+
+Result<std::vector<hypervisor::Device>> Manager::BeforeBoot() {
+  if (!share_fs_) return Fail(ErrorCode::kInternal, "restored resources cannot be set up again");
+  auto devices = share_fs_->Setup([this] { return SaveState(); });
+  if (auto saved = SaveState(); !saved && devices) return std::unexpected(saved.error());
+  if (!devices) return std::unexpected(devices.error().Wrap(std::string("set up ") + share_fs_->Kind()));
+  return devices;
+}
+
+std::vector<pid_t> Manager::Daemons() const {
+  return share_fs_ ? share_fs_->Daemons() : std::vector<pid_t>{};
+}
+
+std::vector<agent::SharedMount> Manager::GuestMounts() const {
+  if (!share_fs_) return {};
+  return {share_fs_->GuestMount()};
+}
+
+Result<std::string> Manager::ShareRootfs(const std::string& container_id, const std::string& source) {
+  if (!share_fs_)
+    return Fail(ErrorCode::kFailedPrecondition, "sandbox " + sandbox_id_ + " has no shared file system set up");
+  return share_fs_->Share(container_id + "/rootfs", source);
+}
+
+// A manager restored from nothing belongs to a sandbox that never booted:
+// nothing of it was shared.
+Result<> Manager::UnshareRootfs(const std::string& container_id) {
+  if (!share_fs_) return {};
+  return share_fs_->Unshare(container_id + "/rootfs");
+}
+
+void Manager::Cleanup() {
+  if (!share_fs_) return;
+  share_fs_->Cleanup();
+  // Kept, not removed: a container's root can still be unshared by name.
+  (void)SaveState();
+}
+
+}  // namespace vc::resource

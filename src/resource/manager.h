@@ -1,0 +1,67 @@
+// A sandbox's host resources, through the phases a sandbox goes through:
+//
+//   BeforeBoot   host side set up; the devices the VM must have from boot
+//   GuestMounts  what the agent mounts when the sandbox is created in the guest
+//   per container: ShareRootfs / UnshareRootfs
+//   Cleanup      everything undone, also by another process than the one that
+//                set up (Restore reads the state each resource saved)
+//
+// Each kind sits behind one interface with one file per variant
+// (share_fs/ today; network, volumes and rootfs next). The manager saves the
+// resources' state in the sandbox's store item "resources" before each step
+// that leaves something behind. Not thread-safe: callers serialize.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hypervisor/device.h"
+#include "persist/store.h"
+#include "resource/share_fs/share_fs.h"
+#include "vc/result.h"
+
+namespace vc::resource {
+
+// What a sandbox asks of the resource layer.
+struct Config {
+  std::string share_fs = "virtio-fs";
+  std::string virtiofsd_path = "/usr/lib/qemu/virtiofsd";
+};
+
+void to_json(nlohmann::json& j, const Config& c);
+void from_json(const nlohmann::json& j, Config& c);
+
+class Manager {
+ public:
+  // Resources as `config` asks, none set up yet.
+  // REQUIRES: the sandbox exists in `store`; `store` outlives the manager.
+  static Result<std::unique_ptr<Manager>> New(persist::Store& store, const std::string& sandbox_id,
+                                              const Config& config);
+  // Resources as an earlier process left them; none if nothing was saved.
+  static Result<std::unique_ptr<Manager>> Restore(persist::Store& store, const std::string& sandbox_id);
+
+  Result<std::vector<hypervisor::Device>> BeforeBoot();
+  // Host processes that must live as long as the VM; the VM is useless without them.
+  std::vector<pid_t> Daemons() const;
+  std::vector<agent::SharedMount> GuestMounts() const;
+
+  // A container's root directory, shared into the guest; returns its guest path.
+  Result<std::string> ShareRootfs(const std::string& container_id, const std::string& source);
+  Result<> UnshareRootfs(const std::string& container_id);
+
+  void Cleanup();
+
+ private:
+  Manager(persist::Store& store, std::string sandbox_id)
+      : store_(store), sandbox_id_(std::move(sandbox_id)) {}
+  Result<> SaveState();
+
+  persist::Store& store_;
+  std::string sandbox_id_;
+  std::unique_ptr<ShareFs> share_fs_;
+};
+
+}  // namespace vc::resource

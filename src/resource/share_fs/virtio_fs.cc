@@ -1,0 +1,150 @@
+#include "resource/share_fs/virtio_fs.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "os/error.h"
+#include "os/fd.h"
+#include "os/file.h"
+#include "os/process.h"
+
+namespace vc::resource {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kDaemonStartLimit = 10s;
+
+// A share name is a relative path that stays inside the share.
+Result<> CheckName(const std::string& name) {
+  bool bad = name.empty() || name.front() == '/' || name.back() == '/';
+  for (size_t start = 0; !bad && start <= name.size();) {
+    size_t end = std::min(name.find('/', start), name.size());
+    std::string part = name.substr(start, end - start);
+    bad = part.empty() || part == "." || part == "..";
+    start = end + 1;
+  }
+  if (bad) return Fail(ErrorCode::kInvalidArgument, "invalid share name '" + name + "'");
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ShareFs>> VirtioFs::Restore(const SandboxLayout& layout, const nlohmann::json& state) {
+  auto fs = std::make_unique<VirtioFs>(layout, state.value("daemon_path", std::string()));
+  fs->mounted_ = state.value("mounted", false);
+  fs->pid_ = state.value("pid", 0);
+  return fs;
+}
+
+nlohmann::json VirtioFs::Save() const {
+  return {{"kind", kKind}, {"daemon_path", daemon_path_}, {"mounted", mounted_}, {"pid", pid_}};
+}
+
+Result<std::vector<hypervisor::Device>> VirtioFs::Setup(const std::function<Result<>()>& checkpoint) {
+  if (::access(daemon_path_.c_str(), X_OK) != 0)
+    return Fail(ErrorCode::kUnavailable,
+                "virtiofsd not found at " + daemon_path_ + ": install qemu-system-x86 (scripts/setup.sh)");
+  mounted_ = true;  // recorded before it happens: a crash right after must still be undone
+  if (auto r = checkpoint(); !r) return std::unexpected(r.error());
+  if (auto r = MountSharedDir(); !r) return std::unexpected(r.error());
+  if (auto r = StartDaemon(checkpoint); !r) return std::unexpected(r.error());
+  return std::vector<hypervisor::Device>{
+      hypervisor::ShareFsDevice{"vfs", layout_.VirtiofsdSocket(), agent::kShareTag}};
+}
+
+// shared/ is a bind mount of itself with shared propagation, so that what is
+// bound under it later (container roots) also appears in virtiofsd's private
+// mount namespace, a slave of ours.
+Result<> VirtioFs::MountSharedDir() {
+  const std::string shared = layout_.SharedDir();
+  if (auto r = os::MakeDirs(shared, 0700); !r) return r;
+  if (::mount(shared.c_str(), shared.c_str(), nullptr, MS_BIND, nullptr) != 0)
+    return os::FailErrno("bind " + shared);
+  if (::mount(nullptr, shared.c_str(), nullptr, MS_SHARED, nullptr) != 0)
+    return os::FailErrno("make " + shared + " shared");
+  return {};
+}
+
+Result<> VirtioFs::StartDaemon(const std::function<Result<>()>& checkpoint) {
+  const std::string log = layout_.VirtiofsdLog();
+  os::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!log_fd) return os::FailErrno("open " + log);
+  const std::string socket = layout_.VirtiofsdSocket();
+  ::unlink(socket.c_str());
+  os::SpawnOptions spawn;
+  spawn.argv = {daemon_path_, "--socket-path=" + socket, "-o", "source=" + layout_.SharedDir(), "-o",
+                "cache=auto", "-o", "announce_submounts", "--thread-pool-size=1"};
+  spawn.stdout_fd = spawn.stderr_fd = log_fd.get();
+  auto pid = os::Spawn(spawn);
+  if (!pid) return std::unexpected(pid.error().Wrap("start virtiofsd"));
+  pid_ = *pid;
+  if (auto r = checkpoint(); !r) return r;
+  auto deadline = std::chrono::steady_clock::now() + kDaemonStartLimit;
+  auto said = [&] {
+    std::string tail = os::TailLines(log, 3);
+    return tail.empty() ? "" : ": " + tail;
+  };
+  while (!os::Exists(socket)) {
+    if (!os::Alive(pid_)) return Fail(ErrorCode::kUnavailable, "virtiofsd exited during start" + said());
+    if (std::chrono::steady_clock::now() > deadline)
+      return Fail(ErrorCode::kDeadlineExceeded, "virtiofsd did not create " + socket + said());
+    std::this_thread::sleep_for(5ms);
+  }
+  return {};
+}
+
+std::vector<pid_t> VirtioFs::Daemons() const {
+  if (pid_ <= 0) return {};
+  return {pid_};
+}
+
+agent::SharedMount VirtioFs::GuestMount() const { return {agent::kShareTag, agent::kGuestShareDir}; }
+
+Result<std::string> VirtioFs::Share(const std::string& name, const std::string& source) {
+  if (auto r = CheckName(name); !r) return std::unexpected(r.error());
+  const std::string target = layout_.SharedDir() + "/" + name;
+  if (auto r = os::MakeDirs(target, 0755); !r) return std::unexpected(r.error());
+  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    auto err = os::ErrnoError("bind " + source + " to " + target);
+    (void)Unshare(name);
+    return std::unexpected(err);
+  }
+  return std::string(agent::kGuestShareDir) + "/" + name;
+}
+
+Result<> VirtioFs::Unshare(const std::string& name) {
+  if (auto r = CheckName(name); !r) return r;
+  std::string target = layout_.SharedDir() + "/" + name;
+  if (::umount2(target.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+    return os::FailErrno("unmount " + target);
+  // The directories Share made, up to the share's root, where empty.
+  for (std::string dir = target; dir.size() > layout_.SharedDir().size(); dir.resize(dir.rfind('/')))
+    if (::rmdir(dir.c_str()) != 0) break;
+  return {};
+}
+
+bool VirtioFs::DaemonAlive() const {
+  if (pid_ <= 0 || !os::Alive(pid_)) return false;
+  auto args = os::CommandLine(pid_);
+  return std::find(args.begin(), args.end(), "--socket-path=" + layout_.VirtiofsdSocket()) != args.end();
+}
+
+void VirtioFs::Cleanup() {
+  if (DaemonAlive()) os::Terminate(pid_, 2s);
+  pid_ = 0;
+  ::unlink(layout_.VirtiofsdSocket().c_str());
+  if (mounted_) {
+    // A lazy unmount of shared/ takes whatever is still bound under it along.
+    const std::string shared = layout_.SharedDir();
+    while (::umount2(shared.c_str(), MNT_DETACH) == 0) {
+    }
+    mounted_ = false;
+  }
+}
+
+}  // namespace vc::resource

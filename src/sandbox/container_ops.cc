@@ -1,0 +1,217 @@
+// Container lifecycle and processes: create, start, stop, pause/resume,
+// delete, enter (exec), kill, status, stats, attach.
+#include <signal.h>
+
+#include <thread>
+
+#include "oci/convert.h"
+#include "sandbox/manager.h"
+#include "sandbox/process.h"
+#include "sandbox/state.h"
+#include "sandbox/validate.h"
+
+namespace vc {
+
+using namespace std::chrono_literals;
+
+Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, ContainerRecord& c,
+                                      agent::Agent& agent) {
+  auto guest_root = backend_->ShareRootfs(sid, c.config.id, c.config.rootfs);
+  if (!guest_root) return std::unexpected(guest_root.error());
+  c.rootfs_mounted = true;
+  auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
+  Result<> ok = spec ? agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump())
+                     : Result<>(std::unexpected(spec.error()));
+  if (!ok) {
+    (void)backend_->UnshareRootfs(sid, c.config.id);
+    c.rootfs_mounted = false;
+    return ok;
+  }
+  return {};
+}
+
+Result<> Manager::StartInGuest(ContainerRecord& c, agent::Agent& agent) {
+  if (auto ok = agent.StartContainer(c.config.id); !ok) return ok;
+  c.state = ContainerState::kRunning;
+  if (auto st = agent.GetProcessState(c.config.id, "")) c.pid = st->pid;
+  return {};
+}
+
+Result<ContainerStatus> Manager::CreateContainer(const std::string& sid,
+                                                       const ContainerConfig& config) {
+  if (auto ok = ValidateContainerConfig(config); !ok) return std::unexpected(ok.error());
+  return WithSandbox<ContainerStatus>(sid, [&](SandboxRecord& r) -> Result<ContainerStatus> {
+    if (auto ok = CheckSandboxOp(sid, r.state, SandboxOp::kAddContainer); !ok)
+      return std::unexpected(ok.error());
+    if (r.containers.contains(config.id))
+      return Fail(ErrorCode::kAlreadyExists,
+                  "container " + config.id + " already exists in sandbox " + sid);
+    ContainerRecord c;
+    c.config = config;
+    if (r.state == SandboxState::kRunning) {
+      auto agent = backend_->Connect(sid);
+      if (!agent) return std::unexpected(agent.error());
+      if (auto ok = CreateInGuest(sid, r, c, **agent); !ok) return std::unexpected(ok.error());
+    }
+    auto& stored = r.containers[config.id] = std::move(c);
+    return ContainerStatusOf(stored);
+  });
+}
+
+Result<ContainerStatus> Manager::StartContainer(const std::string& sid, const std::string& cid) {
+  return WithSandbox<ContainerStatus>(sid, [&](SandboxRecord& r) -> Result<ContainerStatus> {
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (auto ok = CheckContainerOp(cid, (*c)->state, ContainerOp::kStart); !ok)
+      return std::unexpected(ok.error());
+    if (r.state != SandboxState::kRunning)
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "sandbox " + sid + " is " + ToString(r.state) + ": start it first");
+    auto agent = backend_->Connect(sid);
+    if (!agent) return std::unexpected(agent.error());
+    if (!(*c)->rootfs_mounted)
+      if (auto ok = CreateInGuest(sid, r, **c, **agent); !ok) return std::unexpected(ok.error());
+    if (auto ok = StartInGuest(**c, **agent); !ok) return std::unexpected(ok.error());
+    return ContainerStatusOf(**c);
+  });
+}
+
+Result<ContainerStatus> Manager::StopContainer(const std::string& sid, const std::string& cid) {
+  return WithSandbox<ContainerStatus>(sid, [&](SandboxRecord& r) -> Result<ContainerStatus> {
+    Refresh(sid, r);
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (auto ok = CheckContainerOp(cid, (*c)->state, ContainerOp::kStop); !ok)
+      return std::unexpected(ok.error());
+    if (r.state != SandboxState::kRunning)
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "sandbox " + sid + " is " + ToString(r.state) + ": resume it first");
+    auto agent = backend_->Connect(sid);
+    if (!agent) return std::unexpected(agent.error());
+    if ((*c)->state == ContainerState::kPaused) (void)(*agent)->ResumeContainer(cid);
+    if (auto ok = (*agent)->SignalProcess(cid, "", SIGKILL, true); !ok) return std::unexpected(ok.error());
+    for (int i = 0; i < 1000; ++i) {
+      auto st = (*agent)->GetProcessState(cid, "");
+      if (!st) return std::unexpected(st.error());
+      if (!st->running) {
+        (*c)->exit_status = st->exit_status;
+        (*c)->state = ContainerState::kStopped;
+        return ContainerStatusOf(**c);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return Fail(ErrorCode::kDeadlineExceeded, "container " + cid + " did not stop after SIGKILL");
+  });
+}
+
+Result<> Manager::PauseContainer(const std::string& sid, const std::string& cid, bool pause) {
+  return WithSandbox<void>(sid, [&](SandboxRecord& r) -> Result<> {
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (auto ok = CheckContainerOp(cid, (*c)->state, pause ? ContainerOp::kPause : ContainerOp::kResume); !ok)
+      return ok;
+    if (r.state != SandboxState::kRunning)
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "sandbox " + sid + " is " + ToString(r.state) + ": it must be running");
+    auto agent = backend_->Connect(sid);
+    if (!agent) return std::unexpected(agent.error());
+    auto ok = pause ? (*agent)->PauseContainer(cid) : (*agent)->ResumeContainer(cid);
+    if (!ok) return ok;
+    (*c)->state = pause ? ContainerState::kPaused : ContainerState::kRunning;
+    return {};
+  });
+}
+
+Result<> Manager::DeleteContainer(const std::string& sid, const std::string& cid) {
+  return WithSandbox<void>(sid, [&](SandboxRecord& r) -> Result<> {
+    Refresh(sid, r);
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (auto ok = CheckContainerOp(cid, (*c)->state, ContainerOp::kDelete); !ok) return ok;
+    if (r.state == SandboxState::kRunning && (*c)->rootfs_mounted) {
+      auto agent = backend_->Connect(sid);
+      if (!agent) return std::unexpected(agent.error());
+      if (auto ok = (*agent)->RemoveContainer(cid); !ok && ok.error().code != ErrorCode::kNotFound)
+        return ok;
+    }
+    if (auto ok = backend_->UnshareRootfs(sid, cid); !ok) return ok;
+    r.containers.erase(cid);
+    return {};
+  });
+}
+
+Result<std::unique_ptr<Process>> Manager::EnterContainer(const std::string& sid,
+                                                               const std::string& cid,
+                                                               const Cmd& cmd) {
+  if (cmd.args.empty()) return Fail(ErrorCode::kInvalidArgument, "no command to run");
+  auto exec_id = WithSandbox<std::string>(sid, [&](SandboxRecord& r) -> Result<std::string> {
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (auto ok = CheckContainerOp(cid, (*c)->state, ContainerOp::kEnter); !ok)
+      return std::unexpected(ok.error());
+    return "exec-" + RandomHex(12);
+  });
+  if (!exec_id) return std::unexpected(exec_id.error());
+  // No lock from here: an interactive process must not block other calls.
+  auto agent = backend_->Connect(sid);
+  if (!agent) return std::unexpected(agent.error());
+  if (auto ok = (*agent)->ExecProcess(cid, *exec_id, cmd); !ok) return std::unexpected(ok.error());
+  return NewAgentProcess(std::move(*agent), cid, *exec_id);
+}
+
+Result<ContainerStatus> Manager::StatusContainer(const std::string& sid, const std::string& cid) {
+  return WithSandbox<ContainerStatus>(sid, [&](SandboxRecord& r) -> Result<ContainerStatus> {
+    Refresh(sid, r);
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    return ContainerStatusOf(**c);
+  });
+}
+
+Result<> Manager::KillContainer(const std::string& sid, const std::string& cid, int signal,
+                                      bool all) {
+  if (signal <= 0 || signal >= 65)
+    return Fail(ErrorCode::kInvalidArgument, "invalid signal " + std::to_string(signal));
+  return WithSandbox<void>(sid, [&](SandboxRecord& r) -> Result<> {
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (auto ok = CheckContainerOp(cid, (*c)->state, ContainerOp::kKill); !ok) return ok;
+    auto agent = backend_->Connect(sid);
+    if (!agent) return std::unexpected(agent.error());
+    return (*agent)->SignalProcess(cid, "", signal, all);
+  });
+}
+
+Result<ContainerStats> Manager::StatsContainer(const std::string& sid, const std::string& cid) {
+  return WithSandbox<ContainerStats>(sid, [&](SandboxRecord& r) -> Result<ContainerStats> {
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (r.state != SandboxState::kRunning || !(*c)->rootfs_mounted)
+      return Fail(ErrorCode::kFailedPrecondition, "container " + cid + " is not in a running sandbox");
+    auto agent = backend_->Connect(sid);
+    if (!agent) return std::unexpected(agent.error());
+    auto stats = (*agent)->StatsContainer(cid);
+    if (!stats) return std::unexpected(stats.error());
+    return ContainerStats{stats->cpu_usage_usec, stats->memory_bytes, stats->pids};
+  });
+}
+
+Result<std::unique_ptr<Process>> Manager::AttachProcess(const std::string& sid,
+                                                              const std::string& cid,
+                                                              const std::string& exec_id) {
+  auto checked = WithSandbox<void>(sid, [&](SandboxRecord& r) -> Result<> {
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (r.state != SandboxState::kRunning || !(*c)->rootfs_mounted)
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "container " + cid + " has no process in a running sandbox");
+    return {};
+  });
+  if (!checked) return std::unexpected(checked.error());
+  auto agent = backend_->Connect(sid);
+  if (!agent) return std::unexpected(agent.error());
+  if (auto st = (*agent)->GetProcessState(cid, exec_id); !st) return std::unexpected(st.error());
+  return NewAgentProcess(std::move(*agent), cid, exec_id);
+}
+
+}  // namespace vc

@@ -1,0 +1,46 @@
+// Where a sandbox's files live on the host: the one place that names them.
+// The store, the backend, the supervisor and the shim all use it.
+//
+//   <state root>/sbs/<id>/          the sandbox directory (0700)
+//     state.json, lock              the record and its lock (persist/)
+//     supervisor.json               the supervisor's input, written by the launcher
+//     resources.json                the sandbox's host resources (resource/)
+//     vc.sock                       the supervisor's agent socket for clients
+//     agent.sock, qmp.sock          QEMU's end of the agent port; its QMP socket
+//     virtiofsd.sock                virtiofsd's vhost-user socket
+//     shared/                       exported to the guest at agent::kGuestShareDir
+//     *.log                         supervisor, qemu, console (guest serial), virtiofsd
+#pragma once
+
+#include <string>
+
+#include "agent/protocol.h"
+
+namespace vc {
+
+struct SandboxLayout {
+  // Documents kept beside the record (persist::Store::SaveItem): <item>.json.
+  static constexpr const char* kSupervisorItem = "supervisor";
+  static constexpr const char* kResourcesItem = "resources";
+
+  std::string dir;
+
+  static SandboxLayout Of(const std::string& state_root, const std::string& sandbox_id) {
+    return {SandboxesDir(state_root) + "/" + sandbox_id};
+  }
+  static std::string SandboxesDir(const std::string& state_root) { return state_root + "/sbs"; }
+
+  std::string StateFile() const { return dir + "/state.json"; }
+  std::string LockFile() const { return dir + "/lock"; }
+  std::string ClientSocket() const { return dir + "/vc.sock"; }
+  std::string AgentSocket() const { return dir + "/agent.sock"; }
+  std::string QmpSocket() const { return dir + "/qmp.sock"; }
+  std::string VirtiofsdSocket() const { return dir + "/virtiofsd.sock"; }
+  std::string SharedDir() const { return dir + "/shared"; }
+  std::string SupervisorLog() const { return dir + "/supervisor.log"; }
+  std::string QemuLog() const { return dir + "/qemu.log"; }
+  std::string ConsoleLog() const { return dir + "/console.log"; }
+  std::string VirtiofsdLog() const { return dir + "/virtiofsd.log"; }
+};
+
+}  // namespace vc

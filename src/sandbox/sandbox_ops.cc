@@ -1,0 +1,119 @@
+// Sandbox lifecycle: create, start, stop, pause/resume, delete, status, list.
+#include "sandbox/manager.h"
+#include "sandbox/state.h"
+#include "sandbox/supervisor_spec.h"
+#include "sandbox/validate.h"
+
+namespace vc {
+
+using namespace std::chrono_literals;
+
+Result<SandboxStatus> Manager::CreateSandbox(const SandboxConfig& input) {
+  SandboxRecord record;
+  record.config = input;
+  if (auto r = ValidateSandboxConfig(record.config); !r) return std::unexpected(r.error());
+  for (const auto& c : record.config.containers) record.containers[c.id].config = c;
+  if (auto r = store_->Create(record.config.id, ToJson(record)); !r) return std::unexpected(r.error());
+  return StatusOf(record);
+}
+
+Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
+  return WithSandbox<SandboxStatus>(id, [&](SandboxRecord& r) -> Result<SandboxStatus> {
+    if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kStart); !ok) return std::unexpected(ok.error());
+    ReleaseHost(id, r);  // leftovers of an earlier run that ended abruptly
+    auto report = backend_->Launch(SupervisorSpecOf(r.config),
+                                   std::chrono::milliseconds(r.config.agent.start_timeout_ms) + 30s);
+    if (!report) return std::unexpected(report.error());
+    r.state = SandboxState::kRunning;
+    r.supervisor_pid = report->supervisor_pid;
+    r.hypervisor = report->hypervisor;
+    r.accel = report->accel;
+
+    auto fail = [&](const Error& e) -> Result<SandboxStatus> {
+      ReleaseHost(id, r);
+      r.state = SandboxState::kStopped;
+      return std::unexpected(e);
+    };
+    auto agent = backend_->Connect(id);
+    if (!agent) return fail(agent.error());
+    if (auto ok = (*agent)->CreateSandbox(id, r.config.hostname, report->guest_mounts); !ok)
+      return fail(ok.error());
+    for (auto& [cid, c] : r.containers) {
+      if (c.state != ContainerState::kReady) continue;
+      if (auto ok = CreateInGuest(id, r, c, **agent); !ok) return fail(ok.error());
+      if (auto ok = StartInGuest(c, **agent); !ok) return fail(ok.error());
+    }
+    return StatusOf(r);
+  });
+}
+
+Result<> Manager::StopSandbox(const std::string& id) {
+  return WithSandbox<void>(id, [&](SandboxRecord& r) -> Result<> {
+    if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kStop); !ok) return ok;
+    if (r.state == SandboxState::kPaused)
+      if (auto vm = backend_->AttachVm(r.config.hypervisor.type, r.hypervisor)) (void)(*vm)->Resume();
+    // The agent kills the containers and powers the VM off; the supervisor
+    // then sees the VM exit and cleans up after it.
+    if (auto agent = backend_->Connect(id)) (void)(*agent)->DestroySandbox();
+    backend_->StopSupervisor(id, r.supervisor_pid, 20s);
+    ReleaseHost(id, r);
+    MarkStopped(r);
+    return {};
+  });
+}
+
+Result<> Manager::PauseSandbox(const std::string& id, bool pause) {
+  return WithSandbox<void>(id, [&](SandboxRecord& r) -> Result<> {
+    if (auto ok = CheckSandboxOp(id, r.state, pause ? SandboxOp::kPause : SandboxOp::kResume); !ok) return ok;
+    auto vm = backend_->AttachVm(r.config.hypervisor.type, r.hypervisor);
+    if (!vm) return std::unexpected(vm.error());
+    if (auto ok = pause ? (*vm)->Pause() : (*vm)->Resume(); !ok) return ok;
+    r.hypervisor = (*vm)->Save();
+    r.state = pause ? SandboxState::kPaused : SandboxState::kRunning;
+    const ContainerState from = pause ? ContainerState::kRunning : ContainerState::kPaused;
+    for (auto& [cid, c] : r.containers)
+      if (c.state == from) c.state = pause ? ContainerState::kPaused : ContainerState::kRunning;
+    return {};
+  });
+}
+
+Result<> Manager::DeleteSandbox(const std::string& id) {
+  persist::SandboxLock lock;
+  auto record = Load(id, lock);
+  if (!record) return std::unexpected(record.error());
+  Refresh(id, *record);
+  if (auto ok = CheckSandboxOp(id, record->state, SandboxOp::kDelete); !ok) return ok;
+  ReleaseHost(id, *record);
+  return store_->Remove(id);
+}
+
+Result<SandboxStatus> Manager::StatusSandbox(const std::string& id) {
+  return WithSandbox<SandboxStatus>(id, [&](SandboxRecord& r) -> Result<SandboxStatus> {
+    Refresh(id, r);
+    SandboxStatus status = StatusOf(r);
+    if (r.state == SandboxState::kRunning) {
+      if (auto agent = backend_->Connect(id)) {
+        if (auto guest = (*agent)->Check(2s)) {
+          status.guest_kernel = guest->kernel_release;
+          status.agent_version = guest->agent_version;
+          status.agent_rss_bytes = guest->agent_rss_bytes;
+        }
+      }
+    }
+    return status;
+  });
+}
+
+Result<std::vector<SandboxStatus>> Manager::ListSandbox() {
+  auto ids = store_->List();
+  if (!ids) return std::unexpected(ids.error());
+  std::vector<SandboxStatus> out;
+  for (const auto& id : *ids) {
+    auto status = StatusSandbox(id);
+    if (status) out.push_back(std::move(*status));
+    else if (status.error().code != ErrorCode::kNotFound) return std::unexpected(status.error());
+  }
+  return out;
+}
+
+}  // namespace vc

@@ -1,0 +1,30 @@
+#include "sandbox/supervisor_spec.h"
+
+#include "sandbox/record.h"
+
+namespace vc {
+
+SupervisorSpec SupervisorSpecOf(const SandboxConfig& config) {
+  SupervisorSpec spec;
+  spec.sandbox_id = config.id;
+  spec.hypervisor = config.hypervisor;
+  spec.agent = config.agent;
+  spec.resources.virtiofsd_path = config.hypervisor.virtiofsd_path;
+  return spec;
+}
+
+void to_json(nlohmann::json& j, const SupervisorSpec& s) {
+  j = {{"sandbox_id", s.sandbox_id},
+       {"hypervisor", s.hypervisor},
+       {"agent", s.agent},
+       {"resources", s.resources}};
+}
+
+void from_json(const nlohmann::json& j, SupervisorSpec& s) {
+  s.sandbox_id = j.at("sandbox_id").get<std::string>();
+  s.hypervisor = j.value("hypervisor", HypervisorConfig{});
+  s.agent = j.value("agent", AgentConfig{});
+  s.resources = j.value("resources", resource::Config{});
+}
+
+}  // namespace vc

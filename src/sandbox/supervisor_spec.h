@@ -1,0 +1,29 @@
+// The supervisor's input: everything vc-supervisor needs to run one
+// sandbox's VM, written by the launcher into the sandbox's store item
+// "supervisor" before it starts the supervisor. The supervisor reads nothing
+// else of the sandbox (not its record).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "resource/manager.h"
+#include "vc/types.h"
+
+namespace vc {
+
+struct SupervisorSpec {
+  std::string sandbox_id;
+  HypervisorConfig hypervisor;
+  AgentConfig agent;
+  resource::Config resources;
+};
+
+// The spec for a sandbox's configuration.
+SupervisorSpec SupervisorSpecOf(const SandboxConfig& config);
+
+void to_json(nlohmann::json& j, const SupervisorSpec& s);
+void from_json(const nlohmann::json& j, SupervisorSpec& s);
+
+}  // namespace vc

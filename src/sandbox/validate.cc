@@ -1,0 +1,56 @@
+#include "sandbox/validate.h"
+
+#include <sys/stat.h>
+
+#include <set>
+
+#include "agent/transport.h"
+#include "hypervisor/hypervisor.h"
+#include "oci/spec.h"
+#include "os/file.h"
+#include "sandbox/manager.h"
+#include "sandbox/state.h"
+
+namespace vc {
+
+Result<> ValidateContainerConfig(const ContainerConfig& c) {
+  if (auto r = ValidateId("container", c.id); !r) return r;
+  if (c.rootfs.empty() || c.rootfs[0] != '/')
+    return Fail(ErrorCode::kInvalidArgument,
+                "container " + c.id + ": rootfs must be an absolute path, got '" + c.rootfs + "'");
+  struct stat st {};
+  if (::stat(c.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Fail(ErrorCode::kNotFound, "container " + c.id + ": rootfs " + c.rootfs + " is not a directory");
+  if (c.cmd.args.empty()) return Fail(ErrorCode::kInvalidArgument, "container " + c.id + ": no command to run");
+  if (c.cmd.cwd.empty() || c.cmd.cwd[0] != '/')
+    return Fail(ErrorCode::kInvalidArgument, "container " + c.id + ": cwd must be absolute");
+  if (!c.oci_spec.empty())
+    if (auto spec = oci::Parse(c.oci_spec); !spec) return std::unexpected(spec.error().Wrap("container " + c.id));
+  return {};
+}
+
+Result<> ValidateSandboxConfig(SandboxConfig& config) {
+  if (config.id.empty()) config.id = RandomHex(32);
+  if (auto r = ValidateId("sandbox", config.id); !r) return r;
+  if (config.hostname.empty()) config.hostname = config.id.substr(0, 63);
+  if (auto r = hypervisor::CheckType(config.hypervisor.type); !r) return r;
+  if (auto t = agent::ChooseTransport(config.agent.transport, true); !t) return std::unexpected(t.error());
+  if (config.hypervisor.type == "qemu") {
+    const auto& h = config.hypervisor;
+    if (!os::Exists(h.kernel_path))
+      return Fail(ErrorCode::kNotFound, "guest kernel not found at '" + h.kernel_path +
+                                            "': build the guest assets (cmake --build build) or pass --kernel");
+    if (!os::Exists(h.initrd_path))
+      return Fail(ErrorCode::kNotFound, "guest initramfs not found at '" + h.initrd_path +
+                                            "': build the guest assets (cmake --build build) or pass --initrd");
+  }
+  std::set<std::string> ids;
+  for (const auto& c : config.containers) {
+    if (auto r = ValidateContainerConfig(c); !r) return r;
+    if (!ids.insert(c.id).second)
+      return Fail(ErrorCode::kAlreadyExists, "container id " + c.id + " appears twice");
+  }
+  return {};
+}
+
+}  // namespace vc
