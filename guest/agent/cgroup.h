@@ -10,17 +10,12 @@
 #include <vector>
 
 #include "oci/spec.h"
+#include "vc/types.h"
 #include "vc/result.h"
 
 namespace vc::agent::cgroup {
 
-struct Stats {
-  uint64_t cpu_usage_usec = 0;
-  uint64_t memory_bytes = 0;
-  uint64_t pids = 0;
-  uint64_t memory_limit = 0;  // 0: unlimited
-  uint64_t pids_limit = 0;    // 0: unlimited
-};
+using Stats = ContainerStats;
 
 // Creates the container's cgroup (its parent enables the controllers); its path.
 Result<std::string> Create(const std::string& container_id);

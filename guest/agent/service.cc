@@ -102,7 +102,7 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         r.set_cpu_usage_usec(stats->cpu_usage_usec);
         r.set_memory_usage_bytes(stats->memory_bytes);
         r.set_pids_current(stats->pids);
-        r.set_memory_limit_bytes(stats->memory_limit);
+        r.set_memory_limit_bytes(stats->memory_limit_bytes);
         r.set_pids_limit(stats->pids_limit);
         return Ready<pb::StatsContainerResponse>(r);
       }));

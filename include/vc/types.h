@@ -52,6 +52,16 @@ struct ContainerConfig {
   std::string oci_spec;
 };
 
+// Limits of a container's processes (its cgroup in the guest); unset fields
+// stay as they are. The OCI runtime spec's linux.resources, in its units.
+struct ContainerResources {
+  std::optional<int64_t> memory_limit_bytes;  // -1: unlimited
+  std::optional<uint64_t> cpu_shares;
+  std::optional<int64_t> cpu_quota_usec;      // per period; -1: unlimited
+  std::optional<uint64_t> cpu_period_usec;
+  std::optional<int64_t> pids_limit;          // -1 or 0: unlimited
+};
+
 struct SandboxConfig {
   std::string id;        // empty: CreateSandbox generates one
   std::string hostname;  // empty: the sandbox id, cut to 63 characters
@@ -74,6 +84,15 @@ struct ContainerStatus {
   Cmd cmd;
   int32_t pid = 0;                     // in the guest; 0 before start
   std::optional<int32_t> exit_status;  // set once the init process exited
+};
+
+// What a container's cgroup in the guest says.
+struct ContainerStats {
+  uint64_t cpu_usage_usec = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t pids = 0;
+  uint64_t memory_limit_bytes = 0;  // 0: unlimited
+  uint64_t pids_limit = 0;          // 0: unlimited
 };
 
 struct SandboxStatus {

@@ -31,12 +31,6 @@ struct OutputChunk {
   bool eof = false;  // the stream ended; no more data will come
 };
 
-struct ContainerStats {
-  uint64_t cpu_usage_usec = 0;
-  uint64_t memory_bytes = 0;
-  uint64_t pids = 0;
-};
-
 // A process in a container: the init process or one added by EnterContainer.
 class VC_EXPORT Process {
  public:
@@ -88,16 +82,29 @@ class VC_EXPORT Runtime {
   Result<> ResumeContainer(const std::string& sandbox_id, const std::string& container_id);
   // REQUIRES: the container is not running.
   Result<> DeleteContainer(const std::string& sandbox_id, const std::string& container_id);
-  // Runs a further process in a running container.
+  // Runs a further process in a running container. `exec_id` names it
+  // (unique in the container); empty: a generated one.
   Result<std::unique_ptr<Process>> EnterContainer(const std::string& sandbox_id,
                                                   const std::string& container_id,
-                                                  const Cmd& cmd);
+                                                  const Cmd& cmd, const std::string& exec_id = "");
   Result<ContainerStatus> StatusContainer(const std::string& sandbox_id,
                                           const std::string& container_id);
   Result<> KillContainer(const std::string& sandbox_id, const std::string& container_id,
                          int signal, bool all);
   Result<ContainerStats> StatsContainer(const std::string& sandbox_id,
                                         const std::string& container_id);
+  // Changes the limits of a container's processes, now and for later starts.
+  Result<> UpdateContainer(const std::string& sandbox_id, const std::string& container_id,
+                           const ContainerResources& resources);
+  // Guest pids of every process of a running container.
+  Result<std::vector<int32_t>> PidsContainer(const std::string& sandbox_id,
+                                             const std::string& container_id);
+  // Sends `signal` to one process (exec_id "": the init process).
+  Result<> SignalProcess(const std::string& sandbox_id, const std::string& container_id,
+                         const std::string& exec_id, int signal);
+  // Window size of a process started with Cmd::terminal.
+  Result<> ResizeTerminal(const std::string& sandbox_id, const std::string& container_id,
+                          const std::string& exec_id, uint32_t rows, uint32_t columns);
   // A handle on a container's process (exec_id "": its init process), e.g. to
   // read a detached container's output and exit status later.
   Result<std::unique_ptr<Process>> AttachProcess(const std::string& sandbox_id,

@@ -37,13 +37,7 @@ struct OutputChunk {
   bool eof = false;
 };
 
-struct Stats {
-  uint64_t cpu_usage_usec = 0;
-  uint64_t memory_bytes = 0;
-  uint64_t pids = 0;
-  uint64_t memory_limit_bytes = 0;  // 0: unlimited
-  uint64_t pids_limit = 0;          // 0: unlimited
-};
+using Stats = ContainerStats;
 
 class Agent {
  public:
@@ -62,6 +56,10 @@ class Agent {
   virtual Result<> PauseContainer(const std::string& id) = 0;
   virtual Result<> ResumeContainer(const std::string& id) = 0;
   virtual Result<Stats> StatsContainer(const std::string& id) = 0;
+  // `oci_resources_json`: an OCI LinuxResources object (memory, cpu, pids limits).
+  virtual Result<> UpdateContainer(const std::string& id, const std::string& oci_resources_json) = 0;
+  // Guest pids of every process in the container.
+  virtual Result<std::vector<int32_t>> ListPids(const std::string& id) = 0;
 
   // exec_id "" names the container's init process everywhere below.
   virtual Result<> ExecProcess(const std::string& id, const std::string& exec_id,
@@ -78,6 +76,9 @@ class Agent {
   // Blocks until output is available or the stream ends.
   virtual Result<OutputChunk> ReadOutput(const std::string& id, const std::string& exec_id,
                                          bool stderr_stream) = 0;
+  // Window size of a process started with a terminal.
+  virtual Result<> ResizeTty(const std::string& id, const std::string& exec_id, uint32_t rows,
+                             uint32_t columns) = 0;
 };
 
 // An agent reached through a unix socket speaking ttRPC (the sandbox's supervisor).

@@ -91,6 +91,12 @@ class TtrpcAgent : public Agent {
   Result<Stats> StatsContainer(const std::string& id) override {
     return loop_.Run(agent_->StatsContainer(id));
   }
+  Result<> UpdateContainer(const std::string& id, const std::string& resources) override {
+    return loop_.Run(agent_->UpdateContainer(id, resources));
+  }
+  Result<std::vector<int32_t>> ListPids(const std::string& id) override {
+    return loop_.Run(agent_->ListPids(id));
+  }
   Result<> ExecProcess(const std::string& id, const std::string& exec_id, const Cmd& cmd) override {
     return loop_.Run(agent_->ExecProcess(id, exec_id, cmd));
   }
@@ -114,6 +120,10 @@ class TtrpcAgent : public Agent {
   Result<OutputChunk> ReadOutput(const std::string& id, const std::string& exec_id,
                                  bool stderr_stream) override {
     return loop_.Run(agent_->ReadOutput(id, exec_id, stderr_stream));
+  }
+  Result<> ResizeTty(const std::string& id, const std::string& exec_id, uint32_t rows,
+                     uint32_t columns) override {
+    return loop_.Run(agent_->ResizeTty(id, exec_id, rows, columns));
   }
 
  private:

@@ -72,9 +72,9 @@ Result<> Runtime::ResumeContainer(const std::string& sid, const std::string& cid
 Result<> Runtime::DeleteContainer(const std::string& sid, const std::string& cid) {
   return With(impl_->DeleteContainer(sid, cid), "delete container " + cid);
 }
-Result<std::unique_ptr<Process>> Runtime::EnterContainer(const std::string& sid,
-                                                         const std::string& cid, const Cmd& cmd) {
-  return With(impl_->EnterContainer(sid, cid, cmd), "enter container " + cid);
+Result<std::unique_ptr<Process>> Runtime::EnterContainer(const std::string& sid, const std::string& cid,
+                                                         const Cmd& cmd, const std::string& exec_id) {
+  return With(impl_->EnterContainer(sid, cid, cmd, exec_id), "enter container " + cid);
 }
 Result<ContainerStatus> Runtime::StatusContainer(const std::string& sid, const std::string& cid) {
   return With(impl_->StatusContainer(sid, cid), "status of container " + cid);
@@ -84,6 +84,23 @@ Result<> Runtime::KillContainer(const std::string& sid, const std::string& cid, 
 }
 Result<ContainerStats> Runtime::StatsContainer(const std::string& sid, const std::string& cid) {
   return With(impl_->StatsContainer(sid, cid), "stats of container " + cid);
+}
+Result<> Runtime::UpdateContainer(const std::string& sid, const std::string& cid,
+                                  const ContainerResources& resources) {
+  return With(impl_->UpdateContainer(sid, cid, resources), "update container " + cid);
+}
+Result<std::vector<int32_t>> Runtime::PidsContainer(const std::string& sid, const std::string& cid) {
+  return With(impl_->PidsContainer(sid, cid), "pids of container " + cid);
+}
+Result<> Runtime::SignalProcess(const std::string& sid, const std::string& cid, const std::string& exec_id,
+                                int signal) {
+  return With(impl_->SignalProcess(sid, cid, exec_id, signal),
+              "signal process " + (exec_id.empty() ? cid : exec_id) + " of container " + cid);
+}
+Result<> Runtime::ResizeTerminal(const std::string& sid, const std::string& cid, const std::string& exec_id,
+                                 uint32_t rows, uint32_t columns) {
+  return With(impl_->ResizeTerminal(sid, cid, exec_id, rows, columns),
+              "resize the terminal of " + (exec_id.empty() ? cid : exec_id));
 }
 Result<std::unique_ptr<Process>> Runtime::AttachProcess(const std::string& sid,
                                                         const std::string& cid,

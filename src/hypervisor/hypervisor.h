@@ -84,6 +84,8 @@ class Hypervisor {
 
 // The backend registered under `type` ("qemu", "mock").
 Result<std::unique_ptr<Hypervisor>> New(const std::string& type);
+// A backend of `type` in control of the VM whose state it saved earlier.
+Result<std::unique_ptr<Hypervisor>> Attach(const std::string& type, const nlohmann::json& state);
 // kInvalidArgument naming the known types unless `type` is one.
 Result<> CheckType(const std::string& type);
 

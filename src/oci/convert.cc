@@ -32,14 +32,30 @@ ContainerConfig ContainerConfigOf(const Spec& spec) {
   return config;
 }
 
+void Apply(Resources& into, const ContainerResources& update) {
+  if (update.memory_limit_bytes) into.memory_limit = update.memory_limit_bytes;
+  if (update.cpu_shares) into.cpu_shares = update.cpu_shares;
+  if (update.cpu_quota_usec) into.cpu_quota = update.cpu_quota_usec;
+  if (update.cpu_period_usec) into.cpu_period = update.cpu_period_usec;
+  if (update.pids_limit) into.pids_limit = update.pids_limit;
+}
+
+ContainerResources ContainerResourcesOf(const Resources& r) {
+  return ContainerResources{r.memory_limit, r.cpu_shares, r.cpu_quota, r.cpu_period, r.pids_limit};
+}
+
+Result<Spec> SpecOf(const ContainerConfig& config) {
+  if (config.oci_spec.empty()) return Spec{};
+  auto parsed = Parse(config.oci_spec);
+  if (!parsed) return std::unexpected(parsed.error().Wrap("container " + config.id));
+  return parsed;
+}
+
 Result<Spec> GuestSpec(const ContainerConfig& config, const std::string& guest_root,
                        const std::string& hostname) {
-  Spec spec;
-  if (!config.oci_spec.empty()) {
-    auto parsed = Parse(config.oci_spec);
-    if (!parsed) return std::unexpected(parsed.error().Wrap("container " + config.id));
-    spec = std::move(*parsed);
-  }
+  auto parsed = SpecOf(config);
+  if (!parsed) return parsed;
+  Spec spec = std::move(*parsed);
   spec.process = ProcessOf(config.cmd, spec.process.value_or(Process{}));
   spec.root.path = guest_root;
   spec.hostname = hostname;

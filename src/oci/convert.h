@@ -17,6 +17,14 @@ Cmd CmdOf(const Process& process);
 // annotations, and the spec itself. REQUIRES: spec.process is set.
 ContainerConfig ContainerConfigOf(const Spec& spec);
 
+// The limits a ContainerResources sets, written over `into`.
+void Apply(Resources& into, const ContainerResources& update);
+ContainerResources ContainerResourcesOf(const Resources& resources);
+
+// The container's own spec, or an empty one if it has none.
+// REQUIRES: config.oci_spec is empty or valid (ValidateContainerConfig).
+Result<Spec> SpecOf(const ContainerConfig& config);
+
 // The spec the guest gets for a container: the container's own spec (or an
 // empty one), its process from config.cmd, its root at `guest_root`.
 // REQUIRES: config.oci_spec is empty or a valid spec (ContainerConfigFromBundle made it).

@@ -14,6 +14,20 @@ namespace vc {
 
 using namespace std::chrono_literals;
 
+template <typename T>
+Result<T> Manager::WithGuestContainer(const std::string& sid, const std::string& cid,
+                                      const std::function<Result<T>(agent::Agent&)>& fn) {
+  return WithSandbox<T>(sid, [&](SandboxRecord& r) -> Result<T> {
+    auto c = FindContainer(r, cid);
+    if (!c) return std::unexpected(c.error());
+    if (r.state != SandboxState::kRunning || !(*c)->rootfs_mounted)
+      return Fail(ErrorCode::kFailedPrecondition, "container " + cid + " is not in a running sandbox");
+    auto agent = backend_->Connect(sid);
+    if (!agent) return std::unexpected(agent.error());
+    return fn(**agent);
+  });
+}
+
 Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, ContainerRecord& c,
                                       agent::Agent& agent) {
   auto guest_root = backend_->ShareRootfs(sid, c.config.id, c.config.rootfs);
@@ -140,16 +154,17 @@ Result<> Manager::DeleteContainer(const std::string& sid, const std::string& cid
   });
 }
 
-Result<std::unique_ptr<Process>> Manager::EnterContainer(const std::string& sid,
-                                                               const std::string& cid,
-                                                               const Cmd& cmd) {
+Result<std::unique_ptr<Process>> Manager::EnterContainer(const std::string& sid, const std::string& cid,
+                                                         const Cmd& cmd, const std::string& wanted_id) {
   if (cmd.args.empty()) return Fail(ErrorCode::kInvalidArgument, "no command to run");
+  if (!wanted_id.empty())
+    if (auto ok = ValidateId("exec", wanted_id); !ok) return std::unexpected(ok.error());
   auto exec_id = WithSandbox<std::string>(sid, [&](SandboxRecord& r) -> Result<std::string> {
     auto c = FindContainer(r, cid);
     if (!c) return std::unexpected(c.error());
     if (auto ok = CheckContainerOp(cid, (*c)->state, ContainerOp::kEnter); !ok)
       return std::unexpected(ok.error());
-    return "exec-" + RandomHex(12);
+    return wanted_id.empty() ? "exec-" + RandomHex(12) : wanted_id;
   });
   if (!exec_id) return std::unexpected(exec_id.error());
   // No lock from here: an interactive process must not block other calls.
@@ -183,16 +198,48 @@ Result<> Manager::KillContainer(const std::string& sid, const std::string& cid, 
 }
 
 Result<ContainerStats> Manager::StatsContainer(const std::string& sid, const std::string& cid) {
-  return WithSandbox<ContainerStats>(sid, [&](SandboxRecord& r) -> Result<ContainerStats> {
+  return WithGuestContainer<ContainerStats>(sid, cid,
+                                            [&](agent::Agent& agent) { return agent.StatsContainer(cid); });
+}
+
+Result<std::vector<int32_t>> Manager::PidsContainer(const std::string& sid, const std::string& cid) {
+  return WithGuestContainer<std::vector<int32_t>>(sid, cid,
+                                                  [&](agent::Agent& agent) { return agent.ListPids(cid); });
+}
+
+Result<> Manager::SignalProcess(const std::string& sid, const std::string& cid, const std::string& exec_id,
+                                int signal) {
+  if (signal <= 0 || signal >= 65)
+    return Fail(ErrorCode::kInvalidArgument, "invalid signal " + std::to_string(signal));
+  return WithGuestContainer<void>(
+      sid, cid, [&](agent::Agent& agent) { return agent.SignalProcess(cid, exec_id, signal, false); });
+}
+
+Result<> Manager::ResizeTerminal(const std::string& sid, const std::string& cid, const std::string& exec_id,
+                                 uint32_t rows, uint32_t columns) {
+  return WithGuestContainer<void>(
+      sid, cid, [&](agent::Agent& agent) { return agent.ResizeTty(cid, exec_id, rows, columns); });
+}
+
+// The new limits go into the container's spec, so a later start of the
+// sandbox applies them too, and to the guest if the container is there.
+Result<> Manager::UpdateContainer(const std::string& sid, const std::string& cid,
+                                  const ContainerResources& update) {
+  return WithSandbox<void>(sid, [&](SandboxRecord& r) -> Result<> {
     auto c = FindContainer(r, cid);
     if (!c) return std::unexpected(c.error());
-    if (r.state != SandboxState::kRunning || !(*c)->rootfs_mounted)
-      return Fail(ErrorCode::kFailedPrecondition, "container " + cid + " is not in a running sandbox");
-    auto agent = backend_->Connect(sid);
-    if (!agent) return std::unexpected(agent.error());
-    auto stats = (*agent)->StatsContainer(cid);
-    if (!stats) return std::unexpected(stats.error());
-    return ContainerStats{stats->cpu_usage_usec, stats->memory_bytes, stats->pids};
+    auto spec = oci::SpecOf((*c)->config);
+    if (!spec) return std::unexpected(spec.error());
+    oci::Resources resources = spec->linux.resources.value_or(oci::Resources{});
+    oci::Apply(resources, update);
+    if (r.state == SandboxState::kRunning && (*c)->rootfs_mounted) {
+      auto agent = backend_->Connect(sid);
+      if (!agent) return std::unexpected(agent.error());
+      if (auto ok = (*agent)->UpdateContainer(cid, oci::ToJson(resources).dump()); !ok) return ok;
+    }
+    spec->linux.resources = resources;
+    (*c)->config.oci_spec = oci::ToJson(*spec).dump();
+    return {};
   });
 }
 

@@ -41,10 +41,7 @@ class HostBackend : public SandboxBackend {
 
   Result<std::unique_ptr<hypervisor::Hypervisor>> AttachVm(const std::string& type,
                                                             const nlohmann::json& state) override {
-    auto hv = hypervisor::New(type);
-    if (!hv) return std::unexpected(hv.error());
-    if (auto ok = (*hv)->Attach(state); !ok) return std::unexpected(ok.error());
-    return hv;
+    return hypervisor::Attach(type, state);
   }
 
   Result<std::string> ShareRootfs(const std::string& id, const std::string& cid,

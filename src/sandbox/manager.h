@@ -39,10 +39,16 @@ class Manager {
   Result<> PauseContainer(const std::string& sid, const std::string& cid, bool pause);
   Result<> DeleteContainer(const std::string& sid, const std::string& cid);
   Result<std::unique_ptr<Process>> EnterContainer(const std::string& sid, const std::string& cid,
-                                                  const Cmd& cmd);
+                                                  const Cmd& cmd, const std::string& exec_id);
   Result<ContainerStatus> StatusContainer(const std::string& sid, const std::string& cid);
   Result<> KillContainer(const std::string& sid, const std::string& cid, int signal, bool all);
   Result<ContainerStats> StatsContainer(const std::string& sid, const std::string& cid);
+  Result<> UpdateContainer(const std::string& sid, const std::string& cid, const ContainerResources& resources);
+  Result<std::vector<int32_t>> PidsContainer(const std::string& sid, const std::string& cid);
+  Result<> SignalProcess(const std::string& sid, const std::string& cid, const std::string& exec_id,
+                         int signal);
+  Result<> ResizeTerminal(const std::string& sid, const std::string& cid, const std::string& exec_id,
+                          uint32_t rows, uint32_t columns);
   Result<std::unique_ptr<Process>> AttachProcess(const std::string& sid, const std::string& cid,
                                                  const std::string& exec_id);
 
@@ -63,6 +69,11 @@ class Manager {
   // Kills the supervisor if alive and releases every host resource of the sandbox.
   void ReleaseHost(const std::string& sid, SandboxRecord& record);
   SandboxStatus StatusOf(const SandboxRecord& record) const;
+  // Runs `fn` with an agent of the sandbox, under the lock, if the container
+  // has been created in the running guest.
+  template <typename T>
+  Result<T> WithGuestContainer(const std::string& sid, const std::string& cid,
+                               const std::function<Result<T>(agent::Agent&)>& fn);
 
   RuntimeOptions options_;
   std::unique_ptr<persist::Store> store_;

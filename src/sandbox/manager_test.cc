@@ -2,6 +2,7 @@
 // mounts: runs unprivileged) and the mock agent and hypervisor.
 #include "sandbox/manager.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -44,10 +45,7 @@ class FakeBackend : public SandboxBackend {
   }
   Result<std::unique_ptr<hypervisor::Hypervisor>> AttachVm(const std::string& type,
                                                             const nlohmann::json& state) override {
-    auto hv = hypervisor::New(type);
-    if (!hv) return std::unexpected(hv.error());
-    if (auto ok = (*hv)->Attach(state); !ok) return std::unexpected(ok.error());
-    return hv;
+    return hypervisor::Attach(type, state);
   }
   Result<std::string> ShareRootfs(const std::string& id, const std::string& cid,
                                   const std::string& source) override {
@@ -183,7 +181,7 @@ TEST_F(ManagerTest, PauseAndResumeGoThroughTheHypervisor) {
   EXPECT_EQ(status->state, SandboxState::kPaused);
   EXPECT_EQ(status->containers[0].state, ContainerState::kPaused);
   EXPECT_FALSE(impl_->PauseSandbox("s1", true));
-  auto enter = impl_->EnterContainer("s1", "c1", Cmd{{"true"}, {}, "/", 0, 0});
+  auto enter = impl_->EnterContainer("s1", "c1", Cmd{{"true"}, {}, "/", 0, 0}, "");
   ASSERT_FALSE(enter);
   EXPECT_NE(enter.error().message.find("resume it first"), std::string::npos);
   ASSERT_TRUE(impl_->PauseSandbox("s1", false));
@@ -220,6 +218,44 @@ TEST_F(ManagerTest, StateIsSharedBetweenRuntimes) {
   EXPECT_EQ(status->state, SandboxState::kRunning);
   ASSERT_TRUE(other.KillContainer("s1", "c1", SIGTERM, false));
   EXPECT_EQ(impl_->StatusContainer("s1", "c1")->exit_status, 128 + SIGTERM);
+}
+
+TEST_F(ManagerTest, UpdateIsAppliedAndKeptForTheNextStart) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  ContainerResources limits;
+  limits.memory_limit_bytes = 64 << 20;
+  // Not started yet: only recorded.
+  ASSERT_TRUE(impl_->UpdateContainer("s1", "c1", limits));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  auto spec = nlohmann::json::parse(GuestOf("s1").spec("c1"));
+  EXPECT_EQ(spec["linux"]["resources"]["memory"]["limit"], 64 << 20) << spec.dump();
+  ContainerResources pids;
+  pids.pids_limit = 20;
+  ASSERT_TRUE(impl_->UpdateContainer("s1", "c1", pids));
+  auto applied = nlohmann::json::parse(GuestOf("s1").resources("c1"));
+  EXPECT_EQ(applied["pids"]["limit"], 20);
+  EXPECT_EQ(applied["memory"]["limit"], 64 << 20) << "earlier limits stay";
+  EXPECT_EQ(impl_->UpdateContainer("s1", "nope", pids).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ManagerTest, ProcessesByTheirIds) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  EXPECT_EQ(impl_->PidsContainer("s1", "c1").error().code, ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  Cmd cmd;
+  cmd.args = {"sh"};
+  auto exec = impl_->EnterContainer("s1", "c1", cmd, "shell1");
+  ASSERT_TRUE(exec) << exec.error().message;
+  EXPECT_EQ((*exec)->exec_id(), "shell1");
+  EXPECT_EQ(impl_->EnterContainer("s1", "c1", cmd, "bad/id").error().code, ErrorCode::kInvalidArgument);
+  auto pids = impl_->PidsContainer("s1", "c1");
+  ASSERT_TRUE(pids);
+  EXPECT_EQ(pids->size(), 2u);
+  ASSERT_TRUE(impl_->ResizeTerminal("s1", "c1", "shell1", 40, 120));
+  EXPECT_EQ(impl_->SignalProcess("s1", "c1", "shell1", 0).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(impl_->SignalProcess("s1", "c1", "shell1", SIGKILL));
+  EXPECT_EQ(impl_->PidsContainer("s1", "c1")->size(), 1u) << "the exec was killed, init runs";
+  EXPECT_FALSE(impl_->SignalProcess("s1", "c1", "nope", SIGTERM));
 }
 
 }  // namespace

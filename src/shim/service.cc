@@ -172,7 +172,9 @@ void RegisterTaskService(ttrpc::MethodTable& table, Tasks& tasks, std::function<
       }));
   add("Update", Typed<pb::UpdateTaskRequest>([t](pb::UpdateTaskRequest req) -> Async<E> {
         if (!req.has_resources()) co_return E{};
-        co_return Empty<E>(co_await t->Update(req.id(), req.resources().value()));
+        auto resources = oci::ParseResources(req.resources().value());
+        if (!resources) co_return std::unexpected(resources.error());
+        co_return Empty<E>(co_await t->Update(req.id(), oci::ContainerResourcesOf(*resources)));
       }));
   add("Wait", Typed<pb::WaitRequest>([t](pb::WaitRequest req) -> Async<pb::WaitResponse> {
         auto exit = co_await t->Wait(req.id(), req.exec_id());

@@ -254,9 +254,14 @@ Async<uint32_t> Tasks::Start(std::string id, std::string exec_id) {
     if ((*p)->status == Status::kCreated) (*p)->status = Status::kRunning;
     events_.TaskStart(id, vm_pid_);
   } else {
-    if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
-    if (auto ok = co_await agent_->ExecProcess(id, exec_id, (*p)->cmd); !ok)
-      co_return std::unexpected(ok.error());
+    // The handle EnterContainer returns is not needed: stdio and the exit
+    // come through the shim's own agent connection.
+    Job<Result<>> exec{[this, sid = sandbox_id_, id, exec_id, cmd = (*p)->cmd]() -> Result<> {
+      auto process = runtime_->EnterContainer(sid, id, cmd, exec_id);
+      if (!process) return std::unexpected(process.error());
+      return {};
+    }};
+    if (auto ok = co_await OnWorker(&exec); !ok) co_return std::unexpected(ok.error());
     (*p)->status = Status::kRunning;
     (*p)->io->Start(agent_, id, exec_id);
     asio::co_spawn(ex_, WatchExit(*c, *p), asio::detached);
@@ -348,8 +353,8 @@ Async<ProcessState> Tasks::State(std::string id, std::string exec_id) {
 Async<std::vector<uint32_t>> Tasks::Pids(std::string id) {
   auto c = Find(id);
   if (!c) co_return std::unexpected(c.error());
-  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
-  auto pids = co_await agent_->ListPids(id);
+  Job<Result<std::vector<int32_t>>> list{[this, sid = sandbox_id_, id] { return runtime_->PidsContainer(sid, id); }};
+  auto pids = co_await OnWorker(&list);
   if (!pids) co_return std::unexpected(pids.error());
   co_return std::vector<uint32_t>(pids->begin(), pids->end());
 }
@@ -374,15 +379,22 @@ Async<> Tasks::Kill(std::string id, std::string exec_id, int signal, bool all) {
   if (!p) co_return std::unexpected(p.error());
   if ((*p)->status == Status::kStopped)
     co_return Fail(ErrorCode::kNotFound, "process already finished");
-  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
-  co_return co_await agent_->SignalProcess(id, exec_id, signal, all);
+  if ((*p)->status == Status::kCreated)
+    co_return Fail(ErrorCode::kNotFound, "process " + (exec_id.empty() ? id : exec_id) + " is not running");
+  Job<Result<>> kill{[this, sid = sandbox_id_, id, exec_id, signal, all] {
+    return exec_id.empty() ? runtime_->KillContainer(sid, id, signal, all)
+                           : runtime_->SignalProcess(sid, id, exec_id, signal);
+  }};
+  co_return co_await OnWorker(&kill);
 }
 
 Async<> Tasks::ResizePty(std::string id, std::string exec_id, uint32_t width, uint32_t height) {
   auto p = Find(id, exec_id);
   if (!p) co_return std::unexpected(p.error());
-  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
-  co_return co_await agent_->ResizeTty(id, exec_id, height, width);
+  Job<Result<>> resize{[this, sid = sandbox_id_, id, exec_id, width, height] {
+    return runtime_->ResizeTerminal(sid, id, exec_id, height, width);
+  }};
+  co_return co_await OnWorker(&resize);
 }
 
 Async<> Tasks::CloseIO(std::string id, std::string exec_id) {
@@ -392,10 +404,10 @@ Async<> Tasks::CloseIO(std::string id, std::string exec_id) {
   co_return Result<>{};
 }
 
-Async<> Tasks::Update(std::string id, std::string resources_json) {
+Async<> Tasks::Update(std::string id, ContainerResources resources) {
   if (auto c = Find(id); !c) co_return std::unexpected(c.error());
-  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
-  co_return co_await agent_->UpdateContainer(id, resources_json);
+  Job<Result<>> update{[this, sid = sandbox_id_, id, resources] { return runtime_->UpdateContainer(sid, id, resources); }};
+  co_return co_await OnWorker(&update);
 }
 
 Async<Exit> Tasks::Wait(std::string id, std::string exec_id) {
@@ -406,10 +418,10 @@ Async<Exit> Tasks::Wait(std::string id, std::string exec_id) {
   co_return process->exit;
 }
 
-Async<agent::Stats> Tasks::StatsOf(std::string id) {
+Async<ContainerStats> Tasks::StatsOf(std::string id) {
   if (auto c = Find(id); !c) co_return std::unexpected(c.error());
-  if (!agent_) co_return Fail(ErrorCode::kUnavailable, "the sandbox's VM is gone");
-  co_return co_await agent_->StatsContainer(id);
+  Job<Result<ContainerStats>> stats{[this, sid = sandbox_id_, id] { return runtime_->StatsContainer(sid, id); }};
+  co_return co_await OnWorker(&stats);
 }
 
 }  // namespace vc::shim

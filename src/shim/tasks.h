@@ -1,9 +1,11 @@
 // The tasks one shim serves: a pod's containers (or one container) in one VM,
 // and their exec processes. containerd's Task requests arrive here already
 // translated (service.cc). Everything runs on the shim's event loop thread;
-// the library's blocking sandbox and container calls run on one worker
-// thread, and stdio and exits are long polls on one agent connection, so the
-// thread count stays fixed whatever the number of containers and execs.
+// every change of a sandbox, container or process (create, start, exec, kill,
+// pause, update, resize, delete) and every query (stats, pids) is a blocking
+// vc::Runtime call run on one worker thread, so the library's record sees it;
+// stdio and exits are long polls on one agent connection. The thread count
+// stays fixed whatever the number of containers and execs.
 #pragma once
 
 #include <functional>
@@ -43,9 +45,9 @@ class Tasks {
   Async<> Kill(std::string id, std::string exec_id, int signal, bool all);
   Async<> ResizePty(std::string id, std::string exec_id, uint32_t width, uint32_t height);
   Async<> CloseIO(std::string id, std::string exec_id);
-  Async<> Update(std::string id, std::string resources_json);
+  Async<> Update(std::string id, ContainerResources resources);
   Async<Exit> Wait(std::string id, std::string exec_id);
-  Async<agent::Stats> StatsOf(std::string id);
+  Async<ContainerStats> StatsOf(std::string id);
 
   // Stops the VM and releases every container's host side (SIGTERM to the shim).
   asio::awaitable<void> Teardown();

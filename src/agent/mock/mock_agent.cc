@@ -33,6 +33,18 @@ std::string Guest::hostname() {
   return hostname_;
 }
 
+std::string Guest::spec(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  auto it = containers_.find(container_id);
+  return it == containers_.end() ? "" : it->second.spec;
+}
+
+std::string Guest::resources(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  auto it = containers_.find(container_id);
+  return it == containers_.end() ? "" : it->second.resources;
+}
+
 Result<> Guest::Enter(const std::string& method) {
   calls_.push_back(method);
   if (destroyed_) return Fail(ErrorCode::kUnavailable, "the mock VM was destroyed");
@@ -132,6 +144,25 @@ Result<Stats> MockAgent::StatsContainer(const std::string& id) {
   return Stats{1000, 4096, pids, 0, 0};
 }
 
+Result<> MockAgent::UpdateContainer(const std::string& id, const std::string& oci_resources_json) {
+  VC_MOCK_ENTER("UpdateContainer");
+  auto c = g_->FindContainer(id);
+  if (!c) return std::unexpected(c.error());
+  (*c)->resources = oci_resources_json;
+  return {};
+}
+
+Result<std::vector<int32_t>> MockAgent::ListPids(const std::string& id) {
+  VC_MOCK_ENTER("ListPids");
+  auto c = g_->FindContainer(id);
+  if (!c) return std::unexpected(c.error());
+  std::vector<int32_t> pids;
+  if ((*c)->init.running) pids.push_back((*c)->init.pid);
+  for (const auto& [eid, e] : (*c)->execs)
+    if (e.running) pids.push_back(e.pid);
+  return pids;
+}
+
 Result<> MockAgent::ExecProcess(const std::string& id, const std::string& exec_id, const Cmd&) {
   VC_MOCK_ENTER("ExecProcess");
   auto c = g_->FindContainer(id);
@@ -188,6 +219,13 @@ Result<> MockAgent::CloseStdin(const std::string&, const std::string&) {
 Result<OutputChunk> MockAgent::ReadOutput(const std::string&, const std::string&, bool) {
   VC_MOCK_ENTER("ReadOutput");
   return OutputChunk{"", true};
+}
+
+Result<> MockAgent::ResizeTty(const std::string& id, const std::string& exec_id, uint32_t, uint32_t) {
+  VC_MOCK_ENTER("ResizeTty");
+  auto p = g_->FindProc(id, exec_id);
+  if (!p) return std::unexpected(p.error());
+  return {};
 }
 
 #undef VC_MOCK_ENTER

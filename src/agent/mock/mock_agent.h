@@ -24,6 +24,10 @@ class Guest {
   std::vector<std::string> Calls();
   bool HasContainer(const std::string& id);
   std::string hostname();
+  // The OCI spec a container was created with, and the resources of its
+  // last UpdateContainer ("" if none).
+  std::string spec(const std::string& container_id);
+  std::string resources(const std::string& container_id);
 
  private:
   friend class MockAgent;
@@ -35,6 +39,7 @@ class Guest {
   };
   struct Container {
     std::string spec;
+    std::string resources;  // the last UpdateContainer's
     bool paused = false;
     Proc init;
     std::map<std::string, Proc> execs;
@@ -67,6 +72,8 @@ class MockAgent : public Agent {
   Result<> PauseContainer(const std::string& id) override;
   Result<> ResumeContainer(const std::string& id) override;
   Result<Stats> StatsContainer(const std::string& id) override;
+  Result<> UpdateContainer(const std::string& id, const std::string& oci_resources_json) override;
+  Result<std::vector<int32_t>> ListPids(const std::string& id) override;
   Result<> ExecProcess(const std::string& id, const std::string& exec_id, const Cmd& cmd) override;
   Result<> SignalProcess(const std::string& id, const std::string& exec_id, int signal, bool all) override;
   Result<int32_t> WaitProcess(const std::string& id, const std::string& exec_id) override;
@@ -76,6 +83,8 @@ class MockAgent : public Agent {
   Result<> CloseStdin(const std::string& id, const std::string& exec_id) override;
   Result<OutputChunk> ReadOutput(const std::string& id, const std::string& exec_id,
                                  bool stderr_stream) override;
+  Result<> ResizeTty(const std::string& id, const std::string& exec_id, uint32_t rows,
+                     uint32_t columns) override;
 
  private:
   std::shared_ptr<Guest> g_;
