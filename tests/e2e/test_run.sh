@@ -50,8 +50,10 @@ expect_error "unknown agent transport 'pigeon'" virtc --agent-transport pigeon r
 start=$(date +%s)
 "$VIRTC_BIN" --root "$ROOT" run --rootfs "$ROOTFS" -- sleep 600 &
 run_pid=$!  # virtc itself, so the signals reach it
-for _ in $(seq 100); do pgrep -f -- "-name sandbox-" >/dev/null && break; sleep 0.1; done
-sleep 3
+# Two signals that arrive before virtc forwards signals would merge into one
+# pending signal: wait until the workload runs (list waits for the start's lock).
+for _ in $(seq 300); do virtc sandbox list --json | grep -q '"state": "running"' && break; sleep 0.1; done
+sleep 1
 kill -INT "$run_pid"; sleep 1; kill -INT "$run_pid"
 rc=0; wait "$run_pid" || rc=$?
 assert_eq 137 "$rc" "exit status after a second SIGINT"
