@@ -34,7 +34,6 @@ struct Capabilities {
   bool pause = true;
   bool shared_fs = true;
   bool vsock = false;  // the host can reach the guest over AF_VSOCK
-  bool hotplug = false;  // AddDevice/RemoveDevice work on a running VM
 };
 
 class Hypervisor {
@@ -45,8 +44,8 @@ class Hypervisor {
   virtual Capabilities GetCapabilities() const = 0;
 
   // Gives the VM a device. Before Start() it is there from boot (cold plug);
-  // on a running VM it is hot-plugged where the backend can
-  // (Capabilities::hotplug), else the call fails and nothing changes.
+  // on a running VM it is hot-plugged where the backend can, else the call
+  // fails (kUnimplemented) and nothing changes.
   // kAlreadyExists if the id is taken.
   Result<> AddDevice(const Device& device);
   // Takes a device away: before Start() it is simply not added; on a running
