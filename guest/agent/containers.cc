@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "os/error.h"
+#include "init.h"
 #include "os/file.h"
 
 namespace vc::agent {
@@ -112,8 +112,7 @@ Result<> Containers::Create(const std::string& id, oci::Spec spec) {
     return std::unexpected(init.error());
   }
   if (auto watched = oom_.Watch(id, *cgroup); !watched)
-    std::fprintf(stderr, "vc-agent: no OOM events for %s: %s\n", id.c_str(),
-                 watched.error().message.c_str());
+    Log("no OOM events for " + id + ": " + watched.error().message);
   Container& c = containers_[id];
   c.id = id;
   c.spec = std::move(spec);

@@ -22,18 +22,33 @@
 #include "os/error.h"
 #include "os/fd.h"
 #include "os/file.h"
+#include "os/log.h"
 
 namespace vc::agent {
 
+namespace {
+std::string log_sandbox;  // the agent's one thread only
+}  // namespace
+
+void SetLogSandbox(const std::string& sandbox_id) { log_sandbox = sandbox_id; }
+
+// The host programs' line format (os/log.h), with seconds since boot as the
+// kernel stamps its own messages on the same console.
 void Log(const std::string& line) {
-  // Seconds since boot, as the kernel stamps its own messages.
-  timespec now{};
-  ::clock_gettime(CLOCK_BOOTTIME, &now);
-  char stamp[32];
-  std::snprintf(stamp, sizeof stamp, "[%5ld.%03ld] ", static_cast<long>(now.tv_sec),
-                now.tv_nsec / 1000000);
-  std::string out = stamp + ("vc-agent: " + line + "\n");
-  (void)os::WriteAll(STDERR_FILENO, out);
+  timespec wall{}, boot{};
+  ::clock_gettime(CLOCK_REALTIME, &wall);
+  ::clock_gettime(CLOCK_BOOTTIME, &boot);
+  std::tm tm{};
+  ::gmtime_r(&wall.tv_sec, &tm);
+  char stamp[64];
+  size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(stamp + n, sizeof stamp - n, ".%06ldZ", wall.tv_nsec / 1000);
+  char uptime[32];
+  std::snprintf(uptime, sizeof uptime, "%ld.%03ld", static_cast<long>(boot.tv_sec), boot.tv_nsec / 1000000);
+  std::string out = std::string("time=\"") + stamp + "\" level=info msg=" + log::Value(line) +
+                    " program=vc-agent uptime=" + uptime;
+  if (!log_sandbox.empty()) out += " sandbox=" + log::Value(log_sandbox);
+  (void)os::WriteAll(STDERR_FILENO, out + "\n");
 }
 
 namespace {

@@ -37,5 +37,7 @@ Result<Channels> FindChannels(const std::string& port_name, int timeout_ms);
 
 // Writes a line to the guest console (the host keeps it in console.log).
 void Log(const std::string& line);
+// From CreateSandbox on, each line names the sandbox.
+void SetLogSandbox(const std::string& sandbox_id);
 
 }  // namespace vc::agent

@@ -51,6 +51,7 @@ void AgentService::Register(ttrpc::MethodTable& table) {
       }));
 
   add("CreateSandbox", Typed<pb::CreateSandboxRequest>([this](const pb::CreateSandboxRequest& req) {
+        SetLogSandbox(req.sandbox_id());
         auto run = [&]() -> Result<> {
           const std::string& host = req.hostname();
           if (!host.empty() && ::sethostname(host.data(), host.size()) != 0)

@@ -2,7 +2,7 @@
 
 #include "events.pb.h"
 #include "os/socket.h"
-#include "shim/log.h"
+#include "os/log.h"
 
 namespace vc::shim {
 
@@ -25,7 +25,7 @@ Publisher::Publisher(asio::any_io_executor ex, std::string ttrpc_address, std::s
     : ex_(ex), address_(std::move(ttrpc_address)), ns_(std::move(ns)), idle_(ex) {}
 
 void Publisher::Publish(const char* topic, const std::string& type, std::string payload) {
-  Log(LogLevel::kDebug, std::string("event ") + topic);
+  log::Debug(std::string("event ") + topic);
   if (address_.empty()) return;
   queue_.push_back({topic, type, std::move(payload), Clock::now()});
   if (draining_) return;
@@ -41,7 +41,7 @@ asio::awaitable<void> Publisher::Drain() {
       auto sent = co_await Send(event);
       if (sent) break;
       if (attempt == 5) {
-        Log(LogLevel::kError, "event " + event.topic + " not delivered: " + sent.error().message);
+        log::Error("event " + event.topic + " not delivered: " + sent.error().message);
         break;
       }
       asio::steady_timer pause(ex_, attempt * 100ms);

@@ -18,7 +18,7 @@
 #include "os/socket.h"
 #include "shim/address.h"
 #include "shim/bundle.h"
-#include "shim/log.h"
+#include "os/log.h"
 #include "shim/rootfs.h"
 #include "shim/service.h"
 #include "shim/tasks.h"
@@ -127,7 +127,9 @@ int DeleteShim(const Args& args) {
 }
 
 int ServeShim(const Args& args) {
-  SetLogDebug(args.debug);
+  log::SetDebug(args.debug);
+  log::SetField("runtime", "io.containerd.vc.v2");
+  log::SetField("sandbox", args.id);
   // Our log goes to the bundle's `log` FIFO, which containerd reads.
   if (int log = ::open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC); log >= 0) {
     ::dup2(log, STDERR_FILENO);
@@ -136,7 +138,7 @@ int ServeShim(const Args& args) {
   ::signal(SIGPIPE, SIG_IGN);
   struct stat st {};
   if (::fstat(kListenFd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
-    Log(LogLevel::kError, "no listening socket on fd 3: this mode is started by `start`");
+    log::Error("no listening socket on fd 3: this mode is started by `start`");
     return 1;
   }
   ::fcntl(kListenFd, F_SETFD, FD_CLOEXEC);
@@ -165,7 +167,7 @@ int ServeShim(const Args& args) {
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const asio::error_code& ec, int signal) {
     if (ec) return;
-    Log(LogLevel::kInfo, "signal " + std::to_string(signal) + ": stopping every sandbox of this shim");
+    log::Info("signal " + std::to_string(signal) + ": stopping every sandbox of this shim");
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
       co_await tasks.Teardown();
       stop();
@@ -173,10 +175,10 @@ int ServeShim(const Args& args) {
   });
 
   asio::co_spawn(io, ttrpc::ServeAcceptor(acceptor, methods), asio::detached);
-  Log(LogLevel::kInfo, "serving " + args.id + " on " + socket_path);
+  log::Info("serving " + args.id + " on " + socket_path);
   io.run();
   ::unlink(socket_path.c_str());
-  Log(LogLevel::kInfo, "shim for " + args.id + " exits");
+  log::Info("shim for " + args.id + " exits");
   return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 
 #include "os/error.h"
-#include "shim/log.h"
+#include "os/log.h"
 
 namespace vc::shim {
 
@@ -105,7 +105,7 @@ asio::awaitable<void> Stdio::PumpInput(std::shared_ptr<Stdio> self) {
   }
   if (self->agent_) {
     if (auto r = co_await self->agent_->CloseStdin(self->id_, self->exec_id_); !r)
-      Log(LogLevel::kDebug, "close stdin of " + self->id_ + ": " + r.error().message);
+      log::Debug("close stdin of " + self->id_ + ": " + r.error().message);
   }
 }
 

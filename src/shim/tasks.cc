@@ -1,15 +1,18 @@
+// The shim's tasks: booting the sandbox, creating, starting and deleting
+// containers and execs, watching their exits.
 #include "shim/tasks.h"
 
 #include <signal.h>
 
 #include "config/config.h"
-#include "sandbox/state.h"
 #include "oci/annotations.h"
 #include "oci/convert.h"
+#include "os/log.h"
+#include "sandbox/layout.h"
+#include "sandbox/state.h"
 #include "shim/address.h"
 #include "shim/bundle.h"
-#include "shim/log.h"
-#include "sandbox/layout.h"
+#include "shim/tasks-internal.h"
 
 namespace vc::shim {
 
@@ -19,55 +22,11 @@ using namespace std::chrono_literals;
 // child may hold stdout open for ever), and init's exit for its execs' exits.
 constexpr auto kDrainLimit = 2s;
 
-struct Tasks::Process {
-  explicit Process(asio::any_io_executor ex) : changed(ex) {
-    changed.expires_at(asio::steady_timer::time_point::max());
-  }
-  // Wakes everything waiting on this process; the expiry stays at "never".
-  void Notify() { changed.cancel(); }
-  asio::awaitable<void> WaitChange() { co_await changed.async_wait(vc::kTuple); }
-
-  std::string exec_id;  // "" for the init process
-  Cmd cmd;              // exec processes: what to run
-  StdioPaths stdio;
-  std::shared_ptr<Stdio> io;
-  Status status = Status::kCreated;
-  Exit exit;
-  bool start_published = false;  // the exit event must follow the start event
-  bool deleted = false;
-  asio::steady_timer changed;
-};
-
-struct Tasks::Container {
-  std::string id;
-  std::string bundle;
-  std::string sandbox_id;
-  bool owns_vm = false;  // the sandbox container: its delete ends the VM
-  bool rootfs_mounted = false;
-  bool paused = false;
-  std::shared_ptr<Process> init;
-  std::map<std::string, std::shared_ptr<Process>> execs;
-};
-
 Tasks::Tasks(asio::any_io_executor ex, Publisher& events, std::string guest_dir)
     : ex_(std::move(ex)), events_(events), guest_dir_(std::move(guest_dir)) {}
 
 Tasks::~Tasks() {
   worker_.join();
-}
-
-template <typename R>
-asio::awaitable<R> Tasks::OnWorker(Job<R>* job) {
-  asio::steady_timer done(ex_, asio::steady_timer::time_point::max());
-  asio::post(worker_, [this, job, &done] {
-    R result = job->fn();
-    asio::post(ex_, [job, &done, result = std::move(result)]() mutable {
-      job->result = std::move(result);
-      done.cancel();
-    });
-  });
-  while (!job->result) co_await done.async_wait(vc::kTuple);
-  co_return std::move(*job->result);
 }
 
 Result<std::shared_ptr<Tasks::Container>> Tasks::Find(const std::string& id) {
@@ -108,7 +67,7 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   }
   agent_ = std::move(*agent);
   asio::co_spawn(ex_, WatchOom(agent_), asio::detached);
-  Log(LogLevel::kInfo, "sandbox " + id + " started: VM pid " + std::to_string(vm_pid_) +
+  log::Info("sandbox " + id + " started: VM pid " + std::to_string(vm_pid_) +
                            ", accel " + status->accel);
   co_return Result<>{};
 }
@@ -124,7 +83,7 @@ asio::awaitable<void> Tasks::StopSandbox() {
     return runtime_->DeleteSandbox(id);
   }};
   auto stopped = co_await OnWorker(&stop);
-  if (!stopped) Log(LogLevel::kError, "remove sandbox " + id + ": " + stopped.error().message);
+  if (!stopped) log::Error("remove sandbox " + id + ": " + stopped.error().message);
   sandbox_id_.clear();
   vm_pid_ = 0;
 }
@@ -199,7 +158,7 @@ asio::awaitable<void> Tasks::WatchExit(std::shared_ptr<Container> c, std::shared
   auto waited = co_await agent->WaitProcess(c->id, p->exec_id);
   Exit exit{waited ? static_cast<uint32_t>(*waited) : 128u + SIGKILL, Clock::now()};
   if (!waited)
-    Log(LogLevel::kWarn, "process " + (p->exec_id.empty() ? c->id : p->exec_id) +
+    log::Warn("process " + (p->exec_id.empty() ? c->id : p->exec_id) +
                              " lost: " + waited.error().message);
   co_await p->io->WaitOutput(kDrainLimit);
   while (!p->start_published && !p->deleted) co_await p->WaitChange();
@@ -319,7 +278,7 @@ Async<ProcessState> Tasks::Delete(std::string id, std::string exec_id) {
     return {};
   }};
   auto removed = co_await OnWorker(&remove);
-  if (!removed) Log(LogLevel::kWarn, "remove container " + id + ": " + removed.error().message);
+  if (!removed) log::Warn("remove container " + id + ": " + removed.error().message);
   if ((*c)->owns_vm) co_await StopSandbox();
   if ((*c)->rootfs_mounted) {
     if (auto ok = UnmountRootfs((*c)->bundle + "/rootfs"); !ok)
@@ -329,99 +288,6 @@ Async<ProcessState> Tasks::Delete(std::string id, std::string exec_id) {
   containers_.erase(id);
   events_.TaskDelete(id, state.pid, state.exit);
   co_return state;
-}
-
-ProcessState Tasks::StateOf(const Container& c, const Process& p) const {
-  ProcessState s;
-  s.id = p.exec_id.empty() ? c.id : p.exec_id;
-  s.bundle = c.bundle;
-  s.pid = vm_pid_;
-  s.status = p.status == Status::kRunning && c.paused ? Status::kPaused : p.status;
-  s.stdio = p.stdio;
-  s.exit = p.exit;
-  return s;
-}
-
-Async<ProcessState> Tasks::State(std::string id, std::string exec_id) {
-  auto c = Find(id);
-  if (!c) co_return std::unexpected(c.error());
-  auto p = Find(id, exec_id);
-  if (!p) co_return std::unexpected(p.error());
-  co_return StateOf(**c, **p);
-}
-
-Async<std::vector<uint32_t>> Tasks::Pids(std::string id) {
-  auto c = Find(id);
-  if (!c) co_return std::unexpected(c.error());
-  Job<Result<std::vector<int32_t>>> list{[this, sid = sandbox_id_, id] { return runtime_->PidsContainer(sid, id); }};
-  auto pids = co_await OnWorker(&list);
-  if (!pids) co_return std::unexpected(pids.error());
-  co_return std::vector<uint32_t>(pids->begin(), pids->end());
-}
-
-Async<> Tasks::SetPaused(std::string id, bool pause) {
-  auto c = Find(id);
-  if (!c) co_return std::unexpected(c.error());
-  const std::string sid = (*c)->sandbox_id;
-  Job<Result<>> change{[this, sid, id, pause] {
-    return pause ? runtime_->PauseContainer(sid, id) : runtime_->ResumeContainer(sid, id);
-  }};
-  auto r = co_await OnWorker(&change);
-  if (!r) co_return r;
-  (*c)->paused = pause;
-  if (pause) events_.TaskPaused(id);
-  else events_.TaskResumed(id);
-  co_return Result<>{};
-}
-
-Async<> Tasks::Kill(std::string id, std::string exec_id, int signal, bool all) {
-  auto p = Find(id, exec_id);
-  if (!p) co_return std::unexpected(p.error());
-  if ((*p)->status == Status::kStopped)
-    co_return Fail(ErrorCode::kNotFound, "process already finished");
-  if ((*p)->status == Status::kCreated)
-    co_return Fail(ErrorCode::kNotFound, "process " + (exec_id.empty() ? id : exec_id) + " is not running");
-  Job<Result<>> kill{[this, sid = sandbox_id_, id, exec_id, signal, all] {
-    return exec_id.empty() ? runtime_->KillContainer(sid, id, signal, all)
-                           : runtime_->SignalProcess(sid, id, exec_id, signal);
-  }};
-  co_return co_await OnWorker(&kill);
-}
-
-Async<> Tasks::ResizePty(std::string id, std::string exec_id, uint32_t width, uint32_t height) {
-  auto p = Find(id, exec_id);
-  if (!p) co_return std::unexpected(p.error());
-  Job<Result<>> resize{[this, sid = sandbox_id_, id, exec_id, width, height] {
-    return runtime_->ResizeTerminal(sid, id, exec_id, height, width);
-  }};
-  co_return co_await OnWorker(&resize);
-}
-
-Async<> Tasks::CloseIO(std::string id, std::string exec_id) {
-  auto p = Find(id, exec_id);
-  if (!p) co_return std::unexpected(p.error());
-  (*p)->io->CloseStdin();
-  co_return Result<>{};
-}
-
-Async<> Tasks::Update(std::string id, ContainerResources resources) {
-  if (auto c = Find(id); !c) co_return std::unexpected(c.error());
-  Job<Result<>> update{[this, sid = sandbox_id_, id, resources] { return runtime_->UpdateContainer(sid, id, resources); }};
-  co_return co_await OnWorker(&update);
-}
-
-Async<Exit> Tasks::Wait(std::string id, std::string exec_id) {
-  auto p = Find(id, exec_id);
-  if (!p) co_return std::unexpected(p.error());
-  auto process = *p;
-  while (process->status != Status::kStopped && !process->deleted) co_await process->WaitChange();
-  co_return process->exit;
-}
-
-Async<ContainerStats> Tasks::StatsOf(std::string id) {
-  if (auto c = Find(id); !c) co_return std::unexpected(c.error());
-  Job<Result<ContainerStats>> stats{[this, sid = sandbox_id_, id] { return runtime_->StatsContainer(sid, id); }};
-  co_return co_await OnWorker(&stats);
 }
 
 }  // namespace vc::shim

@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <random>
-#include <iostream>
 #include <optional>
 #include <thread>
 
@@ -20,6 +19,7 @@
 #include "hypervisor/hypervisor.h"
 #include "os/error.h"
 #include "os/file.h"
+#include "os/log.h"
 #include "os/notifier.h"
 #include "os/process.h"
 #include "persist/store.h"
@@ -35,8 +35,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-void Log(const std::string& line) { std::cerr << "vc-supervisor: " << line << std::endl; }
-
 class Supervisor {
  public:
   explicit Supervisor(const Options& o)
@@ -44,6 +42,7 @@ class Supervisor {
         layout_(SandboxLayout::Of(o.state_root, o.sandbox_id)), signals_(io_, SIGCHLD, SIGTERM, SIGINT) {}
 
   int Run() {
+    log::SetField("sandbox", options_.sandbox_id);
     auto started = Start();
     if (!started) {
       Cleanup();
@@ -56,7 +55,7 @@ class Supervisor {
     asio::co_spawn(io_, AwaitAgent(), asio::detached);
     io_.run();
     Cleanup();
-    Log("stopped: " + stop_reason_);
+    log::Info("stopped: " + stop_reason_);
     return 0;
   }
 
@@ -95,7 +94,7 @@ class Supervisor {
 
     auto upstream = vsock_cid ? ConnectVsock(*vsock_cid) : ConnectSerial(layout_.AgentSocket());
     if (!upstream) return std::unexpected(upstream.error());
-    Log(std::string("agent transport: ") + (vsock_cid ? "vsock" : "virtio-serial"));
+    log::Info(std::string("agent transport: ") + (vsock_cid ? "vsock" : "virtio-serial"));
     mux_ = std::make_unique<Mux>(std::make_shared<Conn>(std::move(*upstream)),
                                  [this] { Stop(VmGone() ? "the VM exited" : "agent channel closed"); });
 
@@ -191,7 +190,7 @@ class Supervisor {
       co_await state->answered.Wait();
     }
     if (!state->kernel) co_return;
-    Log("agent ready, guest kernel " + *state->kernel);
+    log::Info("agent ready, guest kernel " + *state->kernel);
     nlohmann::json report = {{"ok", true},
                              {"hypervisor", hypervisor_->Save()},
                              {"accel", hypervisor_->Accelerator()},
