@@ -15,9 +15,10 @@ rss=$(sed -n 's/.*"agent_rss_bytes": \([0-9]*\).*/\1/p' <<<"$json")
 pass "create + start in separate invocations; status sees it running (agent RSS $((rss / 1024)) KiB)"
 
 # A detached container that counts in a file of its rootfs (seen from the host
-# through the shared directory) and reacts to SIGTERM.
+# through the shared directory) and reacts to SIGTERM. The count is renamed
+# into place, so a pause never leaves the file half written.
 virtc container create --sandbox sb1 --id c1 --rootfs "$ROOTFS" -- sh -c \
-  'trap "echo got TERM; exit 3" TERM; echo started; i=0; while :; do i=$((i+1)); echo $i > /tmp/ticks; sleep 0.2; done'
+  'trap "echo got TERM; exit 3" TERM; echo started; i=0; while :; do i=$((i+1)); echo $i > /tmp/ticks.new; mv /tmp/ticks.new /tmp/ticks; sleep 0.2; done'
 assert_contains "$(virtc container status --sandbox sb1 --id c1)" "ready" "container state after create"
 virtc container start --sandbox sb1 --id c1
 assert_contains "$(virtc container status --sandbox sb1 --id c1)" "running" "container state after start"
