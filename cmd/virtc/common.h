@@ -44,6 +44,10 @@ using VerbGroup = void (*)(CLI::App& app, Context& ctx);
 void AddRunVerbs(CLI::App& app, Context& ctx);
 void AddSandboxVerbs(CLI::App& app, Context& ctx);
 void AddContainerVerbs(CLI::App& app, Context& ctx);
+void AddNetworkVerbs(CLI::App& app, Context& ctx);
+
+// --netns and --net-model of the verbs that make a sandbox.
+void AddNetworkOptions(CLI::App* cmd, vc::NetworkConfig& network);
 
 // Where the guest assets are by default: <dir of virtc>/../guest/.
 std::string DefaultGuestDir();

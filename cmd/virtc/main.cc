@@ -9,7 +9,7 @@ namespace {
 
 // Each group adds its subcommands to the app, in this order.
 constexpr virtc::VerbGroup kVerbGroups[] = {virtc::AddRunVerbs, virtc::AddSandboxVerbs,
-                                            virtc::AddContainerVerbs};
+                                            virtc::AddContainerVerbs, virtc::AddNetworkVerbs};
 
 }  // namespace
 

@@ -72,6 +72,36 @@ Report StatsReport(const vc::ContainerStats& s) {
   return {std::move(json), table.str()};
 }
 
+Report InterfacesReport(const std::vector<vc::NetInterface>& list) {
+  nlohmann::json json = nlohmann::json::array();
+  std::ostringstream table;
+  table << std::left << std::setw(16) << "NAME" << "  " << std::setw(17) << "MAC" << "  " << std::setw(5)
+        << "MTU" << "  ADDRESSES\n";
+  for (const auto& i : list) {
+    json.push_back({{"name", i.name}, {"mac", i.mac}, {"mtu", i.mtu}, {"addresses", i.addresses}});
+    std::string addresses;
+    for (const auto& a : i.addresses) addresses += (addresses.empty() ? "" : " ") + a;
+    table << std::setw(16) << i.name << "  " << std::setw(17) << i.mac << "  " << std::setw(5) << i.mtu << "  "
+          << addresses << "\n";
+  }
+  return {std::move(json), table.str()};
+}
+
+Report RoutesReport(const std::vector<vc::NetRoute>& list) {
+  nlohmann::json json = nlohmann::json::array();
+  std::ostringstream table;
+  table << std::left << std::setw(24) << "DESTINATION" << "  " << std::setw(16) << "GATEWAY" << "  "
+        << std::setw(16) << "DEVICE" << "  SOURCE\n";
+  for (const auto& r : list) {
+    json.push_back({{"destination", r.destination}, {"gateway", r.gateway}, {"device", r.device},
+                    {"source", r.source}, {"scope", r.scope}});
+    table << std::setw(24) << (r.destination.empty() ? "default" : r.destination) << "  " << std::setw(16)
+          << (r.gateway.empty() ? "-" : r.gateway) << "  " << std::setw(16) << r.device << "  "
+          << (r.source.empty() ? "-" : r.source) << "\n";
+  }
+  return {std::move(json), table.str()};
+}
+
 void Print(const Report& report, bool json) {
   if (json)
     std::cout << report.json.dump(2) << std::endl;

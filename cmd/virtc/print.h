@@ -19,6 +19,8 @@ struct Report {
 Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_containers);
 Report ContainerReport(const vc::ContainerStatus& c);
 Report StatsReport(const vc::ContainerStats& s);
+Report InterfacesReport(const std::vector<vc::NetInterface>& list);
+Report RoutesReport(const std::vector<vc::NetRoute>& list);
 
 // Prints `report` to stdout as JSON (if `json`) or as its table.
 void Print(const Report& report, bool json);

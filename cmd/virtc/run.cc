@@ -8,6 +8,7 @@ namespace {
 
 struct RunOptions {
   std::string rootfs, bundle, id;
+  vc::NetworkConfig network;
 };
 
 int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args) {
@@ -19,6 +20,7 @@ int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args)
   config.hypervisor = HypervisorFrom(ctx.g);
   config.agent.transport = ctx.g.agent_transport;
   config.containers = {*container};
+  config.network = o.network;
   auto sandbox = rt->RunSandbox(config);
   if (!sandbox) return Failed(sandbox.error(), kRuntimeError);
   auto process = rt->AttachProcess(sandbox->id, "main");
@@ -44,6 +46,7 @@ void AddRunVerbs(CLI::App& app, Context& ctx) {
   auto* rootfs_opt = run->add_option("--rootfs", o->rootfs, "container root directory");
   run->add_option("--bundle", o->bundle, "OCI bundle (config.json + rootfs)")->excludes(rootfs_opt);
   run->add_option("--id", o->id, "sandbox id (default: generated)");
+  AddNetworkOptions(run, o->network);
   run->prefix_command();
   run->callback([&ctx, o, run] {
     BlockForwardedSignals();

@@ -10,6 +10,7 @@ namespace {
 
 struct SandboxOptions {
   std::string id, rootfs, bundle, container_id = "main";
+  vc::NetworkConfig network;
 };
 
 // A verb that takes --id and makes one call of the runtime.
@@ -36,6 +37,7 @@ int CreateOrRun(Context& ctx, const SandboxOptions& o, bool start, const std::ve
   config.id = o.id;
   config.hypervisor = HypervisorFrom(ctx.g);
   config.agent.transport = ctx.g.agent_transport;
+  config.network = o.network;
   if (!o.rootfs.empty() || !o.bundle.empty()) {
     auto c = ContainerFrom(o.container_id, o.rootfs, o.bundle, args);
     if (!c) return Failed(c.error());
@@ -62,6 +64,7 @@ void AddSandboxVerbs(CLI::App& app, Context& ctx) {
     auto* r = cmd->add_option("--rootfs", o->rootfs, "root directory of an initial container");
     cmd->add_option("--bundle", o->bundle, "OCI bundle of an initial container")->excludes(r);
     cmd->add_option("--container-id", o->container_id, "id of the initial container")->capture_default_str();
+    AddNetworkOptions(cmd, o->network);
     cmd->prefix_command();
     cmd->callback([&ctx, o, cmd, start] { ctx.exit_code = CreateOrRun(ctx, *o, start, ctx.CommandOf(cmd)); });
   }

@@ -12,6 +12,7 @@
 
 #include "agent/protocol.h"
 #include "init.h"
+#include "network.h"
 #include "service.h"
 #include "ttrpc/server.h"
 
@@ -83,6 +84,8 @@ int main() {
     Log("loaded " + std::to_string(*loaded) + " modules");
     if (auto r = vc::agent::LeaveInitramfs(); !r) Fatal(r.error().message);
     if (auto r = vc::agent::MountBaseFilesystems(); !r) Fatal(r.error().message);
+    // Containers share the guest's network namespace, as a pod's do.
+    if (auto r = vc::agent::BringUpLoopback(); !r) Fatal("loopback: " + r.error().message);
   }
   ::signal(SIGPIPE, SIG_IGN);
 

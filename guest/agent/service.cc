@@ -8,7 +8,9 @@
 #include <cstdio>
 
 #include "agent.pb.h"
+#include "agent/net_messages.h"
 #include "init.h"
+#include "network.h"
 #include "os/error.h"
 #include "os/file.h"
 
@@ -210,6 +212,35 @@ void AgentService::Register(ttrpc::MethodTable& table) {
   };
   add("ReadStdout", read_stream(false));
   add("ReadStderr", read_stream(true));
+
+  // A hot-plugged NIC appears a moment after the host added it: wait for it.
+  add("UpdateInterface", Typed<pb::Interface>([this](const pb::Interface& req)
+                                                  -> asio::awaitable<Result<pb::Interface>> {
+        asio::steady_timer timer(io_);
+        for (int tries = 0;; ++tries) {
+          auto r = ConfigureInterface(FromMessage(req));
+          if (r) co_return ToMessage(*r);
+          if (r.error().code != ErrorCode::kNotFound || tries >= 200) co_return std::unexpected(r.error());
+          timer.expires_after(std::chrono::milliseconds(50));
+          co_await timer.async_wait(asio::use_awaitable);
+        }
+      }));
+  add("UpdateRoutes", Typed<pb::Routes>([](const pb::Routes& req) {
+        return Ready(Done(AddRoutes(FromMessage(req))));
+      }));
+  add("AddARPNeighbors", Typed<pb::Neighbors>([](const pb::Neighbors& req) {
+        return Ready(Done(AddNeighbors(FromMessage(req))));
+      }));
+  add("ListInterfaces", Typed<pb::Empty>([](const pb::Empty&) -> asio::awaitable<Result<pb::Interfaces>> {
+        auto r = ListInterfaces();
+        if (!r) co_return std::unexpected(r.error());
+        co_return ToMessage(*r);
+      }));
+  add("ListRoutes", Typed<pb::Empty>([](const pb::Empty&) -> asio::awaitable<Result<pb::Routes>> {
+        auto r = ListRoutes();
+        if (!r) co_return std::unexpected(r.error());
+        co_return ToMessage(*r);
+      }));
 }
 
 }  // namespace vc::agent

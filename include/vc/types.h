@@ -62,11 +62,45 @@ struct ContainerResources {
   std::optional<int64_t> pids_limit;          // -1 or 0: unlimited
 };
 
+// A sandbox's network: the host network namespace whose interfaces it takes
+// over, and how each interface is connected to the VM.
+struct NetworkConfig {
+  std::string netns_path;  // e.g. /var/run/netns/pod1 or /proc/PID/ns/net; empty: loopback only
+  // "tcfilter": a tap beside each interface, tc redirects both ways;
+  // "macvtap": a macvtap device on each interface; "none": no NIC.
+  std::string model = "tcfilter";
+};
+
+// A network interface as the guest sees it.
+struct NetInterface {
+  std::string name;                    // e.g. "eth0": the pod interface's name
+  std::string mac;                     // "aa:bb:cc:dd:ee:ff"
+  uint32_t mtu = 0;
+  std::vector<std::string> addresses;  // CIDR: "10.88.0.5/16", "fd00::5/64"
+};
+
+struct NetRoute {
+  std::string destination;  // CIDR; empty: the default route
+  std::string gateway;      // empty: none (a directly connected network)
+  std::string device;       // interface name
+  std::string source;       // preferred source address; empty: none
+  uint32_t scope = 0;       // RT_SCOPE_*: 0 universe, 253 link, 254 host
+  int family = 0;           // AF_INET or AF_INET6; 0: from the addresses
+};
+
+// A static ARP/NDP entry.
+struct NetNeighbor {
+  std::string address;
+  std::string mac;
+  std::string device;
+};
+
 struct SandboxConfig {
   std::string id;        // empty: CreateSandbox generates one
   std::string hostname;  // empty: the sandbox id, cut to 63 characters
   HypervisorConfig hypervisor;
   AgentConfig agent;
+  NetworkConfig network;
   std::vector<ContainerConfig> containers;
   std::map<std::string, std::string> annotations;
 };

@@ -111,6 +111,11 @@ class VC_EXPORT Runtime {
                                                  const std::string& container_id,
                                                  const std::string& exec_id = "");
 
+  // --- network (the sandbox's guest, as configured from its pod namespace) ---
+  // Interfaces of a running sandbox's guest, loopback aside.
+  Result<std::vector<NetInterface>> ListInterfaces(const std::string& sandbox_id);
+  Result<std::vector<NetRoute>> ListRoutes(const std::string& sandbox_id);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -26,6 +26,14 @@ struct SharedMount {
   std::string guest_path;   // where the guest mounts it
 };
 
+// What the guest configures to take the pod's network over: each interface
+// (found by its MAC), then static neighbours and routes.
+struct GuestNetwork {
+  std::vector<NetInterface> interfaces;
+  std::vector<NetRoute> routes;
+  std::vector<NetNeighbor> neighbors;
+};
+
 struct ProcessState {
   bool running = false;
   int32_t pid = 0;
@@ -79,6 +87,17 @@ class Agent {
   // Window size of a process started with a terminal.
   virtual Result<> ResizeTty(const std::string& id, const std::string& exec_id, uint32_t rows,
                              uint32_t columns) = 0;
+
+  // Configures the guest interface whose MAC is `iface.mac`, waiting a few
+  // seconds for it to appear: name, MTU, addresses, link up. Returns it as
+  // the guest now has it.
+  virtual Result<NetInterface> UpdateInterface(const NetInterface& iface) = 0;
+  // Adds the routes, replacing any with the same destination.
+  virtual Result<> UpdateRoutes(const std::vector<NetRoute>& routes) = 0;
+  virtual Result<> AddNeighbors(const std::vector<NetNeighbor>& neighbors) = 0;
+  // Every interface but loopback.
+  virtual Result<std::vector<NetInterface>> ListInterfaces() = 0;
+  virtual Result<std::vector<NetRoute>> ListRoutes() = 0;
 };
 
 // An agent reached through a unix socket speaking ttRPC (the sandbox's supervisor).

@@ -56,6 +56,12 @@ class AsyncAgent {
   Async<> ResizeTty(std::string id, std::string exec_id, uint32_t rows,
                     uint32_t columns);
 
+  Async<NetInterface> UpdateInterface(NetInterface iface);
+  Async<> UpdateRoutes(std::vector<NetRoute> routes);
+  Async<> AddNeighbors(std::vector<NetNeighbor> neighbors);
+  Async<std::vector<NetInterface>> ListInterfaces();
+  Async<std::vector<NetRoute>> ListRoutes();
+
   // Waits for the next container to have a process OOM-killed; its id.
   Async<std::string> GetOOMEvent();
 

@@ -6,6 +6,7 @@
 #include "agent.pb.h"
 #include "agent/agent.h"
 #include "agent/async_agent.h"
+#include "agent/net_messages.h"
 #include "agent/protocol.h"
 #include "oci/convert.h"
 #include "os/error.h"
@@ -125,6 +126,17 @@ class TtrpcAgent : public Agent {
                      uint32_t columns) override {
     return loop_.Run(agent_->ResizeTty(id, exec_id, rows, columns));
   }
+  Result<NetInterface> UpdateInterface(const NetInterface& iface) override {
+    return loop_.Run(agent_->UpdateInterface(iface));
+  }
+  Result<> UpdateRoutes(const std::vector<NetRoute>& routes) override {
+    return loop_.Run(agent_->UpdateRoutes(routes));
+  }
+  Result<> AddNeighbors(const std::vector<NetNeighbor>& neighbors) override {
+    return loop_.Run(agent_->AddNeighbors(neighbors));
+  }
+  Result<std::vector<NetInterface>> ListInterfaces() override { return loop_.Run(agent_->ListInterfaces()); }
+  Result<std::vector<NetRoute>> ListRoutes() override { return loop_.Run(agent_->ListRoutes()); }
 
  private:
   os::IoThread loop_;
@@ -258,6 +270,33 @@ Async<> AsyncAgent::ResizeTty(std::string id, std::string exec_id, uint32_t rows
   req.set_rows(rows);
   req.set_columns(columns);
   return CallVoid(*client_, "TtyWinResize", req);
+}
+
+// Waiting for a hot-plugged NIC to appear takes the agent a few seconds at most.
+Async<NetInterface> AsyncAgent::UpdateInterface(NetInterface iface) {
+  auto r = co_await Call<pb::Interface>(*client_, "UpdateInterface", ToMessage(iface));
+  if (!r) co_return std::unexpected(r.error());
+  co_return FromMessage(*r);
+}
+
+Async<> AsyncAgent::UpdateRoutes(std::vector<NetRoute> routes) {
+  return CallVoid(*client_, "UpdateRoutes", ToMessage(routes));
+}
+
+Async<> AsyncAgent::AddNeighbors(std::vector<NetNeighbor> neighbors) {
+  return CallVoid(*client_, "AddARPNeighbors", ToMessage(neighbors));
+}
+
+Async<std::vector<NetInterface>> AsyncAgent::ListInterfaces() {
+  auto r = co_await Call<pb::Interfaces>(*client_, "ListInterfaces", pb::Empty{});
+  if (!r) co_return std::unexpected(r.error());
+  co_return FromMessage(*r);
+}
+
+Async<std::vector<NetRoute>> AsyncAgent::ListRoutes() {
+  auto r = co_await Call<pb::Routes>(*client_, "ListRoutes", pb::Empty{});
+  if (!r) co_return std::unexpected(r.error());
+  co_return FromMessage(*r);
 }
 
 Async<std::string> AsyncAgent::GetOOMEvent() {

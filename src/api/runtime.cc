@@ -92,6 +92,12 @@ Result<> Runtime::UpdateContainer(const std::string& sid, const std::string& cid
 Result<std::vector<int32_t>> Runtime::PidsContainer(const std::string& sid, const std::string& cid) {
   return With(impl_->PidsContainer(sid, cid), "pids of container " + cid);
 }
+Result<std::vector<NetInterface>> Runtime::ListInterfaces(const std::string& sid) {
+  return With(impl_->ListInterfaces(sid), "interfaces of sandbox " + sid);
+}
+Result<std::vector<NetRoute>> Runtime::ListRoutes(const std::string& sid) {
+  return With(impl_->ListRoutes(sid), "routes of sandbox " + sid);
+}
 Result<> Runtime::SignalProcess(const std::string& sid, const std::string& cid, const std::string& exec_id,
                                 int signal) {
   return With(impl_->SignalProcess(sid, cid, exec_id, signal),

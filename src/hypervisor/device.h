@@ -39,12 +39,14 @@ struct VsockDevice {
   uint32_t guest_cid = 0;
 };
 
-// A virtio-net interface backed by a host tap device.
+// A virtio-net interface backed by a host tap (or macvtap) device that the
+// caller has opened: one descriptor per queue, owned by the caller, which
+// keeps them open until the hypervisor has its own (after Start or HotPlug).
 struct NetDevice {
   std::string id;
-  std::string tap_name;  // existing tap device on the host
+  std::vector<int> fds;  // multiqueue when more than one
   std::string mac;       // "aa:bb:cc:dd:ee:ff"; the guest interface carries it
-  uint32_t queues = 1;
+  bool vhost = false;    // in-kernel backend (/dev/vhost-net)
 };
 
 // A virtio-blk disk backed by a host file or block device.

@@ -1,5 +1,7 @@
 #include "resource/manager.h"
 
+#include "net/json.h"
+
 namespace vc::resource {
 
 namespace {
@@ -7,13 +9,16 @@ constexpr const char* kItem = SandboxLayout::kResourcesItem;
 }  // namespace
 
 void to_json(nlohmann::json& j, const Config& c) {
-  j = {{"share_fs", c.share_fs}, {"virtiofsd_path", c.virtiofsd_path}};
+  j = {{"share_fs", c.share_fs}, {"virtiofsd_path", c.virtiofsd_path}, {"network", c.network},
+       {"net_queues", c.net_queues}};
 }
 
 void from_json(const nlohmann::json& j, Config& c) {
   Config d;
   c.share_fs = j.value("share_fs", d.share_fs);
   c.virtiofsd_path = j.value("virtiofsd_path", d.virtiofsd_path);
+  c.network = j.value("network", d.network);
+  c.net_queues = j.value("net_queues", d.net_queues);
 }
 
 Result<std::unique_ptr<Manager>> Manager::New(persist::Store& store, const std::string& sandbox_id,
@@ -23,6 +28,9 @@ Result<std::unique_ptr<Manager>> Manager::New(persist::Store& store, const std::
   auto share = NewShareFs(config.share_fs, layout, config.virtiofsd_path);
   if (!share) return std::unexpected(share.error());
   m->share_fs_ = std::move(*share);
+  auto network = Network::New(config.network, config.net_queues);
+  if (!network) return std::unexpected(network.error());
+  m->network_ = std::move(*network);
   return m;
 }
 
@@ -39,12 +47,18 @@ Result<std::unique_ptr<Manager>> Manager::Restore(persist::Store& store, const s
     if (!share) return std::unexpected(share.error());
     m->share_fs_ = std::move(*share);
   }
+  if (auto it = state->find("network"); it != state->end()) {
+    auto network = Network::Restore(*it);
+    if (!network) return std::unexpected(network.error());
+    m->network_ = std::move(*network);
+  }
   return m;
 }
 
 Result<> Manager::SaveState() {
   nlohmann::json state = nlohmann::json::object();
   if (share_fs_) state["share_fs"] = share_fs_->Save();
+  if (network_) state["network"] = network_->Save();
   return store_.SaveItem(sandbox_id_, kItem, state);
 }
 
@@ -53,6 +67,10 @@ Result<std::vector<hypervisor::Device>> Manager::BeforeBoot() {
   auto devices = share_fs_->Setup([this] { return SaveState(); });
   if (auto saved = SaveState(); !saved && devices) return std::unexpected(saved.error());
   if (!devices) return std::unexpected(devices.error().Wrap(std::string("set up ") + share_fs_->Kind()));
+  auto nics = network_->Setup([this] { return SaveState(); });
+  if (auto saved = SaveState(); !saved && nics) return std::unexpected(saved.error());
+  if (!nics) return std::unexpected(nics.error().Wrap("set up the network"));
+  devices->insert(devices->end(), nics->begin(), nics->end());
   return devices;
 }
 
@@ -63,6 +81,10 @@ std::vector<pid_t> Manager::Daemons() const {
 std::vector<agent::SharedMount> Manager::GuestMounts() const {
   if (!share_fs_) return {};
   return {share_fs_->GuestMount()};
+}
+
+agent::GuestNetwork Manager::GuestNetwork() const {
+  return network_ ? network_->Guest() : agent::GuestNetwork{};
 }
 
 Result<std::string> Manager::ShareRootfs(const std::string& container_id, const std::string& source) {
@@ -79,6 +101,7 @@ Result<> Manager::UnshareRootfs(const std::string& container_id) {
 }
 
 void Manager::Cleanup() {
+  if (network_) network_->Cleanup();
   if (!share_fs_) return;
   share_fs_->Cleanup();
   // Kept, not removed: a container's root can still be unshared by name.

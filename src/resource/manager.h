@@ -7,7 +7,7 @@
 //                set up (Restore reads the state each resource saved)
 //
 // Each kind sits behind one interface with one file per variant
-// (share_fs/ today; network, volumes and rootfs next). The manager saves the
+// (share_fs/, network/; volumes and rootfs next). The manager saves the
 // resources' state in the sandbox's store item "resources" before each step
 // that leaves something behind. Not thread-safe: callers serialize.
 #pragma once
@@ -20,6 +20,7 @@
 
 #include "hypervisor/device.h"
 #include "persist/store.h"
+#include "resource/network/network.h"
 #include "resource/share_fs/share_fs.h"
 #include "vc/result.h"
 
@@ -29,6 +30,8 @@ namespace vc::resource {
 struct Config {
   std::string share_fs = "virtio-fs";
   std::string virtiofsd_path = "/usr/lib/qemu/virtiofsd";
+  NetworkConfig network = {};
+  uint32_t net_queues = 1;  // per NIC
 };
 
 void to_json(nlohmann::json& j, const Config& c);
@@ -47,6 +50,8 @@ class Manager {
   // Host processes that must live as long as the VM; the VM is useless without them.
   std::vector<pid_t> Daemons() const;
   std::vector<agent::SharedMount> GuestMounts() const;
+  // What the agent configures once the sandbox is created in the guest.
+  agent::GuestNetwork GuestNetwork() const;
 
   // A container's root directory, shared into the guest; returns its guest path.
   Result<std::string> ShareRootfs(const std::string& container_id, const std::string& source);
@@ -62,6 +67,7 @@ class Manager {
   persist::Store& store_;
   std::string sandbox_id_;
   std::unique_ptr<ShareFs> share_fs_;
+  std::unique_ptr<Network> network_;
 };
 
 }  // namespace vc::resource

@@ -7,6 +7,7 @@
 
 #include <climits>
 
+#include "net/json.h"
 #include "os/error.h"
 #include "os/fd.h"
 #include "os/file.h"
@@ -101,6 +102,10 @@ Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::stri
   out.guest_kernel = report.value("guest_kernel", std::string());
   for (const auto& m : report.value("guest_mounts", nlohmann::json::array()))
     out.guest_mounts.push_back({m.value("tag", std::string()), m.value("guest_path", std::string())});
+  auto net = report.value("guest_network", nlohmann::json::object());
+  out.guest_network.interfaces = net.value("interfaces", std::vector<NetInterface>{});
+  out.guest_network.routes = net.value("routes", std::vector<NetRoute>{});
+  out.guest_network.neighbors = net.value("neighbors", std::vector<NetNeighbor>{});
   return out;
 }
 

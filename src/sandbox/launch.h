@@ -17,6 +17,7 @@ struct LaunchReport {
   std::string accel;
   std::string guest_kernel;
   std::vector<agent::SharedMount> guest_mounts;  // what the sandbox's resources ask the guest to mount
+  agent::GuestNetwork guest_network = {};        // what the guest configures to take the pod's network
 };
 
 // The vc-supervisor binary: `configured` if set, else next to the running

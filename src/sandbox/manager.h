@@ -52,6 +52,9 @@ class Manager {
   Result<std::unique_ptr<Process>> AttachProcess(const std::string& sid, const std::string& cid,
                                                  const std::string& exec_id);
 
+  Result<std::vector<NetInterface>> ListInterfaces(const std::string& sid);
+  Result<std::vector<NetRoute>> ListRoutes(const std::string& sid);
+
  private:
   // Loads the record under the sandbox lock, runs `fn` on it, and saves it
   // whether `fn` succeeded or not (it may have changed the guest before failing).
@@ -69,6 +72,9 @@ class Manager {
   // Kills the supervisor if alive and releases every host resource of the sandbox.
   void ReleaseHost(const std::string& sid, SandboxRecord& record);
   SandboxStatus StatusOf(const SandboxRecord& record) const;
+  // Runs `fn` with an agent of the running sandbox, under the lock.
+  template <typename T>
+  Result<T> WithGuest(const std::string& sid, const std::function<Result<T>(agent::Agent&)>& fn);
   // Runs `fn` with an agent of the sandbox, under the lock, if the container
   // has been created in the running guest.
   template <typename T>
@@ -79,6 +85,10 @@ class Manager {
   std::unique_ptr<persist::Store> store_;
   std::unique_ptr<SandboxBackend> backend_;
 };
+
+// Gives the guest the pod's network: interfaces, then neighbours, then routes
+// (a gateway route needs its interface's addresses first).
+Result<> ConfigureGuestNetwork(agent::Agent& agent, const agent::GuestNetwork& network);
 
 // The record after its VM ended: the sandbox and every live container stopped
 // (killed, if they had no exit status of their own).

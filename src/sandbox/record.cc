@@ -1,5 +1,7 @@
 #include "sandbox/record.h"
 
+#include "net/json.h"
+
 namespace vc {
 
 using nlohmann::json;
@@ -59,7 +61,8 @@ void from_json(const json& j, ContainerConfig& c) {
 
 void to_json(json& j, const SandboxConfig& c) {
   j = {{"id", c.id},         {"hostname", c.hostname},     {"hypervisor", c.hypervisor},
-       {"agent", c.agent},   {"containers", c.containers}, {"annotations", c.annotations}};
+       {"agent", c.agent},   {"containers", c.containers}, {"annotations", c.annotations},
+       {"network", c.network}};
 }
 void from_json(const json& j, SandboxConfig& c) {
   c.id = j.value("id", std::string());
@@ -68,6 +71,7 @@ void from_json(const json& j, SandboxConfig& c) {
   c.agent = j.value("agent", AgentConfig{});
   c.containers = j.value("containers", std::vector<ContainerConfig>{});
   c.annotations = j.value("annotations", std::map<std::string, std::string>{});
+  c.network = j.value("network", NetworkConfig{});
 }
 
 NLOHMANN_JSON_SERIALIZE_ENUM(SandboxState, {{SandboxState::kReady, "ready"},

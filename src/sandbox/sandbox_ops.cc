@@ -38,6 +38,7 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
     if (!agent) return fail(agent.error());
     if (auto ok = (*agent)->CreateSandbox(id, r.config.hostname, report->guest_mounts); !ok)
       return fail(ok.error());
+    if (auto ok = ConfigureGuestNetwork(**agent, report->guest_network); !ok) return fail(ok.error());
     for (auto& [cid, c] : r.containers) {
       if (c.state != ContainerState::kReady) continue;
       if (auto ok = CreateInGuest(id, r, c, **agent); !ok) return fail(ok.error());

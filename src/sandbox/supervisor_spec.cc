@@ -10,6 +10,8 @@ SupervisorSpec SupervisorSpecOf(const SandboxConfig& config) {
   spec.hypervisor = config.hypervisor;
   spec.agent = config.agent;
   spec.resources.virtiofsd_path = config.hypervisor.virtiofsd_path;
+  spec.resources.network = config.network;
+  spec.resources.net_queues = config.hypervisor.vcpus;
   return spec;
 }
 

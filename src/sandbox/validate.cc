@@ -8,6 +8,7 @@
 #include "hypervisor/hypervisor.h"
 #include "oci/spec.h"
 #include "os/file.h"
+#include "resource/network/network.h"
 #include "sandbox/manager.h"
 #include "sandbox/state.h"
 
@@ -44,6 +45,7 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
       return Fail(ErrorCode::kNotFound, "guest initramfs not found at '" + h.initrd_path +
                                             "': build the guest assets (cmake --build build) or pass --initrd");
   }
+  if (auto r = resource::CheckNetworkConfig(config.network); !r) return r;
   std::set<std::string> ids;
   for (const auto& c : config.containers) {
     if (auto r = ValidateContainerConfig(c); !r) return r;

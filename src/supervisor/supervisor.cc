@@ -17,6 +17,7 @@
 #include "agent/protocol.h"
 #include "agent/transport.h"
 #include "hypervisor/hypervisor.h"
+#include "net/json.h"
 #include "os/error.h"
 #include "os/file.h"
 #include "os/log.h"
@@ -199,6 +200,8 @@ class Supervisor {
                              {"supervisor_pid", ::getpid()}};
     for (const auto& m : resources_->GuestMounts())
       report["guest_mounts"].push_back({{"tag", m.tag}, {"guest_path", m.guest_path}});
+    auto net = resources_->GuestNetwork();
+    report["guest_network"] = {{"interfaces", net.interfaces}, {"routes", net.routes}, {"neighbors", net.neighbors}};
     Report(report);
   }
 

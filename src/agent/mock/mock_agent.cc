@@ -45,6 +45,16 @@ std::string Guest::resources(const std::string& container_id) {
   return it == containers_.end() ? "" : it->second.resources;
 }
 
+std::vector<NetInterface> Guest::interfaces() {
+  std::lock_guard lock(mu_);
+  return interfaces_;
+}
+
+std::vector<NetRoute> Guest::routes() {
+  std::lock_guard lock(mu_);
+  return routes_;
+}
+
 Result<> Guest::Enter(const std::string& method) {
   calls_.push_back(method);
   if (destroyed_) return Fail(ErrorCode::kUnavailable, "the mock VM was destroyed");
@@ -226,6 +236,34 @@ Result<> MockAgent::ResizeTty(const std::string& id, const std::string& exec_id,
   auto p = g_->FindProc(id, exec_id);
   if (!p) return std::unexpected(p.error());
   return {};
+}
+
+// The mock guest has every MAC it is asked for.
+Result<NetInterface> MockAgent::UpdateInterface(const NetInterface& iface) {
+  VC_MOCK_ENTER("UpdateInterface");
+  g_->interfaces_.push_back(iface);
+  return iface;
+}
+
+Result<> MockAgent::UpdateRoutes(const std::vector<NetRoute>& routes) {
+  VC_MOCK_ENTER("UpdateRoutes");
+  g_->routes_.insert(g_->routes_.end(), routes.begin(), routes.end());
+  return {};
+}
+
+Result<> MockAgent::AddNeighbors(const std::vector<NetNeighbor>&) {
+  VC_MOCK_ENTER("AddNeighbors");
+  return {};
+}
+
+Result<std::vector<NetInterface>> MockAgent::ListInterfaces() {
+  VC_MOCK_ENTER("ListInterfaces");
+  return g_->interfaces_;
+}
+
+Result<std::vector<NetRoute>> MockAgent::ListRoutes() {
+  VC_MOCK_ENTER("ListRoutes");
+  return g_->routes_;
 }
 
 #undef VC_MOCK_ENTER

@@ -28,6 +28,8 @@ class Guest {
   // last UpdateContainer ("" if none).
   std::string spec(const std::string& container_id);
   std::string resources(const std::string& container_id);
+  std::vector<NetInterface> interfaces();
+  std::vector<NetRoute> routes();
 
  private:
   friend class MockAgent;
@@ -54,6 +56,8 @@ class Guest {
   std::map<std::string, Container> containers_;  // guarded by mu_
   std::vector<std::string> calls_;            // guarded by mu_
   std::map<std::string, Error> fail_next_;    // guarded by mu_
+  std::vector<NetInterface> interfaces_;      // guarded by mu_
+  std::vector<NetRoute> routes_;              // guarded by mu_
   bool destroyed_ = false;                    // guarded by mu_
   int32_t next_pid_ = 2;                      // guarded by mu_
 };
@@ -85,6 +89,11 @@ class MockAgent : public Agent {
                                  bool stderr_stream) override;
   Result<> ResizeTty(const std::string& id, const std::string& exec_id, uint32_t rows,
                      uint32_t columns) override;
+  Result<NetInterface> UpdateInterface(const NetInterface& iface) override;
+  Result<> UpdateRoutes(const std::vector<NetRoute>& routes) override;
+  Result<> AddNeighbors(const std::vector<NetNeighbor>& neighbors) override;
+  Result<std::vector<NetInterface>> ListInterfaces() override;
+  Result<std::vector<NetRoute>> ListRoutes() override;
 
  private:
   std::shared_ptr<Guest> g_;

@@ -60,10 +60,10 @@ TEST(Devices, ColdBeforeStartHotPathAfter) {
   mock::MockHypervisor hv;
   ASSERT_TRUE(hv.AddDevice(ConsoleDevice{"console", "/tmp/c.log"}));
   ASSERT_TRUE(hv.AddDevice(VsockDevice{"vsock", 9}));
-  auto dup = hv.AddDevice(NetDevice{"vsock", "tap0", "02:00:00:00:00:01"});
+  auto dup = hv.AddDevice(NetDevice{"vsock", {7}, "02:00:00:00:00:01"});
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
-  EXPECT_EQ(hv.AddDevice(NetDevice{"", "tap0", "02:00:00:00:00:01"}).error().code,
+  EXPECT_EQ(hv.AddDevice(NetDevice{"", {7}, "02:00:00:00:00:01"}).error().code,
             ErrorCode::kInvalidArgument);
   ASSERT_TRUE(hv.RemoveDevice("vsock"));
   EXPECT_EQ(hv.RemoveDevice("vsock").error().code, ErrorCode::kNotFound);

@@ -29,13 +29,13 @@ Args ArgsOf(const VsockDevice& d) {
 }
 
 Args ArgsOf(const NetDevice& d) {
-  std::string netdev = "tap,id=" + d.id + ",ifname=" + OptionValue(d.tap_name) +
-                       ",script=no,downscript=no";
+  std::string fds;
+  for (int fd : d.fds) fds += (fds.empty() ? "" : ":") + std::to_string(fd);
+  std::string netdev = "tap,id=" + d.id + (d.fds.size() > 1 ? ",fds=" : ",fd=") + fds;
+  if (d.vhost) netdev += ",vhost=on";
   std::string device = "virtio-net-pci,id=" + d.id + ",netdev=" + d.id + ",mac=" + d.mac;
-  if (d.queues > 1) {
-    netdev += ",queues=" + std::to_string(d.queues);
-    device += ",mq=on,vectors=" + std::to_string(2 * d.queues + 2);
-  }
+  if (d.fds.size() > 1)
+    device += ",mq=on,vectors=" + std::to_string(2 * d.fds.size() + 2);
   return {"-netdev", netdev, "-device", device};
 }
 

@@ -91,12 +91,12 @@ TEST(QemuArgv, ShareFsNeedsSharedMemory) {
 TEST(QemuArgv, EachDeviceKind) {
   EXPECT_EQ(DeviceArgs(VsockDevice{"vsock", 7}),
             (std::vector<std::string>{"-device", "vhost-vsock-pci,id=vsock,guest-cid=7"}));
-  EXPECT_EQ(DeviceArgs(NetDevice{"net0", "tap0", "02:00:00:00:00:01", 1}),
-            (std::vector<std::string>{"-netdev", "tap,id=net0,ifname=tap0,script=no,downscript=no",
+  EXPECT_EQ(DeviceArgs(NetDevice{"net0", {5}, "02:00:00:00:00:01", false}),
+            (std::vector<std::string>{"-netdev", "tap,id=net0,fd=5",
                                       "-device", "virtio-net-pci,id=net0,netdev=net0,mac=02:00:00:00:00:01"}));
-  EXPECT_EQ(DeviceArgs(NetDevice{"net1", "tap1", "02:00:00:00:00:02", 2}),
+  EXPECT_EQ(DeviceArgs(NetDevice{"net1", {5, 6}, "02:00:00:00:00:02", true}),
             (std::vector<std::string>{
-                "-netdev", "tap,id=net1,ifname=tap1,script=no,downscript=no,queues=2",
+                "-netdev", "tap,id=net1,fds=5:6,vhost=on",
                 "-device", "virtio-net-pci,id=net1,netdev=net1,mac=02:00:00:00:00:02,mq=on,vectors=6"}));
   EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", true, "raw"}),
             (std::vector<std::string>{"-drive", "if=none,id=blk0,file=/images/a.img,format=raw,readonly=on",

@@ -56,6 +56,9 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   os::SpawnOptions spawn;
   spawn.argv = *argv;
   spawn.stdout_fd = spawn.stderr_fd = log_fd.get();
+  for (const auto& device : devices())
+    if (const auto* net = std::get_if<NetDevice>(&device))
+      spawn.keep_fds.insert(spawn.keep_fds.end(), net->fds.begin(), net->fds.end());
   auto pid = os::Spawn(spawn);
   if (!pid) return std::unexpected(pid.error().Wrap("start qemu"));
   pid_ = *pid;

@@ -1,0 +1,43 @@
+// The `network ...` verbs: a running sandbox's interfaces and routes as its
+// guest has them; and the network options of the verbs that make a sandbox.
+#include <memory>
+
+#include "common.h"
+#include "print.h"
+
+namespace virtc {
+
+void AddNetworkOptions(CLI::App* cmd, vc::NetworkConfig& network) {
+  cmd->add_option("--netns", network.netns_path,
+                  "network namespace whose interfaces the sandbox takes over (/var/run/netns/NAME, "
+                  "/proc/PID/ns/net); default: none, loopback only");
+  cmd->add_option("--net-model", network.model,
+                  "how each interface reaches the VM: tcfilter (tc redirect to a tap), macvtap, none")
+      ->capture_default_str();
+}
+
+void AddNetworkVerbs(CLI::App& app, Context& ctx) {
+  auto* network = app.add_subcommand("network", "a running sandbox's network, as its guest has it");
+  network->require_subcommand(1);
+  auto sandbox = std::make_shared<std::string>();
+
+  auto* list = network->add_subcommand("list", "interfaces of the guest (loopback aside)");
+  list->add_option("--sandbox", *sandbox, "sandbox id")->required();
+  list->add_flag("--json", ctx.g.json, "print JSON");
+  list->callback([&ctx, sandbox] {
+    auto r = ctx.NewRuntime()->ListInterfaces(*sandbox);
+    if (!r) { ctx.exit_code = Failed(r.error()); return; }
+    Print(InterfacesReport(*r), ctx.g.json);
+  });
+
+  auto* routes = network->add_subcommand("routes", "routes of the guest's main table");
+  routes->add_option("--sandbox", *sandbox, "sandbox id")->required();
+  routes->add_flag("--json", ctx.g.json, "print JSON");
+  routes->callback([&ctx, sandbox] {
+    auto r = ctx.NewRuntime()->ListRoutes(*sandbox);
+    if (!r) { ctx.exit_code = Failed(r.error()); return; }
+    Print(RoutesReport(*r), ctx.g.json);
+  });
+}
+
+}  // namespace virtc

@@ -1,0 +1,25 @@
+// The guest's network, configured by the host through the agent: loopback at
+// boot, then each pod interface (found by its MAC) with its addresses, MTU
+// and name, static neighbours and routes. Over rtnetlink with the same code
+// the host uses to read the pod's namespace (src/net/netlink.h).
+#pragma once
+
+#include <vector>
+
+#include "vc/result.h"
+#include "vc/types.h"
+
+namespace vc::agent {
+
+Result<> BringUpLoopback();
+
+// Configures the interface with `want.mac`. kNotFound if the guest has no
+// such interface (yet: a hot-plugged NIC takes a moment to appear).
+Result<NetInterface> ConfigureInterface(const NetInterface& want);
+Result<> AddRoutes(const std::vector<NetRoute>& routes);
+Result<> AddNeighbors(const std::vector<NetNeighbor>& neighbors);
+// Every interface but loopback; the main table's routes.
+Result<std::vector<NetInterface>> ListInterfaces();
+Result<std::vector<NetRoute>> ListRoutes();
+
+}  // namespace vc::agent
