@@ -108,11 +108,15 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   if (auto r = a.Finish(); !r) return std::unexpected(r.error());
   TableReader r(doc["runtime"].as_table(), "runtime", origin);
   r.Get("state_root", c.runtime.state_root);
+  r.Get("internetworking_model", c.network.model);
   if (auto ok = r.Finish(); !ok) return std::unexpected(ok.error());
   if (c.hypervisor.memory_mib < 64)
     return Fail(ErrorCode::kInvalidArgument, origin + ": hypervisor.memory_mib must be at least 64");
   if (c.hypervisor.vcpus < 1)
     return Fail(ErrorCode::kInvalidArgument, origin + ": hypervisor.vcpus must be at least 1");
+  if (c.network.model != "tcfilter" && c.network.model != "macvtap" && c.network.model != "none")
+    return Fail(ErrorCode::kInvalidArgument,
+                origin + ": runtime.internetworking_model must be tcfilter, macvtap or none");
   if (c.runtime.state_root.empty() || c.runtime.state_root[0] != '/')
     return Fail(ErrorCode::kInvalidArgument, origin + ": runtime.state_root must be an absolute path");
   return c;

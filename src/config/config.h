@@ -4,7 +4,7 @@
 //
 //   [hypervisor]  path, kernel, initrd, kernel_params, memory_mib, vcpus, accel, virtiofsd
 //   [agent]       transport, start_timeout_ms
-//   [runtime]     state_root
+//   [runtime]     state_root, internetworking_model (tcfilter, macvtap, none)
 //
 // Every key is optional; unknown keys and wrong types are errors.
 #pragma once
@@ -20,6 +20,7 @@ struct Config {
   HypervisorConfig hypervisor;
   AgentConfig agent;
   RuntimeOptions runtime;
+  NetworkConfig network;  // the model; the namespace comes with each pod
 };
 
 // Where the configuration is read from when none is named.

@@ -16,6 +16,7 @@ kernel_params = ["quiet"]
 transport = "serial"
 [runtime]
 state_root = "/run/vc-test"
+internetworking_model = "none"
 )", "test.toml", Defaults("/g"));
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->hypervisor.kernel_path, "/k/vmlinuz");
@@ -25,11 +26,13 @@ state_root = "/run/vc-test"
   EXPECT_EQ(c->hypervisor.kernel_params, std::vector<std::string>{"quiet"});
   EXPECT_EQ(c->agent.transport, "serial");
   EXPECT_EQ(c->runtime.state_root, "/run/vc-test");
+  EXPECT_EQ(c->network.model, "none");
 
   auto empty = Parse("", "empty.toml", Defaults("/g"));
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->hypervisor.kernel_path, "/g/vmlinuz");
   EXPECT_EQ(empty->runtime.state_root, "/run/vc");
+  EXPECT_EQ(empty->network.model, "tcfilter");
 }
 
 TEST(Config, ErrorsNameTheFileAndKey) {
@@ -45,6 +48,8 @@ TEST(Config, ErrorsNameTheFileAndKey) {
   expect_error("[hypervisor\n", "bad.toml:1:");
   expect_error("[runtime]\nstate_root = \"rel\"\n", "absolute");
   expect_error("[hypervisor]\nkernel_params = [1]\n", "array of strings");
+  expect_error("[runtime]\ninternetworking_model = \"bridged\"\n",
+               "bad.toml: runtime.internetworking_model must be tcfilter, macvtap or none");
 }
 
 TEST(Config, LoadMissingFileIsAnError) {

@@ -23,6 +23,12 @@ Cmd CmdOf(const Process& p) {
   return cmd;
 }
 
+std::string NetnsPathOf(const Spec& spec) {
+  for (const auto& ns : spec.linux.namespaces)
+    if (ns.type == "network") return ns.path;
+  return "";
+}
+
 ContainerConfig ContainerConfigOf(const Spec& spec) {
   ContainerConfig config;
   config.cmd = CmdOf(*spec.process);

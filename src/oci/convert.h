@@ -17,6 +17,11 @@ Cmd CmdOf(const Process& process);
 // annotations, and the spec itself. REQUIRES: spec.process is set.
 ContainerConfig ContainerConfigOf(const Spec& spec);
 
+// The network namespace the spec joins (linux.namespaces, type "network",
+// with a path: what containerd's CRI plugin and `ctr run --with-ns` write);
+// empty if none.
+std::string NetnsPathOf(const Spec& spec);
+
 // The limits a ContainerResources sets, written over `into`.
 void Apply(Resources& into, const ContainerResources& update);
 ContainerResources ContainerResourcesOf(const Resources& resources);

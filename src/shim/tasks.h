@@ -75,7 +75,7 @@ class Tasks {
   asio::awaitable<void> WatchExit(std::shared_ptr<Container> c, std::shared_ptr<Process> p);
   // Publishes the guest's OOM kills until the agent connection ends.
   asio::awaitable<void> WatchOom(std::shared_ptr<agent::AsyncAgent> agent);
-  Async<> BootSandbox(const std::string& id, const std::string& config_path);
+  Async<> BootSandbox(const std::string& id, const std::string& config_path, const std::string& netns_path);
   asio::awaitable<void> StopSandbox();
   ProcessState StateOf(const Container& c, const Process& p) const;
 
