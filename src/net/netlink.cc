@@ -55,11 +55,44 @@ std::string Cidr(nl_addr* addr) {
   return Text(addr) + "/" + std::to_string(nl_addr_get_prefixlen(addr));
 }
 
-Result<Addr> Parse(const std::string& text, int family, const char* what) {
+// A MAC address.
+Result<Addr> ParseMac(const std::string& text, const char* what) {
   nl_addr* out = nullptr;
-  if (int err = nl_addr_parse(text.c_str(), family, &out); err < 0)
+  if (int err = nl_addr_parse(text.c_str(), AF_LLC, &out); err < 0)
     return Fail(ErrorCode::kInvalidArgument, std::string(what) + " '" + text + "': " + nl_geterror(err));
   return Addr(out);
+}
+
+// A numeric IPv4 or IPv6 address with an optional "/prefix" ("" is the
+// whole address; "default" is the zero network). `family` 0: either.
+Result<Addr> ParseIp(const std::string& text, int family, const char* what) {
+  auto bad = [&](const std::string& why) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(what) + " '" + text + "': " + why);
+  };
+  if (text == "default") {
+    const int f = family ? family : AF_INET;
+    unsigned char zero[16] = {};
+    Addr a(nl_addr_build(f, zero, f == AF_INET ? 4 : 16));
+    nl_addr_set_prefixlen(a.get(), 0);
+    return a;
+  }
+  const size_t slash = text.find('/');
+  const std::string ip = text.substr(0, slash);
+  unsigned char bytes[16];
+  int f = ip.find(':') == std::string::npos ? AF_INET : AF_INET6;
+  if (family && family != f) return bad("not an address of the route's family");
+  if (inet_pton(f, ip.c_str(), bytes) != 1) return bad("not an IP address");
+  const int bits = f == AF_INET ? 32 : 128;
+  int prefix = bits;
+  if (slash != std::string::npos) {
+    const std::string p = text.substr(slash + 1);
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return bad("bad prefix length");
+    prefix = std::stoi(p);
+    if (prefix > bits) return bad("prefix length over " + std::to_string(bits));
+  }
+  Addr a(nl_addr_build(f, bytes, bits / 8));
+  nl_addr_set_prefixlen(a.get(), prefix);
+  return a;
 }
 
 // `cache` is read after `err` is computed: pass the address the call fills.
@@ -212,7 +245,7 @@ Result<> Netlink::SetLink(int index, const LinkChange& change) {
   if (change.mtu) rtnl_link_set_mtu(want.get(), *change.mtu);
   Addr mac;
   if (change.mac) {
-    auto parsed = Parse(*change.mac, AF_LLC, "MAC address");
+    auto parsed = ParseMac(*change.mac, "MAC address");
     if (!parsed) return std::unexpected(parsed.error());
     mac = std::move(*parsed);
     rtnl_link_set_addr(want.get(), mac.get());
@@ -235,7 +268,7 @@ Result<> Netlink::DeleteLink(int index) {
 }
 
 Result<> Netlink::AddAddress(int index, const std::string& cidr) {
-  auto local = Parse(cidr, AF_UNSPEC, "address");
+  auto local = ParseIp(cidr, 0, "address");
   if (!local) return std::unexpected(local.error());
   AddrObj addr(rtnl_addr_alloc());
   rtnl_addr_set_ifindex(addr.get(), index);
@@ -271,12 +304,12 @@ Result<> Netlink::ReplaceRoute(const NetRoute& route) {
   uint32_t scope = route.scope;
   if (!scope && route.gateway.empty()) scope = RT_SCOPE_LINK;  // as `ip route add` picks
   rtnl_route_set_scope(r.get(), static_cast<uint8_t>(scope));
-  auto dst = Parse(route.destination.empty() ? "default" : route.destination, family, "route destination");
+  auto dst = ParseIp(route.destination.empty() ? "default" : route.destination, family, "route destination");
   if (!dst) return std::unexpected(dst.error());
   rtnl_route_set_dst(r.get(), dst->get());
   Addr src;
   if (!route.source.empty()) {
-    auto parsed = Parse(route.source, family, "route source");
+    auto parsed = ParseIp(route.source, family, "route source");
     if (!parsed) return std::unexpected(parsed.error());
     src = std::move(*parsed);
     rtnl_route_set_pref_src(r.get(), src.get());
@@ -290,7 +323,7 @@ Result<> Netlink::ReplaceRoute(const NetRoute& route) {
   }
   Addr gw;
   if (!route.gateway.empty()) {
-    auto parsed = Parse(route.gateway, family, "route gateway");
+    auto parsed = ParseIp(route.gateway, family, "route gateway");
     if (!parsed) return std::unexpected(parsed.error());
     gw = std::move(*parsed);
     rtnl_route_nh_set_gateway(nh, gw.get());
@@ -303,9 +336,9 @@ Result<> Netlink::ReplaceRoute(const NetRoute& route) {
 Result<> Netlink::ReplaceNeighbor(const NetNeighbor& neighbor) {
   auto index = IndexOf(neighbor.device);
   if (!index) return std::unexpected(index.error().Wrap("neighbour " + neighbor.address));
-  auto dst = Parse(neighbor.address, AF_UNSPEC, "neighbour address");
+  auto dst = ParseIp(neighbor.address, 0, "neighbour address");
   if (!dst) return std::unexpected(dst.error());
-  auto mac = Parse(neighbor.mac, AF_LLC, "neighbour MAC address");
+  auto mac = ParseMac(neighbor.mac, "neighbour MAC address");
   if (!mac) return std::unexpected(mac.error());
   NeighObj n(rtnl_neigh_alloc());
   rtnl_neigh_set_ifindex(n.get(), *index);

@@ -188,3 +188,20 @@ TEST(OciAnnotations, PodMembersJoinTheirSandbox) {
 
 }  // namespace
 }  // namespace vc::oci
+
+namespace vc::oci {
+namespace {
+
+TEST(OciConvert, NetnsPathIsTheNetworkNamespaceToJoin) {
+  auto spec = Parse(R"({"ociVersion": "1.1.0", "root": {"path": "rootfs"}, "linux": {"namespaces": [
+      {"type": "pid"}, {"type": "network", "path": "/var/run/netns/cni-1234"}]}})");
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(NetnsPathOf(*spec), "/var/run/netns/cni-1234");
+  auto fresh = Parse(R"({"ociVersion": "1.1.0", "root": {"path": "rootfs"},
+                        "linux": {"namespaces": [{"type": "network"}]}})");
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(NetnsPathOf(*fresh), "") << "a new namespace is no pod network to take over";
+}
+
+}  // namespace
+}  // namespace vc::oci

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -25,6 +26,8 @@ class FakeBackend : public SandboxBackend {
   std::map<std::string, std::string> bound;      // "sid/cid" -> source
   std::optional<Error> fail_launch;
   std::function<void(Guest&)> on_launch;  // scripts each new guest
+  agent::GuestNetwork network;            // what the "resources" found in the pod namespace
+  std::optional<SupervisorSpec> launched;
 
   Result<LaunchReport> Launch(const SupervisorSpec& spec, std::chrono::milliseconds) override {
     const std::string& id = spec.sandbox_id;
@@ -32,8 +35,9 @@ class FakeBackend : public SandboxBackend {
     guests[id] = std::make_shared<Guest>();
     if (on_launch) on_launch(*guests[id]);
     alive.insert(id);
+    launched = spec;
     return LaunchReport{4242, {{"state", "running"}, {"sandbox_id", id}}, "tcg", "mock-kernel",
-                        {{"share", "/shared"}}};
+                        {{"share", "/shared"}}, network};
   }
   bool SupervisorAlive(const std::string& id, int32_t pid) override {
     return pid == 4242 && alive.contains(id);
@@ -92,6 +96,48 @@ class ManagerTest : public ::testing::Test {
   FakeBackend* backend_ = nullptr;
   std::unique_ptr<Manager> impl_;
 };
+
+TEST_F(ManagerTest, TheGuestTakesThePodNetworkOverAtStart) {
+  backend_->network.interfaces = {{"eth0", "02:00:00:00:00:07", 1450, {"10.88.0.5/16"}}};
+  backend_->network.routes = {{"", "10.88.0.1", "eth0", "", 0, 0}};
+  auto sandbox = Sandbox("s1", {Container("c1")});
+  sandbox.hypervisor.vcpus = 2;
+  sandbox.network = {"/proc/self/ns/net", "tcfilter"};
+  ASSERT_TRUE(impl_->CreateSandbox(sandbox));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ASSERT_TRUE(backend_->launched);
+  EXPECT_EQ(backend_->launched->resources.network.netns_path, "/proc/self/ns/net");
+  EXPECT_EQ(backend_->launched->resources.net_queues, 2u);
+  auto calls = GuestOf("s1").Calls();
+  auto at = [&](const std::string& m) { return std::find(calls.begin(), calls.end(), m) - calls.begin(); };
+  EXPECT_LT(at("CreateSandbox"), at("UpdateInterface"));
+  EXPECT_LT(at("UpdateInterface"), at("UpdateRoutes")) << "routes need their interface's address";
+  EXPECT_LT(at("UpdateRoutes"), at("CreateContainer"));
+
+  auto ifaces = impl_->ListInterfaces("s1");
+  ASSERT_TRUE(ifaces) << ifaces.error().message;
+  ASSERT_EQ(ifaces->size(), 1u);
+  EXPECT_EQ((*ifaces)[0].mac, "02:00:00:00:00:07");
+  auto routes = impl_->ListRoutes("s1");
+  ASSERT_TRUE(routes);
+  EXPECT_EQ((*routes)[0].gateway, "10.88.0.1");
+
+  ASSERT_TRUE(impl_->StopSandbox("s1"));
+  auto stopped = impl_->ListInterfaces("s1");
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(ManagerTest, ABadNetworkIsRefusedAtCreate) {
+  auto sandbox = Sandbox("s1");
+  sandbox.network = {"/nonexistent/netns", "tcfilter"};
+  auto created = impl_->CreateSandbox(sandbox);
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.error().message.find("/nonexistent/netns"), std::string::npos);
+  sandbox.network = {"", "bridged"};
+  EXPECT_FALSE(impl_->CreateSandbox(sandbox));
+  EXPECT_FALSE(impl_->StatusSandbox("s1"));
+}
 
 TEST_F(ManagerTest, StartBootsAndStartsTheConfiguredContainers) {
   ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
