@@ -30,6 +30,26 @@ void AddNetworkVerbs(CLI::App& app, Context& ctx) {
     Print(InterfacesReport(*r), ctx.g.json);
   });
 
+  auto name = std::make_shared<std::string>();
+  auto* add = network->add_subcommand(
+      "add", "connect an interface added to the sandbox's pod namespace after start (hot-plugged NIC)");
+  add->add_option("--sandbox", *sandbox, "sandbox id")->required();
+  add->add_option("--name", *name, "interface name in the pod's network namespace")->required();
+  add->add_flag("--json", ctx.g.json, "print JSON");
+  add->callback([&ctx, sandbox, name] {
+    auto r = ctx.NewRuntime()->AddInterface(*sandbox, *name);
+    if (!r) { ctx.exit_code = Failed(r.error()); return; }
+    Print(InterfacesReport({*r}), ctx.g.json);
+  });
+
+  auto* remove = network->add_subcommand("remove", "unplug the NIC of a pod interface");
+  remove->add_option("--sandbox", *sandbox, "sandbox id")->required();
+  remove->add_option("--name", *name, "interface name in the pod's network namespace")->required();
+  remove->callback([&ctx, sandbox, name] {
+    auto r = ctx.NewRuntime()->RemoveInterface(*sandbox, *name);
+    if (!r) ctx.exit_code = Failed(r.error());
+  });
+
   auto* routes = network->add_subcommand("routes", "routes of the guest's main table");
   routes->add_option("--sandbox", *sandbox, "sandbox id")->required();
   routes->add_flag("--json", ctx.g.json, "print JSON");

@@ -34,6 +34,7 @@ struct HypervisorConfig {
   uint32_t memory_mib = 256;
   std::string accel = "auto";  // "auto" (KVM when /dev/kvm is usable, else TCG), "kvm", "tcg"
   std::string virtiofsd_path = "/usr/lib/qemu/virtiofsd";
+  uint32_t pcie_root_ports = 2;  // empty PCIe slots for devices hot-plugged later (NICs)
 };
 
 struct AgentConfig {

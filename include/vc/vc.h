@@ -112,8 +112,18 @@ class VC_EXPORT Runtime {
                                                  const std::string& exec_id = "");
 
   // --- network (the sandbox's guest, as configured from its pod namespace) ---
+  // Connects interface `name` of the sandbox's pod network namespace (added
+  // there after the sandbox started, e.g. by another CNI ADD) to the running
+  // VM as a hot-plugged NIC, configured in the guest with the interface's
+  // MAC, addresses, routes and static neighbours. Returns it as the guest has it.
+  Result<NetInterface> AddInterface(const std::string& sandbox_id, const std::string& name);
+  // Unplugs the NIC of pod interface `name` and removes what connected it.
+  Result<> RemoveInterface(const std::string& sandbox_id, const std::string& name);
   // Interfaces of a running sandbox's guest, loopback aside.
   Result<std::vector<NetInterface>> ListInterfaces(const std::string& sandbox_id);
+  // Adds `routes` to the guest (replacing those with the same destination);
+  // returns the guest's routes.
+  Result<std::vector<NetRoute>> UpdateRoutes(const std::string& sandbox_id, const std::vector<NetRoute>& routes);
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sandbox_id);
 
  private:

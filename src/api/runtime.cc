@@ -92,6 +92,15 @@ Result<> Runtime::UpdateContainer(const std::string& sid, const std::string& cid
 Result<std::vector<int32_t>> Runtime::PidsContainer(const std::string& sid, const std::string& cid) {
   return With(impl_->PidsContainer(sid, cid), "pids of container " + cid);
 }
+Result<NetInterface> Runtime::AddInterface(const std::string& sid, const std::string& name) {
+  return With(impl_->AddInterface(sid, name), "add interface " + name + " to sandbox " + sid);
+}
+Result<> Runtime::RemoveInterface(const std::string& sid, const std::string& name) {
+  return With(impl_->RemoveInterface(sid, name), "remove interface " + name + " from sandbox " + sid);
+}
+Result<std::vector<NetRoute>> Runtime::UpdateRoutes(const std::string& sid, const std::vector<NetRoute>& routes) {
+  return With(impl_->UpdateRoutes(sid, routes), "update routes of sandbox " + sid);
+}
 Result<std::vector<NetInterface>> Runtime::ListInterfaces(const std::string& sid) {
   return With(impl_->ListInterfaces(sid), "interfaces of sandbox " + sid);
 }

@@ -101,6 +101,7 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   h.Get("vcpus", c.hypervisor.vcpus);
   h.Get("accel", c.hypervisor.accel);
   h.Get("virtiofsd", c.hypervisor.virtiofsd_path);
+  h.Get("pcie_root_ports", c.hypervisor.pcie_root_ports);
   if (auto r = h.Finish(); !r) return std::unexpected(r.error());
   TableReader a(doc["agent"].as_table(), "agent", origin);
   a.Get("transport", c.agent.transport);

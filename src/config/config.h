@@ -2,7 +2,8 @@
 // user's behalf (the containerd shim): which QEMU, guest kernel and initramfs,
 // how much memory, where state lives.
 //
-//   [hypervisor]  path, kernel, initrd, kernel_params, memory_mib, vcpus, accel, virtiofsd
+//   [hypervisor]  path, kernel, initrd, kernel_params, memory_mib, vcpus, accel, virtiofsd,
+//                 pcie_root_ports
 //   [agent]       transport, start_timeout_ms
 //   [runtime]     state_root, internetworking_model (tcfilter, macvtap, none)
 //

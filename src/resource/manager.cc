@@ -87,6 +87,21 @@ agent::GuestNetwork Manager::GuestNetwork() const {
   return network_ ? network_->Guest() : agent::GuestNetwork{};
 }
 
+Result<Network::Added> Manager::AddNetworkInterface(const std::string& name) {
+  if (!network_) return Fail(ErrorCode::kFailedPrecondition, "the sandbox has no network set up");
+  return network_->Add(name, [this] { return SaveState(); });
+}
+
+Result<std::string> Manager::NetworkDeviceIdOf(const std::string& name) const {
+  if (!network_) return Fail(ErrorCode::kNotFound, "interface " + name + " is not connected to the sandbox");
+  return network_->DeviceIdOf(name);
+}
+
+Result<> Manager::RemoveNetworkInterface(const std::string& name) {
+  if (!network_) return Fail(ErrorCode::kNotFound, "interface " + name + " is not connected to the sandbox");
+  return network_->Remove(name, [this] { return SaveState(); });
+}
+
 Result<std::string> Manager::ShareRootfs(const std::string& container_id, const std::string& source) {
   if (!share_fs_)
     return Fail(ErrorCode::kFailedPrecondition, "sandbox " + sandbox_id_ + " has no shared file system set up");

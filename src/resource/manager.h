@@ -52,6 +52,11 @@ class Manager {
   std::vector<agent::SharedMount> GuestMounts() const;
   // What the agent configures once the sandbox is created in the guest.
   agent::GuestNetwork GuestNetwork() const;
+  // After boot: connects pod interface `name`; the caller plugs the NIC.
+  Result<Network::Added> AddNetworkInterface(const std::string& name);
+  // The NIC of pod interface `name`, to unplug before RemoveNetworkInterface.
+  Result<std::string> NetworkDeviceIdOf(const std::string& name) const;
+  Result<> RemoveNetworkInterface(const std::string& name);
 
   // A container's root directory, shared into the guest; returns its guest path.
   Result<std::string> ShareRootfs(const std::string& container_id, const std::string& source);

@@ -39,6 +39,10 @@ class SandboxBackend {
                                           const std::string& source) = 0;
   // Succeeds if the root is not shared.
   virtual Result<> UnshareRootfs(const std::string& sandbox_id, const std::string& container_id) = 0;
+  // Connects pod interface `name` to the running VM as a hot-plugged NIC
+  // (the supervisor does it); what the guest must configure for it.
+  virtual Result<agent::GuestNetwork> AddInterface(const std::string& sandbox_id, const std::string& name) = 0;
+  virtual Result<> RemoveInterface(const std::string& sandbox_id, const std::string& name) = 0;
   // Undoes whatever the sandbox's resources left on the host (after its
   // supervisor ended, also abruptly).
   virtual void ReleaseResources(const std::string& sandbox_id) = 0;

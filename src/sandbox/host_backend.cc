@@ -2,6 +2,7 @@
 #include "persist/store.h"
 #include "resource/manager.h"
 #include "sandbox/backend.h"
+#include "sandbox/supervisor_client.h"
 #include "sandbox/layout.h"
 
 namespace vc {
@@ -57,6 +58,12 @@ class HostBackend : public SandboxBackend {
     return (*resources)->UnshareRootfs(cid);
   }
 
+  Result<agent::GuestNetwork> AddInterface(const std::string& id, const std::string& name) override {
+    return SupervisorAddInterface(Layout(id).ControlSocket(), name);
+  }
+  Result<> RemoveInterface(const std::string& id, const std::string& name) override {
+    return SupervisorRemoveInterface(Layout(id).ControlSocket(), name);
+  }
   void ReleaseResources(const std::string& id) override {
     if (auto resources = resource::Manager::Restore(*store_, id)) (*resources)->Cleanup();
   }

@@ -33,6 +33,7 @@ struct SandboxLayout {
   std::string StateFile() const { return dir + "/state.json"; }
   std::string LockFile() const { return dir + "/lock"; }
   std::string ClientSocket() const { return dir + "/vc.sock"; }
+  std::string ControlSocket() const { return dir + "/control.sock"; }
   std::string AgentSocket() const { return dir + "/agent.sock"; }
   std::string QmpSocket() const { return dir + "/qmp.sock"; }
   std::string VirtiofsdSocket() const { return dir + "/virtiofsd.sock"; }

@@ -52,7 +52,10 @@ class Manager {
   Result<std::unique_ptr<Process>> AttachProcess(const std::string& sid, const std::string& cid,
                                                  const std::string& exec_id);
 
+  Result<NetInterface> AddInterface(const std::string& sid, const std::string& name);
+  Result<> RemoveInterface(const std::string& sid, const std::string& name);
   Result<std::vector<NetInterface>> ListInterfaces(const std::string& sid);
+  Result<std::vector<NetRoute>> UpdateRoutes(const std::string& sid, const std::vector<NetRoute>& routes);
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sid);
 
  private:

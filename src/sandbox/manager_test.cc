@@ -60,6 +60,18 @@ class FakeBackend : public SandboxBackend {
     bound.erase(id + "/" + cid);
     return {};
   }
+  Result<agent::GuestNetwork> AddInterface(const std::string& id, const std::string& name) override {
+    if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
+    if (name != "eth1") return Fail(ErrorCode::kNotFound, "no network interface " + name);
+    plugged.insert(name);
+    return agent::GuestNetwork{{{name, "02:00:00:00:00:08", 1500, {"10.89.0.5/24"}}},
+                               {{"10.90.0.0/16", "10.89.0.1", name, "", 0, 0}}, {}};
+  }
+  Result<> RemoveInterface(const std::string&, const std::string& name) override {
+    if (!plugged.erase(name)) return Fail(ErrorCode::kNotFound, "interface " + name + " is not connected");
+    return {};
+  }
+  std::set<std::string> plugged;
   void ReleaseResources(const std::string&) override {}
 };
 
@@ -126,6 +138,37 @@ TEST_F(ManagerTest, TheGuestTakesThePodNetworkOverAtStart) {
   auto stopped = impl_->ListInterfaces("s1");
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(ManagerTest, InterfacesAreHotAddedAndRemoved) {
+  auto sandbox = Sandbox("s1");
+  sandbox.network = {"/proc/self/ns/net", "tcfilter"};
+  EXPECT_FALSE(impl_->AddInterface("s1", "eth1")) << "no such sandbox";
+  ASSERT_TRUE(impl_->CreateSandbox(sandbox));
+  auto early = impl_->AddInterface("s1", "eth1");
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  auto added = impl_->AddInterface("s1", "eth1");
+  ASSERT_TRUE(added) << added.error().message;
+  EXPECT_EQ(added->addresses, std::vector<std::string>{"10.89.0.5/24"});
+  EXPECT_EQ(GuestOf("s1").routes().size(), 1u) << "the interface's routes reach the guest";
+  auto missing = impl_->AddInterface("s1", "eth7");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("no network interface eth7"), std::string::npos);
+
+  GuestOf("s1").FailNext("UpdateInterface", Error{ErrorCode::kInternal, "guest said no"});
+  backend_->plugged.clear();
+  auto refused = impl_->AddInterface("s1", "eth1");
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(backend_->plugged.empty()) << "a NIC the guest refused is unplugged again";
+
+  ASSERT_TRUE(impl_->AddInterface("s1", "eth1"));
+  ASSERT_TRUE(impl_->RemoveInterface("s1", "eth1"));
+  EXPECT_FALSE(impl_->RemoveInterface("s1", "eth1"));
+  auto routes = impl_->UpdateRoutes("s1", {{"10.91.0.0/16", "10.89.0.1", "eth1", "", 0, 0}});
+  ASSERT_TRUE(routes);
+  EXPECT_EQ(routes->back().destination, "10.91.0.0/16");
 }
 
 TEST_F(ManagerTest, ABadNetworkIsRefusedAtCreate) {

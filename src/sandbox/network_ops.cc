@@ -26,6 +26,33 @@ Result<T> Manager::WithGuest(const std::string& sid, const std::function<Result<
   });
 }
 
+Result<NetInterface> Manager::AddInterface(const std::string& sid, const std::string& name) {
+  return WithGuest<NetInterface>(sid, [&](agent::Agent& a) -> Result<NetInterface> {
+    auto added = backend_->AddInterface(sid, name);
+    if (!added) return std::unexpected(added.error());
+    if (added->interfaces.empty()) return Fail(ErrorCode::kInternal, "the supervisor returned no interface for " + name);
+    auto configured = a.UpdateInterface(added->interfaces[0]);
+    Result<> rest = configured ? ConfigureGuestNetwork(a, {{}, added->routes, added->neighbors})
+                               : Result<>(std::unexpected(configured.error()));
+    if (!rest) {
+      (void)backend_->RemoveInterface(sid, name);
+      return std::unexpected(rest.error().Wrap("guest interface " + name));
+    }
+    return configured;
+  });
+}
+
+Result<> Manager::RemoveInterface(const std::string& sid, const std::string& name) {
+  return WithGuest<void>(sid, [&](agent::Agent&) { return backend_->RemoveInterface(sid, name); });
+}
+
+Result<std::vector<NetRoute>> Manager::UpdateRoutes(const std::string& sid, const std::vector<NetRoute>& routes) {
+  return WithGuest<std::vector<NetRoute>>(sid, [&](agent::Agent& a) -> Result<std::vector<NetRoute>> {
+    if (auto r = a.UpdateRoutes(routes); !r) return std::unexpected(r.error());
+    return a.ListRoutes();
+  });
+}
+
 Result<std::vector<NetInterface>> Manager::ListInterfaces(const std::string& sid) {
   return WithGuest<std::vector<NetInterface>>(sid, [](agent::Agent& a) { return a.ListInterfaces(); });
 }

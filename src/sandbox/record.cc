@@ -22,7 +22,8 @@ void from_json(const json& j, Cmd& c) {
 void to_json(json& j, const HypervisorConfig& c) {
   j = {{"type", c.type},           {"binary_path", c.binary_path}, {"kernel_path", c.kernel_path},
        {"initrd_path", c.initrd_path}, {"kernel_params", c.kernel_params}, {"vcpus", c.vcpus},
-       {"memory_mib", c.memory_mib}, {"accel", c.accel}, {"virtiofsd_path", c.virtiofsd_path}};
+       {"memory_mib", c.memory_mib}, {"accel", c.accel}, {"virtiofsd_path", c.virtiofsd_path},
+       {"pcie_root_ports", c.pcie_root_ports}};
 }
 void from_json(const json& j, HypervisorConfig& c) {
   HypervisorConfig d;
@@ -35,6 +36,7 @@ void from_json(const json& j, HypervisorConfig& c) {
   c.memory_mib = j.value("memory_mib", d.memory_mib);
   c.accel = j.value("accel", d.accel);
   c.virtiofsd_path = j.value("virtiofsd_path", d.virtiofsd_path);
+  c.pcie_root_ports = j.value("pcie_root_ports", d.pcie_root_ports);
 }
 
 void to_json(json& j, const AgentConfig& c) {

@@ -1,5 +1,5 @@
 // What tasks.cc and task_control.cc share: the records of the shim's
-// containers and processes, and running a job on the worker thread.
+// containers and processes.
 #pragma once
 
 #include "shim/tasks.h"
@@ -35,19 +35,5 @@ struct Tasks::Container {
   std::shared_ptr<Process> init;
   std::map<std::string, std::shared_ptr<Process>> execs;
 };
-
-template <typename R>
-asio::awaitable<R> Tasks::OnWorker(Job<R>* job) {
-  asio::steady_timer done(ex_, asio::steady_timer::time_point::max());
-  asio::post(worker_, [this, job, &done] {
-    R result = job->fn();
-    asio::post(ex_, [job, &done, result = std::move(result)]() mutable {
-      job->result = std::move(result);
-      done.cancel();
-    });
-  });
-  while (!job->result) co_await done.async_wait(vc::kTuple);
-  co_return std::move(*job->result);
-}
 
 }  // namespace vc::shim

@@ -26,7 +26,7 @@ Tasks::Tasks(asio::any_io_executor ex, Publisher& events, std::string guest_dir)
     : ex_(std::move(ex)), events_(events), guest_dir_(std::move(guest_dir)) {}
 
 Tasks::~Tasks() {
-  worker_.join();
+  worker_.Join();
 }
 
 Result<std::shared_ptr<Tasks::Container>> Tasks::Find(const std::string& id) {

@@ -17,6 +17,7 @@
 
 #include "agent/async_agent.h"
 #include "os/asio.h"
+#include "os/worker.h"
 #include "shim/events.h"
 #include "shim/stdio.h"
 #include "shim/types.h"
@@ -61,17 +62,11 @@ class Tasks {
 
   Result<std::shared_ptr<Container>> Find(const std::string& id);
   Result<std::shared_ptr<Process>> Find(const std::string& id, const std::string& exec_id);
-  // A blocking library call for the worker thread. Declare it as a local and
-  // then `co_await OnWorker(&job)`: GCC 12 destroys the captures of a lambda
-  // written inside a co_await expression twice.
+  // A blocking library call on the worker thread (see os/worker.h).
   template <typename R>
-  struct Job {
-    explicit Job(std::function<R()> f) : fn(std::move(f)) {}
-    std::function<R()> fn;
-    std::optional<R> result;
-  };
+  using Job = os::Job<R>;
   template <typename R>
-  asio::awaitable<R> OnWorker(Job<R>* job);
+  asio::awaitable<R> OnWorker(Job<R>* job) { return worker_.Run(job); }
   asio::awaitable<void> WatchExit(std::shared_ptr<Container> c, std::shared_ptr<Process> p);
   // Publishes the guest's OOM kills until the agent connection ends.
   asio::awaitable<void> WatchOom(std::shared_ptr<agent::AsyncAgent> agent);
@@ -80,7 +75,7 @@ class Tasks {
   ProcessState StateOf(const Container& c, const Process& p) const;
 
   asio::any_io_executor ex_;
-  asio::thread_pool worker_{1};
+  os::Worker worker_{ex_};
   Publisher& events_;
   std::string guest_dir_;
   std::unique_ptr<Runtime> runtime_;  // used on worker_ only

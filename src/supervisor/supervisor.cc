@@ -27,6 +27,7 @@
 #include "resource/manager.h"
 #include "sandbox/layout.h"
 #include "sandbox/supervisor_spec.h"
+#include "supervisor/control.h"
 #include "supervisor/mux.h"
 #include "ttrpc.pb.h"
 
@@ -53,6 +54,7 @@ class Supervisor {
     asio::co_spawn(io_, HandleSignals(), asio::detached);
     asio::co_spawn(io_, mux_->RunUpstream(), asio::detached);
     asio::co_spawn(io_, Accept(), asio::detached);
+    asio::co_spawn(io_, ttrpc::ServeAcceptor(*control_acceptor_, control_), asio::detached);
     asio::co_spawn(io_, AwaitAgent(), asio::detached);
     io_.run();
     Cleanup();
@@ -109,7 +111,41 @@ class Supervisor {
     ::chmod(client_path.c_str(), 0600);
     acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return Fail(ErrorCode::kUnavailable, "listen: " + ec.message());
+
+    const std::string control_path = layout_.ControlSocket();
+    ::unlink(control_path.c_str());
+    control_acceptor_.emplace(io_);
+    control_acceptor_->open();
+    control_acceptor_->bind(asio::local::stream_protocol::endpoint(control_path), ec);
+    if (ec) return Fail(ErrorCode::kUnavailable, "listen on " + control_path + ": " + ec.message());
+    ::chmod(control_path.c_str(), 0600);
+    control_acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Fail(ErrorCode::kUnavailable, "listen: " + ec.message());
+    RegisterControl(control_, worker_,
+                    {[this](const std::string& name) { return AddInterface(name); },
+                     [this](const std::string& name) { return RemoveInterface(name); }});
     return {};
+  }
+
+  // On the worker thread (the event loop never touches the VM's devices or
+  // the resources after Start).
+  Result<agent::GuestNetwork> AddInterface(const std::string& name) {
+    auto added = resources_->AddNetworkInterface(name);
+    if (!added) return std::unexpected(added.error());
+    if (auto plugged = hypervisor_->AddDevice(added->device); !plugged) {
+      (void)resources_->RemoveNetworkInterface(name);
+      return std::unexpected(plugged.error());
+    }
+    log::Info("interface " + name + " hot-plugged as " + added->device.id);
+    return added->guest;
+  }
+
+  Result<> RemoveInterface(const std::string& name) {
+    auto id = resources_->NetworkDeviceIdOf(name);
+    if (!id) return std::unexpected(id.error());
+    if (auto r = hypervisor_->RemoveDevice(*id); !r) return r;
+    log::Info("interface " + name + " (" + *id + ") hot-unplugged");
+    return resources_->RemoveNetworkInterface(name);
   }
 
   // QEMU listens on the host end of the virtio-serial port from its start.
@@ -269,10 +305,11 @@ class Supervisor {
   }
 
   void Cleanup() {
+    worker_.Join();
     if (hypervisor_) (void)hypervisor_->Stop(3s);
     for (pid_t pid : vm_pids_) ::waitpid(pid, nullptr, WNOHANG);
     if (resources_) resources_->Cleanup();
-    for (const auto& socket : {layout_.ClientSocket(), layout_.AgentSocket(), layout_.QmpSocket()})
+    for (const auto& socket : {layout_.ClientSocket(), layout_.ControlSocket(), layout_.AgentSocket(), layout_.QmpSocket()})
       ::unlink(socket.c_str());
   }
 
@@ -291,6 +328,9 @@ class Supervisor {
   asio::io_context io_;
   asio::signal_set signals_;
   std::optional<asio::local::stream_protocol::acceptor> acceptor_;
+  std::optional<asio::local::stream_protocol::acceptor> control_acceptor_;
+  ttrpc::MethodTable control_;
+  os::Worker worker_{io_.get_executor()};  // control requests, one at a time
   std::unique_ptr<hypervisor::Hypervisor> hypervisor_;
   std::unique_ptr<Mux> mux_;
   std::vector<pid_t> vm_pids_;

@@ -109,6 +109,31 @@ out=$(virtc container enter --sandbox client --id main -- wget -q -O- http://10.
 assert_eq "hello from the sandbox" "$out" "HTTP between two sandboxes"
 pass "two sandboxes on one bridge reach each other (ping and TCP)"
 
+# --- hot-plug: a second interface added to pod2 after the sandbox started ---
+ip link add br1 type bridge
+ip addr add 10.97.0.1/24 dev br1
+ip link set br1 up
+ip link add "w-$POD2" type veth peer name eth1 netns "$POD2"
+ip link set "w-$POD2" master br1 up
+ip -n "$POD2" addr add 10.97.0.4/24 dev eth1
+ip -n "$POD2" link set eth1 up
+ip -n "$POD2" route add 10.96.0.0/16 via 10.97.0.1
+census_eth1() { census "$POD2"; tc -n "$POD2" filter show dev eth1 ingress; }
+with_eth1=$(census_eth1)
+added=$(virtc network add --sandbox client --name eth1 --json)
+assert_contains "$added" '"10.97.0.4/24"' "address of the hot-plugged interface"
+assert_contains "$(virtc network list --sandbox client)" "eth1" "guest list after the hot-plug"
+assert_contains "$(virtc network routes --sandbox client)" "10.96.0.0/16" "the interface's route in the guest"
+virtc container enter --sandbox client --id main -- ping -c 1 -W 5 10.97.0.1 >/dev/null \
+  || fail "ping through the hot-plugged interface"
+expect_error "interface eth1 is already connected" virtc network add --sandbox client --name eth1
+expect_error "no network interface nope" virtc network add --sandbox client --name nope
+virtc network remove --sandbox client --name eth1
+assert_eq "1" "$(virtc network list --sandbox client --json | grep -c '"name"')" "guest interfaces after the unplug"
+assert_eq "$with_eth1" "$(census_eth1)" "pod2 after the unplug: eth1 as it was, no tap or filter left"
+expect_error "interface eth1 is not connected" virtc network remove --sandbox client --name eth1
+pass "a NIC hot-plugged for an interface added after start works in the guest, and unplugs cleanly"
+
 # --- cleanup: the pod namespace exactly as it was ----------------------------
 virtc sandbox stop --id web
 virtc sandbox delete --id web

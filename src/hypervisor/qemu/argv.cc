@@ -62,6 +62,8 @@ std::string OptionValue(const std::string& value) {
   return out;
 }
 
+std::string RootPortId(uint32_t index) { return "hp" + std::to_string(index); }
+
 std::vector<std::string> DeviceArgs(const Device& device) {
   return std::visit([](const auto& d) { return ArgsOf(d); }, device);
 }
@@ -99,6 +101,9 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
     argv.insert(argv.end(), {"-object", "memory-backend-memfd,id=mem,size=" +
                                             std::to_string(c.memory_mib) + "M,share=on",
                              "-numa", "node,memdev=mem"});
+  for (uint32_t i = 0; i < c.pcie_root_ports; ++i)
+    argv.insert(argv.end(), {"-device", "pcie-root-port,id=" + RootPortId(i) + ",bus=pcie.0,chassis=" +
+                                            std::to_string(i + 1)});
   if (Has<SerialPortDevice>(in.devices)) argv.insert(argv.end(), {"-device", "virtio-serial-pci,id=serial0"});
   for (const auto& device : in.devices) {
     auto args = DeviceArgs(device);

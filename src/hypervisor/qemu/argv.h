@@ -26,4 +26,7 @@ std::vector<std::string> DeviceArgs(const Device& device);
 // option and start another.
 std::string OptionValue(const std::string& value);
 
+// The id of the i-th empty PCIe root port (hot-plug slot) BuildArgv adds.
+std::string RootPortId(uint32_t index);
+
 }  // namespace vc::hypervisor::qemu

@@ -62,7 +62,9 @@ TEST(QemuArgv, KvmUsesHostCpu) {
 }
 
 TEST(QemuArgv, ConsoleAndAgentPort) {
-  auto argv = BuildArgv({Spec(), kAgentOnly, "q", "tcg"});
+  VmSpec spec = Spec();
+  spec.config.pcie_root_ports = 0;
+  auto argv = BuildArgv({spec, kAgentOnly, "q", "tcg"});
   ASSERT_TRUE(argv);
   EXPECT_EQ(ValuesOf(*argv, "-serial"), std::vector<std::string>{"chardev:console"});
   EXPECT_EQ(ValuesOf(*argv, "-chardev"),
@@ -73,6 +75,15 @@ TEST(QemuArgv, ConsoleAndAgentPort) {
   ASSERT_EQ(devices.size(), 2u);
   EXPECT_EQ(devices[0], "virtio-serial-pci,id=serial0");
   EXPECT_EQ(devices[1], "virtserialport,bus=serial0.0,chardev=agent,name=agent.0");
+}
+
+TEST(QemuArgv, EmptyRootPortsForHotPlug) {
+  auto argv = BuildArgv({Spec(), kAgentOnly, "q", "tcg"});
+  ASSERT_TRUE(argv);
+  auto devices = ValuesOf(*argv, "-device");
+  EXPECT_TRUE(Contains(devices, "pcie-root-port,id=hp0,bus=pcie.0,chassis=1"));
+  EXPECT_TRUE(Contains(devices, "pcie-root-port,id=hp1,bus=pcie.0,chassis=2"));
+  EXPECT_EQ(RootPortId(1), "hp1");
 }
 
 TEST(QemuArgv, ShareFsNeedsSharedMemory) {

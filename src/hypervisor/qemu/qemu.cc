@@ -9,6 +9,7 @@
 
 #include "hypervisor/qemu/accel.h"
 #include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/hotplug.h"
 #include "hypervisor/qemu/qmp.h"
 #include "os/error.h"
 #include "os/file.h"
@@ -49,6 +50,7 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   if (!argv) return std::unexpected(argv.error());
 
   qmp_socket_ = spec.control_socket;
+  root_ports_ = c.pcie_root_ports;
   ::unlink(qmp_socket_.c_str());
   const std::string& log = spec.log_path;
   os::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
@@ -127,6 +129,39 @@ Result<> QemuHypervisor::SetRunning(bool running) {
   if (status->value("running", !running) != running)
     return Fail(ErrorCode::kInternal, std::string("qemu did not ") + (running ? "resume" : "pause") +
                                           ": status " + status->dump());
+  return {};
+}
+
+Result<> QemuHypervisor::HotPlug(const Device& device) {
+  const auto* nic = std::get_if<NetDevice>(&device);
+  if (!nic) return Hypervisor::HotPlug(device);
+  if (auto alive = CheckAlive(); !alive) return alive;
+  std::string port;
+  for (uint32_t i = 0; i < root_ports_ && port.empty(); ++i) {
+    std::string candidate = RootPortId(i);
+    bool taken = false;
+    for (const auto& [id, p] : port_of_) taken = taken || p == candidate;
+    if (!taken) port = candidate;
+  }
+  if (port.empty())
+    return Fail(ErrorCode::kFailedPrecondition,
+                "no free PCIe slot for network device " + nic->id + ": the VM has " +
+                    std::to_string(root_ports_) + " (hypervisor.pcie_root_ports)");
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  if (auto r = PlugNet(*qmp, *nic, port); !r) return r;
+  port_of_[nic->id] = port;
+  return {};
+}
+
+Result<> QemuHypervisor::HotUnplug(const Device& device) {
+  if (!std::holds_alternative<NetDevice>(device)) return Hypervisor::HotUnplug(device);
+  if (auto alive = CheckAlive(); !alive) return alive;
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  // The guest's PCIe hot-plug driver waits 5 s after the attention button.
+  if (auto r = UnplugNet(*qmp, DeviceId(device), 30s); !r) return r;
+  port_of_.erase(DeviceId(device));
   return {};
 }
 

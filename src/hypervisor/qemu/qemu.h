@@ -2,6 +2,8 @@
 // controls it over QMP.
 #pragma once
 
+#include <map>
+
 #include "hypervisor/hypervisor.h"
 
 namespace vc::hypervisor::qemu {
@@ -21,6 +23,9 @@ class QemuHypervisor : public Hypervisor {
 
  protected:
   bool Running() const override { return pid_ > 0; }
+  // NICs go into the empty PCIe root ports the command line made.
+  Result<> HotPlug(const Device& device) override;
+  Result<> HotUnplug(const Device& device) override;
 
  private:
   Result<> SetRunning(bool running);
@@ -30,6 +35,8 @@ class QemuHypervisor : public Hypervisor {
   std::string qmp_socket_;
   std::string accel_;
   std::string binary_;
+  uint32_t root_ports_ = 0;
+  std::map<std::string, std::string> port_of_;  // hot-plugged device id -> root port
 };
 
 }  // namespace vc::hypervisor::qemu

@@ -1,7 +1,10 @@
 #include "hypervisor/qemu/qmp.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "os/error.h"
 #include "os/file.h"
@@ -14,7 +17,7 @@ Result<QmpClient> QmpClient::Connect(const std::string& socket_path,
   auto fd = os::ConnectUnix(socket_path);
   if (!fd) return std::unexpected(fd.error().Wrap("QMP"));
   QmpClient client(std::move(*fd), timeout);
-  auto greeting = client.ReadMessage();
+  auto greeting = client.ReadMessage(timeout);
   if (!greeting) return std::unexpected(greeting.error().Wrap("QMP greeting"));
   if (!greeting->contains("QMP"))
     return Fail(ErrorCode::kInternal, "QMP: unexpected greeting " + greeting->dump());
@@ -24,14 +27,44 @@ Result<QmpClient> QmpClient::Connect(const std::string& socket_path,
 
 Result<nlohmann::json> QmpClient::Execute(const std::string& command,
                                           const nlohmann::json& arguments) {
+  return Send(command, arguments, -1);
+}
+
+Result<nlohmann::json> QmpClient::ExecuteWithFd(const std::string& command, const nlohmann::json& arguments,
+                                                int fd) {
+  return Send(command, arguments, fd);
+}
+
+Result<nlohmann::json> QmpClient::Send(const std::string& command, const nlohmann::json& arguments, int fd) {
   nlohmann::json request = {{"execute", command}};
   if (!arguments.is_null()) request["arguments"] = arguments;
-  if (auto sent = os::WriteAll(fd_.get(), request.dump() + "\n"); !sent)
+  std::string line = request.dump() + "\n";
+  if (fd >= 0) {
+    // The descriptor travels with the first byte; the rest follows as usual.
+    iovec iov{line.data(), 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    if (::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL) != 1) return os::FailErrno("QMP " + command + ": send descriptor");
+    line.erase(0, 1);
+  }
+  if (auto sent = os::WriteAll(fd_.get(), line); !sent)
     return std::unexpected(sent.error().Wrap("QMP " + command));
   for (;;) {
-    auto message = ReadMessage();
+    auto message = ReadMessage(timeout_);
     if (!message) return std::unexpected(message.error().Wrap("QMP " + command));
-    if (message->contains("event")) continue;
+    if (message->contains("event")) {
+      events_.push_back(std::move(*message));
+      continue;
+    }
     if (message->contains("error")) {
       const auto& e = (*message)["error"];
       return Fail(ErrorCode::kInternal,
@@ -41,8 +74,35 @@ Result<nlohmann::json> QmpClient::Execute(const std::string& command,
   }
 }
 
-Result<nlohmann::json> QmpClient::ReadMessage() {
-  auto deadline = std::chrono::steady_clock::now() + timeout_;
+Result<nlohmann::json> QmpClient::WaitEvent(const std::string& name,
+                                            const std::function<bool(const nlohmann::json&)>& match,
+                                            std::chrono::milliseconds timeout) {
+  auto is_it = [&](const nlohmann::json& m) {
+    return m.value("event", std::string()) == name && match(m.value("data", nlohmann::json::object()));
+  };
+  for (auto it = events_.begin(); it != events_.end(); ++it)
+    if (is_it(*it)) {
+      nlohmann::json data = it->value("data", nlohmann::json::object());
+      events_.erase(it);
+      return data;
+    }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    auto message = ReadMessage(left);
+    if (!message) {
+      if (message.error().code == ErrorCode::kDeadlineExceeded) break;
+      return std::unexpected(message.error().Wrap("QMP event " + name));
+    }
+    if (is_it(*message)) return message->value("data", nlohmann::json::object());
+  }
+  return Fail(ErrorCode::kDeadlineExceeded,
+              "QMP event " + name + " did not come within " + std::to_string(timeout.count()) + " ms");
+}
+
+Result<nlohmann::json> QmpClient::ReadMessage(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     size_t eol = buffer_.find('\n');
     if (eol != std::string::npos) {
@@ -58,7 +118,7 @@ Result<nlohmann::json> QmpClient::ReadMessage() {
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return Fail(ErrorCode::kDeadlineExceeded, "no QMP answer within " +
-                                                    std::to_string(timeout_.count()) + " ms");
+                                                    std::to_string(timeout.count()) + " ms");
     pollfd p{fd_.get(), POLLIN, 0};
     int rc = ::poll(&p, 1, static_cast<int>(left.count()));
     if (rc < 0 && errno != EINTR) return os::FailErrno("poll QMP");

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -23,14 +25,24 @@ class QmpClient {
   // error carrying its description. Asynchronous events are skipped.
   Result<nlohmann::json> Execute(const std::string& command,
                                  const nlohmann::json& arguments = nullptr);
+  // Execute, passing `fd` along (SCM_RIGHTS), as `getfd` and `add-fd` expect.
+  Result<nlohmann::json> ExecuteWithFd(const std::string& command, const nlohmann::json& arguments, int fd);
+
+  // Waits up to `timeout` for event `name` whose data satisfies `match`
+  // (events that arrived during earlier commands count); returns its data.
+  Result<nlohmann::json> WaitEvent(const std::string& name,
+                                   const std::function<bool(const nlohmann::json& data)>& match,
+                                   std::chrono::milliseconds timeout);
 
  private:
   QmpClient(os::Fd fd, std::chrono::milliseconds timeout) : fd_(std::move(fd)), timeout_(timeout) {}
-  Result<nlohmann::json> ReadMessage();
+  Result<nlohmann::json> Send(const std::string& command, const nlohmann::json& arguments, int fd);
+  Result<nlohmann::json> ReadMessage(std::chrono::milliseconds timeout);
 
   os::Fd fd_;
   std::chrono::milliseconds timeout_;
   std::string buffer_;
+  std::deque<nlohmann::json> events_;  // seen while waiting for a command's answer
 };
 
 }  // namespace vc::hypervisor::qemu

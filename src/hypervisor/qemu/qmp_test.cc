@@ -1,14 +1,20 @@
 #include "hypervisor/qemu/qmp.h"
 
 #include <sys/socket.h>
+
+#include <cstring>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <mutex>
 #include <thread>
+#include <vector>
 
+#include "hypervisor/qemu/hotplug.h"
 #include "os/file.h"
 
 namespace vc::hypervisor::qemu {
@@ -37,6 +43,12 @@ class FakeQmp {
     ::unlink(path_.c_str());
   }
   const std::string& path() const { return path_; }
+  // Descriptors that arrived with the client's bytes (SCM_RIGHTS).
+  int fds_received() const { return fds_received_; }
+  std::vector<std::string> lines() {
+    std::lock_guard lock(mu_);
+    return lines_;
+  }
 
  private:
   void Serve() {
@@ -45,10 +57,29 @@ class FakeQmp {
     (void)os::WriteAll(conn.get(), R"({"QMP": {"version": {}, "capabilities": []}})" "\n");
     std::string buf;
     char c;
-    while (::read(conn.get(), &c, 1) == 1) {
+    for (;;) {
+      iovec iov{&c, 1};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      if (::recvmsg(conn.get(), &msg, 0) != 1) return;
+      for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h))
+        if (h->cmsg_type == SCM_RIGHTS) {
+          int fd;
+          std::memcpy(&fd, CMSG_DATA(h), sizeof fd);
+          ::close(fd);
+          ++fds_received_;
+        }
       if (c != '\n') {
         buf += c;
         continue;
+      }
+      {
+        std::lock_guard lock(mu_);
+        lines_.push_back(buf);
       }
       std::string reply = script_(buf);
       buf.clear();
@@ -58,6 +89,9 @@ class FakeQmp {
   }
 
   Script script_;
+  std::atomic<int> fds_received_ = 0;
+  std::mutex mu_;
+  std::vector<std::string> lines_;
   std::string path_;
   os::Fd listen_;
   std::thread thread_;
@@ -112,6 +146,81 @@ TEST(Qmp, ClosedConnectionIsUnavailable) {
   auto r = qmp->Execute("quit");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+}
+
+// The commands a line carries, for checking the order of a sequence.
+std::string CommandOf(const std::string& line) {
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  return j.is_object() ? j.value("execute", std::string()) : "";
+}
+
+TEST(QmpHotplug, NicGoesInWithItsDescriptorsAndIntoTheGivenPort) {
+  FakeQmp server([](const std::string&) { return Ok(); });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  ASSERT_TRUE(PlugNet(*qmp, NetDevice{"net1", {pipe_fds[0], pipe_fds[1]}, "02:00:00:00:00:01", true}, "hp0"));
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  auto lines = server.lines();
+  ASSERT_EQ(lines.size(), 5u);  // capabilities, 2 x getfd, netdev_add, device_add
+  EXPECT_EQ(server.fds_received(), 2);
+  auto getfd = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(getfd["execute"], "getfd");
+  EXPECT_EQ(getfd["arguments"]["fdname"], "net1-q0");
+  auto netdev = nlohmann::json::parse(lines[3]);
+  EXPECT_EQ(netdev["execute"], "netdev_add");
+  EXPECT_EQ(netdev["arguments"]["fds"], "net1-q0:net1-q1");
+  EXPECT_EQ(netdev["arguments"]["vhost"], true);
+  auto device = nlohmann::json::parse(lines[4]);
+  EXPECT_EQ(device["execute"], "device_add");
+  EXPECT_EQ(device["arguments"]["driver"], "virtio-net-pci");
+  EXPECT_EQ(device["arguments"]["bus"], "hp0");
+  EXPECT_EQ(device["arguments"]["mac"], "02:00:00:00:00:01");
+  EXPECT_EQ(device["arguments"]["mq"], "on");
+}
+
+TEST(QmpHotplug, AFailedDeviceAddTakesTheBackendBack) {
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "device_add")
+      return std::string(R"({"error": {"class": "GenericError", "desc": "Bus 'hp0' does not support hotplugging"}})" "\n");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto r = PlugNet(*qmp, NetDevice{"net1", {0}, "02:00:00:00:00:01", false}, "hp0");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("does not support hotplugging"), std::string::npos);
+  auto lines = server.lines();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(CommandOf(lines.back()), "netdev_del");
+}
+
+TEST(QmpHotplug, UnplugWaitsForTheGuestThenRemovesTheBackend) {
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "device_del")
+      return Ok() + R"({"event": "DEVICE_DELETED", "data": {"path": "/machine/peripheral/other"}})" "\n" +
+             R"({"event": "DEVICE_DELETED", "data": {"device": "net1", "path": "/machine/peripheral/net1"}})" "\n";
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  ASSERT_TRUE(UnplugNet(*qmp, "net1", 2s));
+  auto lines = server.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(CommandOf(lines[1]), "device_del");
+  EXPECT_EQ(CommandOf(lines[2]), "netdev_del");
+}
+
+TEST(QmpHotplug, AGuestThatKeepsTheDeviceIsATimeout) {
+  FakeQmp server([](const std::string&) { return Ok(); });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto r = UnplugNet(*qmp, "net1", 200ms);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_NE(r.error().message.find("did not release network device net1"), std::string::npos);
 }
 
 TEST(Qmp, NoServerIsUnavailable) {

@@ -29,6 +29,8 @@ class Endpoint {
   virtual const char* Model() const = 0;
   // The pod interface it connects.
   virtual const net::Link& Link() const = 0;
+  // The id of the VM's NIC for it.
+  virtual const std::string& DeviceId() const = 0;
   // Creates what connects the interface to the VM and returns the NIC, whose
   // descriptors the endpoint owns until Cleanup. `checkpoint` saves the state
   // before each step that leaves something behind.

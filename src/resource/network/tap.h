@@ -15,6 +15,7 @@ class TapEndpoint : public Endpoint {
 
   const char* Model() const override { return kModel; }
   const net::Link& Link() const override { return link_; }
+  const std::string& DeviceId() const override { return device_id_; }
   Result<hypervisor::NetDevice> Setup(net::Netlink& nl, const std::function<Result<>()>& checkpoint) override;
   void Cleanup(net::Netlink& nl) override;
   nlohmann::json Save() const override;

@@ -1,0 +1,54 @@
+#include "sandbox/supervisor_client.h"
+
+#include "agent/net_messages.h"
+#include "os/io_thread.h"
+#include "os/socket.h"
+#include "supervisor.pb.h"
+#include "ttrpc/async_client.h"
+
+namespace vc {
+
+namespace {
+
+namespace pb = vc::supervisor::v1;
+using namespace std::chrono_literals;
+
+// Hot-unplug waits for the guest to let the device go (5 s and more).
+constexpr auto kTimeout = 60s;
+
+// One call on a connection of its own.
+Result<std::string> Call(const std::string& socket, const std::string& method, const std::string& request) {
+  auto fd = os::ConnectUnix(socket);
+  if (!fd) return std::unexpected(fd.error().Wrap("supervisor control"));
+  os::IoThread loop;
+  auto client = ttrpc::AsyncClient::Create(loop.executor(), std::move(*fd));
+  auto reply = loop.Run(client->Call(kSupervisorService, method, request, kTimeout));
+  loop.Call([&client] {
+    client->Close();
+    client.reset();
+  });
+  return reply;
+}
+
+}  // namespace
+
+Result<agent::GuestNetwork> SupervisorAddInterface(const std::string& control_socket, const std::string& name) {
+  pb::InterfaceRequest req;
+  req.set_name(name);
+  auto reply = Call(control_socket, "AddInterface", req.SerializeAsString());
+  if (!reply) return std::unexpected(reply.error());
+  pb::AddInterfaceResponse resp;
+  if (!resp.ParseFromString(*reply)) return Fail(ErrorCode::kInternal, "supervisor: malformed AddInterface response");
+  return agent::GuestNetwork{{agent::FromMessage(resp.interface())}, agent::FromMessage(resp.routes()),
+                             agent::FromMessage(resp.neighbors())};
+}
+
+Result<> SupervisorRemoveInterface(const std::string& control_socket, const std::string& name) {
+  pb::InterfaceRequest req;
+  req.set_name(name);
+  auto reply = Call(control_socket, "RemoveInterface", req.SerializeAsString());
+  if (!reply) return std::unexpected(reply.error());
+  return {};
+}
+
+}  // namespace vc

@@ -1,0 +1,20 @@
+// The library's side of the supervisor's control API (proto/supervisor.proto,
+// on the sandbox's control.sock): what only the process that owns the VM and
+// the sandbox's resources can do, asked of it from another process.
+#pragma once
+
+#include <string>
+
+#include "agent/agent.h"
+#include "vc/result.h"
+
+namespace vc {
+
+inline constexpr const char* kSupervisorService = "vc.supervisor.v1.Supervisor";
+
+// Connects pod interface `name` and hot-plugs its NIC; what the guest must
+// configure for it.
+Result<agent::GuestNetwork> SupervisorAddInterface(const std::string& control_socket, const std::string& name);
+Result<> SupervisorRemoveInterface(const std::string& control_socket, const std::string& name);
+
+}  // namespace vc

@@ -1,0 +1,37 @@
+#include "supervisor/control.h"
+
+#include "agent/net_messages.h"
+#include "sandbox/supervisor_client.h"
+#include "supervisor.pb.h"
+
+namespace vc::supervisor {
+
+namespace pb = vc::supervisor::v1;
+
+void RegisterControl(ttrpc::MethodTable& table, os::Worker& worker, ControlOps ops) {
+  auto shared = std::make_shared<ControlOps>(std::move(ops));
+  table.Add(kSupervisorService, "AddInterface",
+            ttrpc::Typed<pb::InterfaceRequest>(
+                [&worker, shared](pb::InterfaceRequest req) -> asio::awaitable<Result<pb::AddInterfaceResponse>> {
+                  os::Job<Result<agent::GuestNetwork>> job{[shared, name = req.name()] {
+                    return shared->add_interface(name);
+                  }};
+                  auto added = co_await worker.Run(&job);
+                  if (!added) co_return std::unexpected(added.error());
+                  pb::AddInterfaceResponse resp;
+                  if (!added->interfaces.empty()) *resp.mutable_interface() = agent::ToMessage(added->interfaces[0]);
+                  *resp.mutable_routes() = agent::ToMessage(added->routes);
+                  *resp.mutable_neighbors() = agent::ToMessage(added->neighbors);
+                  co_return resp;
+                }));
+  table.Add(kSupervisorService, "RemoveInterface",
+            ttrpc::Typed<pb::InterfaceRequest>(
+                [&worker, shared](pb::InterfaceRequest req) -> asio::awaitable<Result<agent::v1::Empty>> {
+                  os::Job<Result<>> job{[shared, name = req.name()] { return shared->remove_interface(name); }};
+                  auto removed = co_await worker.Run(&job);
+                  if (!removed) co_return std::unexpected(removed.error());
+                  co_return agent::v1::Empty{};
+                }));
+}
+
+}  // namespace vc::supervisor

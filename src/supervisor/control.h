@@ -1,0 +1,25 @@
+// The supervisor's control service (proto/supervisor.proto) on control.sock:
+// requests arrive on the event loop and run, one at a time, on the worker
+// thread, because hot-plug blocks for seconds (the guest releases a device
+// slowly) and the agent channel must keep flowing meanwhile.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "agent/agent.h"
+#include "os/worker.h"
+#include "ttrpc/server.h"
+
+namespace vc::supervisor {
+
+// What the service asks of the supervisor; called on the worker thread.
+struct ControlOps {
+  std::function<Result<agent::GuestNetwork>(const std::string& name)> add_interface;
+  std::function<Result<>(const std::string& name)> remove_interface;
+};
+
+// REQUIRES: `worker` outlives the table's use.
+void RegisterControl(ttrpc::MethodTable& table, os::Worker& worker, ControlOps ops);
+
+}  // namespace vc::supervisor
