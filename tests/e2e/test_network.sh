@@ -153,6 +153,20 @@ virtc sandbox delete --id web2
 assert_eq "$before1" "$(census "$POD1")" "pod1's links and qdiscs after kill -9 of QEMU"
 pass "after kill -9 of QEMU and delete the pod namespace is as it was"
 
+# --- the macvtap model ---------------------------------------------------------
+virtc sandbox run --id mvt --netns "/var/run/netns/$POD1" --net-model macvtap --rootfs "$ROOTFS" -- httpd -f -p 8080 -h /www >/dev/null
+assert_contains "$(ip -n "$POD1" -o link show)" "mvt0_vc" "macvtap on eth0 in the pod"
+out=""
+for _ in $(seq 50); do
+  out=$(timeout 5 $BUSYBOX wget -q -O- http://10.99.0.2:8080/index.html 2>/dev/null) && break
+  sleep 0.2
+done
+assert_eq "hello from the sandbox" "$out" "HTTP from the sandbox through the macvtap"
+virtc sandbox stop --id mvt
+virtc sandbox delete --id mvt
+assert_eq "$before1" "$(census "$POD1")" "pod1's links and qdiscs after the macvtap sandbox"
+pass "the macvtap model serves HTTP on the bridge and leaves the pod as it was"
+
 # --- model none, and errors on a stopped sandbox -----------------------------
 virtc sandbox run --id quiet --netns "/var/run/netns/$POD1" --net-model none --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
 assert_eq "[]" "$(virtc network list --sandbox quiet --json)" "interfaces with model none"

@@ -1,5 +1,6 @@
 // The one place that maps an interface and a model to an endpoint variant.
 #include "resource/network/endpoint.h"
+#include "resource/network/macvtap.h"
 #include "resource/network/tap.h"
 #include "resource/network/tc_filter.h"
 
@@ -12,15 +13,16 @@ Result<std::unique_ptr<Endpoint>> NewEndpoint(const net::Link& link, const Endpo
     return Fail(ErrorCode::kInvalidArgument,
                 what + " cannot be connected to a VM: supported kinds are veth, macvlan, tap and physical");
   if (options.model == TcFilterEndpoint::kModel) return std::make_unique<TcFilterEndpoint>(link, options);
-  if (options.model == "macvtap")
-    return Fail(ErrorCode::kUnimplemented, what + ": the macvtap model is not implemented yet; use tcfilter");
-  return Fail(ErrorCode::kInvalidArgument, "unknown network model '" + options.model + "' (known: tcfilter, none)");
+  if (options.model == MacvtapEndpoint::kModel) return std::make_unique<MacvtapEndpoint>(link, options);
+  return Fail(ErrorCode::kInvalidArgument,
+              "unknown network model '" + options.model + "' (known: tcfilter, macvtap, none)");
 }
 
 Result<std::unique_ptr<Endpoint>> RestoreEndpoint(const nlohmann::json& state) {
   std::string model = state.value("model", std::string());
   if (model == TcFilterEndpoint::kModel) return TcFilterEndpoint::Restore(state);
   if (model == TapEndpoint::kModel) return TapEndpoint::Restore(state);
+  if (model == MacvtapEndpoint::kModel) return MacvtapEndpoint::Restore(state);
   return Fail(ErrorCode::kInternal, "saved network endpoint has unknown model '" + model + "'");
 }
 

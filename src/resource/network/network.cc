@@ -14,8 +14,10 @@ constexpr const char* kNone = "none";
 
 bool KnownModel(const std::string& model) { return model == "tcfilter" || model == "macvtap" || model == kNone; }
 
-// A tap this runtime made for an endpoint is not a pod interface.
-bool OurTap(const net::Link& link) { return link.kind == "tun" && link.name.ends_with("_vc"); }
+// A tap or macvtap this runtime made for an endpoint is not a pod interface.
+bool OurTap(const net::Link& link) {
+  return (link.kind == "tun" || link.kind == "macvtap") && link.name.ends_with("_vc");
+}
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "net/tc.h"
 #include "net/test_netns.h"
 
@@ -69,6 +71,26 @@ TEST_F(NetworkTest, TcFilterConnectsTheVethAndCleanupRemovesOnlyWhatItAdded) {
   // Another process cleans up from the saved state, the first one having died.
   auto restored = Network::Restore((*network)->Save());
   ASSERT_TRUE(restored) << restored.error().message;
+  (*restored)->Cleanup();
+  network->reset();
+  EXPECT_EQ(Census(), before);
+}
+
+TEST_F(NetworkTest, MacvtapTakesTheVethOverAndCleanupRemovesIt) {
+  const std::string before = Census();
+  auto network = Network::New({ns_.path(), "macvtap"}, 2);
+  ASSERT_TRUE(network) << network.error().message;
+  auto devices = (*network)->Setup([] { return Result<>{}; });
+  ASSERT_TRUE(devices) << devices.error().message;
+  ASSERT_EQ(devices->size(), 2u);
+  auto eth0 = std::find_if(devices->begin(), devices->end(), [](const hypervisor::Device& d) {
+    return std::get<hypervisor::NetDevice>(d).mac == "02:00:00:00:01:02";
+  });
+  ASSERT_NE(eth0, devices->end()) << "the guest NIC carries the pod interface's MAC";
+  EXPECT_EQ(std::get<hypervisor::NetDevice>(*eth0).fds.size(), 2u);
+  EXPECT_NE(Census().find("mvt0_vc"), std::string::npos);
+  auto restored = Network::Restore((*network)->Save());
+  ASSERT_TRUE(restored);
   (*restored)->Cleanup();
   network->reset();
   EXPECT_EQ(Census(), before);
