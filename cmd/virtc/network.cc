@@ -8,9 +8,22 @@
 namespace virtc {
 
 void AddNetworkOptions(CLI::App* cmd, vc::NetworkConfig& network) {
-  cmd->add_option("--netns", network.netns_path,
-                  "network namespace whose interfaces the sandbox takes over (/var/run/netns/NAME, "
-                  "/proc/PID/ns/net); default: none, loopback only");
+  auto* netns = cmd->add_option("--netns", network.netns_path,
+                                "network namespace whose interfaces the sandbox takes over (/var/run/netns/NAME, "
+                                "/proc/PID/ns/net); default: none, loopback only");
+  cmd->add_option_function<std::string>(
+         "--net",
+         [&network](const std::string& kind) {
+           if (kind != "cni" && kind != "none")
+             throw CLI::ValidationError("--net", "must be cni or none, got '" + kind + "'");
+           network.cni = kind == "cni";
+         },
+         "cni: make a network namespace for the sandbox and wire it with the CNI plugins of --cni-conf-dir "
+         "(ADD at create, DEL at delete); none: loopback only")
+      ->excludes(netns);
+  cmd->add_option("--cni-conf-dir", network.cni_conf_dir, "CNI network configurations (the first by name is used)")
+      ->capture_default_str();
+  cmd->add_option("--cni-bin-dir", network.cni_bin_dir, "CNI plugin binaries")->capture_default_str();
   cmd->add_option("--net-model", network.model,
                   "how each interface reaches the VM: tcfilter (tc redirect to a tap), macvtap, none")
       ->capture_default_str();

@@ -70,6 +70,13 @@ struct NetworkConfig {
   // "tcfilter": a tap beside each interface, tc redirects both ways;
   // "macvtap": a macvtap device on each interface; "none": no NIC.
   std::string model = "tcfilter";
+  // Standalone CNI, when netns_path is empty: the runtime makes a namespace
+  // for the sandbox (/var/run/netns/vc-<id>) and runs the CNI plugins of the
+  // first network configuration in cni_conf_dir on it: ADD when the sandbox
+  // is created, DEL when it is deleted.
+  bool cni = false;
+  std::string cni_conf_dir = "/etc/cni/net.d";
+  std::string cni_bin_dir = "/usr/lib/cni";  // Debian's containernetworking-plugins
 };
 
 // A network interface as the guest sees it.

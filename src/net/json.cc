@@ -5,13 +5,17 @@ namespace vc {
 using nlohmann::json;
 
 void to_json(json& j, const NetworkConfig& c) {
-  j = {{"netns_path", c.netns_path}, {"model", c.model}};
+  j = {{"netns_path", c.netns_path}, {"model", c.model}, {"cni", c.cni},
+       {"cni_conf_dir", c.cni_conf_dir}, {"cni_bin_dir", c.cni_bin_dir}};
 }
 
 void from_json(const json& j, NetworkConfig& c) {
   NetworkConfig d;
   c.netns_path = j.value("netns_path", d.netns_path);
   c.model = j.value("model", d.model);
+  c.cni = j.value("cni", d.cni);
+  c.cni_conf_dir = j.value("cni_conf_dir", d.cni_conf_dir);
+  c.cni_bin_dir = j.value("cni_bin_dir", d.cni_bin_dir);
 }
 
 void to_json(json& j, const NetInterface& i) {

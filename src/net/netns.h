@@ -14,6 +14,12 @@ namespace vc::net {
 // network namespace: a clear error names the path otherwise.
 Result<os::Fd> OpenNetns(const std::string& path);
 
+// A new, empty network namespace kept alive by a bind mount at `path` (as
+// `ip netns add` does; /var/run/netns/NAME is where iproute2 looks).
+Result<> CreateNamedNetns(const std::string& path);
+// Unmounts and removes it; succeeds if it is gone.
+Result<> RemoveNamedNetns(const std::string& path);
+
 // Moves the calling thread into the namespace `netns_fd`.
 Result<> EnterNetns(int netns_fd);
 

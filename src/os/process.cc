@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "os/error.h"
 #include "os/fd.h"
@@ -40,6 +41,9 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
   std::vector<char*> argv;
   for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& var : options.env) envp.push_back(const_cast<char*>(var.c_str()));
+  envp.push_back(nullptr);
 
   Fd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devnull) return FailErrno("open /dev/null");
@@ -77,7 +81,8 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
     // held by a long-lived child never reports its peer gone).
     ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
     for (int fd : options.keep_fds) ::fcntl(fd, F_SETFD, 0);
-    ::execv(program.c_str(), argv.data());
+    if (options.env.empty()) ::execv(program.c_str(), argv.data());
+    else ::execve(program.c_str(), argv.data(), envp.data());
     int e = errno;
     [[maybe_unused]] auto r = ::write(report_write.get(), &e, sizeof e);
     ::_exit(127);
@@ -92,6 +97,60 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
     return FailErrno("exec " + program, child_errno);
   }
   return pid;
+}
+
+Result<RunOutput> RunToCompletion(SpawnOptions options, const std::string& input,
+                                  std::chrono::milliseconds timeout) {
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) return FailErrno("pipe");
+  Fd in_r(in[0]), in_w(in[1]);
+  if (::pipe2(out, O_CLOEXEC) != 0) return FailErrno("pipe");
+  Fd out_r(out[0]), out_w(out[1]);
+  if (::pipe2(err, O_CLOEXEC) != 0) return FailErrno("pipe");
+  Fd err_r(err[0]), err_w(err[1]);
+  options.stdin_fd = in_r.get();
+  options.stdout_fd = out_w.get();
+  options.stderr_fd = err_w.get();
+  auto pid = Spawn(options);
+  if (!pid) return std::unexpected(pid.error());
+  in_r.reset();
+  out_w.reset();
+  err_w.reset();
+  ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
+
+  RunOutput result;
+  size_t written = 0;
+  if (input.empty()) in_w.reset();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out_r || err_r) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ::kill(*pid, SIGKILL);
+      ::waitpid(*pid, nullptr, 0);
+      return Fail(ErrorCode::kDeadlineExceeded,
+                  options.argv[0] + " did not finish within " + std::to_string(timeout.count()) + " ms");
+    }
+    pollfd p[3] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}, {in_w.get(), POLLOUT, 0}};
+    if (::poll(p, 3, static_cast<int>(left.count())) < 0 && errno != EINTR) return FailErrno("poll");
+    if (in_w && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t n = ::write(in_w.get(), input.data() + written, input.size() - written);
+      if (n > 0) written += static_cast<size_t>(n);
+      if (n < 0 && errno != EAGAIN) written = input.size();  // the program stopped reading
+      if (written == input.size()) in_w.reset();
+    }
+    for (auto [fd, sink, ev] : {std::tuple{&out_r, &result.out, p[0].revents}, std::tuple{&err_r, &result.err, p[1].revents}}) {
+      if (!*fd || !(ev & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[4096];
+      ssize_t n = ::read(fd->get(), buf, sizeof buf);
+      if (n > 0) sink->append(buf, static_cast<size_t>(n));
+      else if (n == 0 || errno != EINTR) fd->reset();
+    }
+  }
+  in_w.reset();
+  int status = 0;
+  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {}
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
 }
 
 Result<bool> WaitGone(pid_t pid, std::chrono::milliseconds timeout) {

@@ -20,12 +20,26 @@ struct SpawnOptions {
   std::vector<int> keep_fds;      // further fds the child inherits, same numbers; no others
   bool die_with_parent = true;    // SIGKILL the child when the spawning thread's process dies
   bool new_session = false;       // setsid(): detach from the caller's terminal and signals
+  std::vector<std::string> env;   // the child's whole environment; empty: the caller's
 };
 
 // Forks and execs; fails with the exec error (e.g. "qemu-system-x86_64: No
 // such file or directory") if the program cannot start. Safe to call from a
 // multithreaded process: the child only makes async-signal-safe calls.
 Result<pid_t> Spawn(const SpawnOptions& options);
+
+// What a program run to completion said.
+struct RunOutput {
+  int status = 0;  // exit code, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+// Runs a program to completion with `input` on its stdin, collecting its
+// stdout and stderr (`options`' stdio fields are ignored). Fails only if it
+// cannot start or is not done within `timeout` (then it is killed).
+Result<RunOutput> RunToCompletion(SpawnOptions options, const std::string& input,
+                                  std::chrono::milliseconds timeout);
 
 // Waits up to `timeout` for `pid` to end (exit or become a zombie), using a
 // pidfd: works for children and non-children alike. True if it ended.

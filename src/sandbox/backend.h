@@ -43,6 +43,10 @@ class SandboxBackend {
   // (the supervisor does it); what the guest must configure for it.
   virtual Result<agent::GuestNetwork> AddInterface(const std::string& sandbox_id, const std::string& name) = 0;
   virtual Result<> RemoveInterface(const std::string& sandbox_id, const std::string& name) = 0;
+  // Standalone CNI: a network namespace for the sandbox, wired by the CNI
+  // plugins; its path. DeletePodNetwork undoes it (nothing if none was made).
+  virtual Result<std::string> CreatePodNetwork(const std::string& sandbox_id, const NetworkConfig& config) = 0;
+  virtual Result<> DeletePodNetwork(const std::string& sandbox_id) = 0;
   // Undoes whatever the sandbox's resources left on the host (after its
   // supervisor ended, also abruptly).
   virtual void ReleaseResources(const std::string& sandbox_id) = 0;

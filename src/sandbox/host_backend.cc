@@ -2,6 +2,7 @@
 #include "persist/store.h"
 #include "resource/manager.h"
 #include "sandbox/backend.h"
+#include "resource/network/pod_netns.h"
 #include "sandbox/supervisor_client.h"
 #include "sandbox/layout.h"
 
@@ -64,6 +65,10 @@ class HostBackend : public SandboxBackend {
   Result<> RemoveInterface(const std::string& id, const std::string& name) override {
     return SupervisorRemoveInterface(Layout(id).ControlSocket(), name);
   }
+  Result<std::string> CreatePodNetwork(const std::string& id, const NetworkConfig& config) override {
+    return resource::CreatePodNetns(*store_, id, config);
+  }
+  Result<> DeletePodNetwork(const std::string& id) override { return resource::DeletePodNetns(*store_, id); }
   void ReleaseResources(const std::string& id) override {
     if (auto resources = resource::Manager::Restore(*store_, id)) (*resources)->Cleanup();
   }

@@ -22,6 +22,7 @@ struct SandboxLayout {
   // Documents kept beside the record (persist::Store::SaveItem): <item>.json.
   static constexpr const char* kSupervisorItem = "supervisor";
   static constexpr const char* kResourcesItem = "resources";
+  static constexpr const char* kPodNetworkItem = "pod_network";
 
   std::string dir;
 

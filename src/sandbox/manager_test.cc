@@ -72,6 +72,15 @@ class FakeBackend : public SandboxBackend {
     return {};
   }
   std::set<std::string> plugged;
+  Result<std::string> CreatePodNetwork(const std::string& id, const NetworkConfig&) override {
+    pod_networks.insert(id);
+    return "/proc/self/ns/net";
+  }
+  Result<> DeletePodNetwork(const std::string& id) override {
+    pod_networks.erase(id);
+    return {};
+  }
+  std::set<std::string> pod_networks;
   void ReleaseResources(const std::string&) override {}
 };
 
@@ -169,6 +178,24 @@ TEST_F(ManagerTest, InterfacesAreHotAddedAndRemoved) {
   auto routes = impl_->UpdateRoutes("s1", {{"10.91.0.0/16", "10.89.0.1", "eth1", "", 0, 0}});
   ASSERT_TRUE(routes);
   EXPECT_EQ(routes->back().destination, "10.91.0.0/16");
+}
+
+TEST_F(ManagerTest, StandaloneCniMakesThePodNetworkAtCreateAndRemovesItAtDelete) {
+  auto sandbox = Sandbox("s1");
+  sandbox.network.cni = true;
+  ASSERT_TRUE(impl_->CreateSandbox(sandbox));
+  EXPECT_TRUE(backend_->pod_networks.contains("s1"));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  EXPECT_EQ(backend_->launched->resources.network.netns_path, "/proc/self/ns/net")
+      << "the VM takes over the namespace CNI wired";
+  ASSERT_TRUE(impl_->StopSandbox("s1"));
+  ASSERT_TRUE(impl_->DeleteSandbox("s1"));
+  EXPECT_FALSE(backend_->pod_networks.contains("s1"));
+
+  sandbox.network.netns_path = "/proc/self/ns/net";
+  auto both = impl_->CreateSandbox(sandbox);
+  ASSERT_FALSE(both);
+  EXPECT_NE(both.error().message.find("both asked for"), std::string::npos);
 }
 
 TEST_F(ManagerTest, ABadNetworkIsRefusedAtCreate) {

@@ -14,6 +14,20 @@ Result<SandboxStatus> Manager::CreateSandbox(const SandboxConfig& input) {
   if (auto r = ValidateSandboxConfig(record.config); !r) return std::unexpected(r.error());
   for (const auto& c : record.config.containers) record.containers[c.id].config = c;
   if (auto r = store_->Create(record.config.id, ToJson(record)); !r) return std::unexpected(r.error());
+  NetworkConfig& net = record.config.network;
+  if (net.cni) {
+    auto netns = backend_->CreatePodNetwork(record.config.id, net);
+    if (!netns) {
+      (void)store_->Remove(record.config.id);
+      return std::unexpected(netns.error());
+    }
+    net.netns_path = *netns;
+    if (auto r = store_->Save(record.config.id, ToJson(record)); !r) {
+      (void)backend_->DeletePodNetwork(record.config.id);
+      (void)store_->Remove(record.config.id);
+      return std::unexpected(r.error());
+    }
+  }
   return StatusOf(record);
 }
 
@@ -85,6 +99,7 @@ Result<> Manager::DeleteSandbox(const std::string& id) {
   Refresh(id, *record);
   if (auto ok = CheckSandboxOp(id, record->state, SandboxOp::kDelete); !ok) return ok;
   ReleaseHost(id, *record);
+  if (auto r = backend_->DeletePodNetwork(id); !r) return r;
   return store_->Remove(id);
 }
 

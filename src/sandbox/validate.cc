@@ -45,6 +45,9 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
       return Fail(ErrorCode::kNotFound, "guest initramfs not found at '" + h.initrd_path +
                                             "': build the guest assets (cmake --build build) or pass --initrd");
   }
+  if (config.network.cni && !config.network.netns_path.empty())
+    return Fail(ErrorCode::kInvalidArgument, "a network namespace (" + config.network.netns_path +
+                                                 ") and CNI were both asked for: give one");
   if (auto r = resource::CheckNetworkConfig(config.network); !r) return r;
   std::set<std::string> ids;
   for (const auto& c : config.containers) {
