@@ -5,7 +5,9 @@
 //     state.json, lock              the record and its lock (persist/)
 //     supervisor.json               the supervisor's input, written by the launcher
 //     resources.json                the sandbox's host resources (resource/)
+//     pod_network.json              a namespace made for --net cni, and CNI's result
 //     vc.sock                       the supervisor's agent socket for clients
+//     control.sock                  the supervisor's control API (network hot-plug)
 //     agent.sock, qmp.sock          QEMU's end of the agent port; its QMP socket
 //     virtiofsd.sock                virtiofsd's vhost-user socket
 //     shared/                       exported to the guest at agent::kGuestShareDir
