@@ -153,6 +153,20 @@ virtc sandbox delete --id web2
 assert_eq "$before1" "$(census "$POD1")" "pod1's links and qdiscs after kill -9 of QEMU"
 pass "after kill -9 of QEMU and delete the pod namespace is as it was"
 
+# --- kill -9 of the supervisor: the next call cleans up ---------------------
+virtc --vcpus 2 sandbox run --id web3 --netns "/var/run/netns/$POD1" --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
+assert_contains "$(ip -d -n "$POD1" link show tap0_vc)" "multi_queue" "a multiqueue tap for a VM with 2 vCPUs"
+virtc container enter --sandbox web3 --id main -- ping -c 1 -W 5 10.99.0.1 >/dev/null \
+  || fail "ping through a multiqueue NIC"
+supervisor=$(pgrep -f -- "vc-supervisor --root $ROOT --sandbox web3" | head -1)
+[ -n "$supervisor" ] || fail "no supervisor for sandbox web3"
+kill -9 "$supervisor"
+for _ in $(seq 50); do pgrep -f -- "qemu-system.*sandbox-web3" >/dev/null || break; sleep 0.1; done
+assert_contains "$(virtc sandbox status --id web3)" "stopped" "state after the supervisor was killed"
+assert_eq "$before1" "$(census "$POD1")" "pod1's links and qdiscs once a call saw the dead supervisor"
+virtc sandbox delete --id web3
+pass "after kill -9 of the supervisor the next call removes what was added to the pod (multiqueue tap with 2 vCPUs)"
+
 # --- the macvtap model ---------------------------------------------------------
 virtc sandbox run --id mvt --netns "/var/run/netns/$POD1" --net-model macvtap --rootfs "$ROOTFS" -- httpd -f -p 8080 -h /www >/dev/null
 assert_contains "$(ip -n "$POD1" -o link show)" "mvt0_vc" "macvtap on eth0 in the pod"
@@ -173,6 +187,7 @@ assert_eq "[]" "$(virtc network list --sandbox quiet --json)" "interfaces with m
 assert_eq "$before1" "$(census "$POD1")" "pod1 untouched by model none"
 virtc sandbox stop --id quiet
 expect_error "is not running" virtc network list --sandbox quiet
+expect_error "is not running" virtc network add --sandbox quiet --name eth0
 virtc sandbox delete --id quiet
 virtc sandbox stop --id client
 virtc sandbox delete --id client

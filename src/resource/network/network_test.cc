@@ -96,6 +96,22 @@ TEST_F(NetworkTest, MacvtapTakesTheVethOverAndCleanupRemovesIt) {
   EXPECT_EQ(Census(), before);
 }
 
+TEST_F(NetworkTest, MacvlanAndTapInterfacesAreConnectedToo) {
+  ASSERT_EQ(ns_.Shell("ip link add mv0 link peer0 type macvlan mode bridge && ip link set mv0 up && "
+                      "ip tuntap add dev podtap mode tap && ip link set podtap up"),
+            0);
+  const std::string before = Census();
+  auto network = Network::New({ns_.path(), "tcfilter"}, 1);
+  ASSERT_TRUE(network);
+  auto devices = (*network)->Setup([] { return Result<>{}; });
+  ASSERT_TRUE(devices) << devices.error().message;
+  EXPECT_EQ(devices->size(), 4u) << "eth0, peer0, mv0 and podtap";
+  EXPECT_NE(Census().find("mv0+ingress"), std::string::npos) << "a macvlan goes through tcfilter";
+  EXPECT_EQ(Census().find("podtap+ingress"), std::string::npos) << "a tap is handed over as it is";
+  (*network)->Cleanup();
+  EXPECT_EQ(Census(), before);
+}
+
 TEST_F(NetworkTest, UnsupportedKindIsRefusedAndNothingIsLeft) {
   ASSERT_EQ(ns_.Shell("ip link add br9 type bridge"), 0);
   const std::string before = Census();
