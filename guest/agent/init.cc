@@ -124,6 +124,26 @@ Result<int> LoadModules(const std::string& order_file) {
   return loaded;
 }
 
+Result<std::vector<std::string>> ReadModules(const std::string& order_file) {
+  std::ifstream in(order_file);
+  std::vector<std::string> images;
+  if (!in) return images;
+  for (std::string path; std::getline(in, path);) {
+    if (path.empty() || path[0] == '#') continue;
+    auto image = os::ReadFile(path);
+    if (!image) return std::unexpected(image.error().Wrap("read module"));
+    images.push_back(std::move(*image));
+  }
+  return images;
+}
+
+Result<> LoadModuleImages(const std::vector<std::string>& images) {
+  for (const auto& image : images)
+    if (::syscall(SYS_init_module, image.data(), image.size(), "") != 0 && errno != EEXIST)
+      return os::FailErrno("load module");
+  return {};
+}
+
 namespace {
 
 std::string FindVirtioPort(const std::string& name) {

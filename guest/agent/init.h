@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "vc/result.h"
 
@@ -21,6 +22,10 @@ Result<> MountBaseFilesystems();
 // Loads each module listed in `order_file` (one path per line, dependencies first).
 // Returns how many were loaded.
 Result<int> LoadModules(const std::string& order_file);
+// Reads each module listed in `order_file` into memory, for loading after the
+// initramfs is gone (LoadModuleImages). A missing list is an empty one.
+Result<std::vector<std::string>> ReadModules(const std::string& order_file);
+Result<> LoadModuleImages(const std::vector<std::string>& images);
 
 // The channels the host may use to reach the agent.
 struct Channels {

@@ -82,10 +82,17 @@ int main() {
     auto loaded = vc::agent::LoadModules("/etc/modules.order");
     if (!loaded) Fatal(loaded.error().message);
     Log("loaded " + std::to_string(*loaded) + " modules");
+    auto net_modules = vc::agent::ReadModules("/etc/modules.net");
+    if (!net_modules) Fatal(net_modules.error().message);
     if (auto r = vc::agent::LeaveInitramfs(); !r) Fatal(r.error().message);
     if (auto r = vc::agent::MountBaseFilesystems(); !r) Fatal(r.error().message);
     // Containers share the guest's network namespace, as a pod's do.
     if (auto r = vc::agent::BringUpLoopback(); !r) Fatal("loopback: " + r.error().message);
+    vc::agent::KeepNetModules(std::move(*net_modules));
+    if (vc::agent::HasVirtioNet()) {
+      if (auto r = vc::agent::LoadNetModules(); !r) Fatal(r.error().message);
+      Log("loaded the network modules");
+    }
   }
   ::signal(SIGPIPE, SIG_IGN);
 

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
+#include "init.h"
 #include "net/netlink.h"
+#include "os/file.h"
 
 namespace vc::agent {
 
@@ -21,6 +24,34 @@ Result<NetInterface> Describe(net::Netlink& nl, const net::Link& link) {
 }
 
 }  // namespace
+
+namespace {
+std::vector<std::string> net_modules;  // the agent's one thread only
+bool net_modules_loaded = false;
+}  // namespace
+
+void KeepNetModules(std::vector<std::string> images) { net_modules = std::move(images); }
+
+bool HasVirtioNet() {
+  std::error_code ec;
+  for (const auto& dev : std::filesystem::directory_iterator("/sys/bus/pci/devices", ec)) {
+    auto vendor = os::ReadFile(dev.path().string() + "/vendor");
+    auto device = os::ReadFile(dev.path().string() + "/device");
+    if (!vendor || !device || !vendor->starts_with("0x1af4")) continue;
+    // Transitional and modern virtio-net.
+    if (device->starts_with("0x1000") || device->starts_with("0x1041")) return true;
+  }
+  return false;
+}
+
+Result<> LoadNetModules() {
+  if (net_modules_loaded) return {};
+  if (auto r = LoadModuleImages(net_modules); !r) return std::unexpected(r.error().Wrap("virtio-net driver"));
+  net_modules_loaded = true;
+  net_modules.clear();
+  net_modules.shrink_to_fit();
+  return {};
+}
 
 Result<> BringUpLoopback() {
   auto nl = net::Netlink::Open();

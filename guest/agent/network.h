@@ -13,6 +13,14 @@ namespace vc::agent {
 
 Result<> BringUpLoopback();
 
+// The virtio-net driver (and what it needs beyond the boot modules), kept in
+// memory from boot: loaded when the VM has a NIC at boot or is given one.
+void KeepNetModules(std::vector<std::string> images);
+// True if the VM has a virtio-net PCI device.
+bool HasVirtioNet();
+// Loads the kept modules the first time; later calls do nothing.
+Result<> LoadNetModules();
+
 // Configures the interface with `want.mac`. kNotFound if the guest has no
 // such interface (yet: a hot-plugged NIC takes a moment to appear).
 Result<NetInterface> ConfigureInterface(const NetInterface& want);

@@ -217,6 +217,7 @@ void AgentService::Register(ttrpc::MethodTable& table) {
   add("UpdateInterface", Typed<pb::Interface>([this](const pb::Interface& req)
                                                   -> asio::awaitable<Result<pb::Interface>> {
         asio::steady_timer timer(io_);
+        if (auto loaded = LoadNetModules(); !loaded) co_return std::unexpected(loaded.error());
         for (int tries = 0;; ++tries) {
           auto r = ConfigureInterface(FromMessage(req));
           if (r) co_return ToMessage(*r);

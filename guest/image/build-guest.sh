@@ -2,15 +2,20 @@
 # Builds the guest assets from Debian packages:
 #   OUT/vmlinuz         Debian's cloud kernel (linux-image-cloud-amd64), unpacked, not installed
 #   OUT/initramfs.cpio  vc-agent as /init + the kernel modules it needs (uncompressed:
-#                       under TCG, decompressing costs more than copying)
+#                       under TCG, decompressing costs more than copying): those it
+#                       loads at boot (/etc/modules.order) and those it loads only
+#                       once the VM has a NIC (/etc/modules.net)
 #   OUT/kernel-release  e.g. 6.1.0-56-cloud-amd64
 # Usage: build-guest.sh --agent PATH --out DIR [--cache DIR]
 set -euo pipefail
 
 # Modules the agent needs; their dependencies are added from modules.dep.
 WANTED=(virtio virtio_ring virtio_pci virtio_pci_modern_dev virtio_pci_legacy_dev
-        virtio_console fuse virtiofs virtio_blk virtio_net overlay
+        virtio_console fuse virtiofs virtio_blk overlay
         vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport)
+# Loaded by the agent when the VM has (or is given) a NIC; with what they need
+# beyond the boot modules.
+WANTED_NET=(virtio_net)
 
 die() { echo "build-guest.sh: $*" >&2; exit 1; }
 
@@ -89,6 +94,8 @@ visit() {
   order+=("${path_of[$name]}")
 }
 for m in "${WANTED[@]}"; do visit "$m"; done
+boot_count=${#order[@]}
+for m in "${WANTED_NET[@]}"; do visit "$m"; done
 
 stage=$(mktemp -d "$out/.stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -97,7 +104,12 @@ mkdir -p "$stage"/{dev,proc,sys,run,tmp,mnt,etc,lib/modules}
 strip --strip-all -o "$stage/init" "$agent"
 chmod 0755 "$stage/init"
 : >"$stage/etc/modules.order"
+: >"$stage/etc/modules.net"
+i=0
 for rel in "${order[@]}"; do
+  list=modules.order
+  [ "$i" -ge "$boot_count" ] && list=modules.net
+  i=$((i + 1))
   src="$moddir/$rel"
   dst="$stage/lib/modules/$release/${rel%.ko*}.ko"
   mkdir -p "$(dirname "$dst")"
@@ -107,7 +119,7 @@ for rel in "${order[@]}"; do
     *.ko.gz) gzip -dc "$src" >"$dst" ;;
     *) cp "$src" "$dst" ;;
   esac
-  echo "/lib/modules/$release/${rel%.ko*}.ko" >>"$stage/etc/modules.order"
+  echo "/lib/modules/$release/${rel%.ko*}.ko" >>"$stage/etc/$list"
 done
 
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) >"$out/initramfs.cpio.tmp"

@@ -10,7 +10,7 @@ if [ -z "${VC_NET_UNSHARED:-}" ]; then
 fi
 source "$(dirname "$0")/lib.sh"
 
-POD1=vcpod1-$$ POD2=vcpod2-$$ POD3=vcpod3-$$
+POD1=vcpod1-$$ POD2=vcpod2-$$ POD3=vcpod3-$$ POD4=vcpod4-$$
 # Sandboxes go before the namespaces they use (lib.sh's cleanup runs after this).
 before_cleanup() {
   local sb
@@ -20,7 +20,7 @@ before_cleanup() {
     virtc sandbox delete --id "$(basename "$sb")" >/dev/null 2>&1 || true
   done
   [ -n "${HTTPD_PID:-}" ] && kill "$HTTPD_PID" 2>/dev/null
-  for ns in "$POD1" "$POD2" "$POD3"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$POD1" "$POD2" "$POD3" "$POD4"; do ip netns del "$ns" 2>/dev/null || true; done
 }
 
 # busybox-static 1.35's wget crashes with -T: bound it with timeout(1) instead.
@@ -95,6 +95,7 @@ assert_contains "$routes" "default" "default route in the guest"
 assert_contains "$routes" "10.99.0.1" "gateway of the default route"
 assert_contains "$(ip -n "$POD1" -o link show)" "tap0_vc" "tap beside eth0 in the pod"
 assert_contains "$(tc -n "$POD1" filter show dev eth0 ingress)" "mirred" "redirect on eth0"
+grep -q "loaded the network modules" "$ROOT/sbs/web/console.log" || fail "a VM with a NIC did not load the driver at boot"
 pass "the guest took the pod's interface over: name, MAC, address, default route"
 
 out=$(virtc container enter --sandbox web --id main -- wget -q -O- http://10.99.0.1:8081/index.html)
@@ -133,6 +134,23 @@ assert_eq "1" "$(virtc network list --sandbox client --json | grep -c '"name"')"
 assert_eq "$with_eth1" "$(census_eth1)" "pod2 after the unplug: eth1 as it was, no tap or filter left"
 expect_error "interface eth1 is not connected" virtc network remove --sandbox client --name eth1
 pass "a NIC hot-plugged for an interface added after start works in the guest, and unplugs cleanly"
+
+# --- a VM without a NIC at boot gets its first one -------------------------
+ip netns add "$POD4"
+virtc sandbox run --id late --netns "/var/run/netns/$POD4" --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
+assert_eq "[]" "$(virtc network list --sandbox late --json)" "interfaces of a sandbox whose pod had none"
+ip link add "v-$POD4" type veth peer name eth0 netns "$POD4"
+ip link set "v-$POD4" master br0 up
+ip -n "$POD4" addr add 10.99.0.6/24 dev eth0
+ip -n "$POD4" link set eth0 up
+virtc network add --sandbox late --name eth0 >/dev/null
+virtc container enter --sandbox late --id main -- ping -c 1 -W 5 10.99.0.1 >/dev/null \
+  || fail "ping through the first NIC of a VM that booted without one"
+grep -q "loaded the network modules" "$ROOT/sbs/late/console.log" \
+  && fail "the network driver was loaded at boot of a VM without a NIC"
+virtc sandbox stop --id late
+virtc sandbox delete --id late
+pass "a VM that booted without a NIC loads the driver when its first NIC is hot-plugged"
 
 # --- cleanup: the pod namespace exactly as it was ----------------------------
 virtc sandbox stop --id web
