@@ -69,6 +69,48 @@ void SetUpDev(const std::string& root) {
     Check(::symlink(target, (root + link).c_str()) == 0, std::string("symlink ") + link);
 }
 
+os::Fd InRootOrDie(const std::string& root, const std::string& path, bool make_dirs) {
+  auto fd = os::OpenInRoot(root, path, make_dirs);
+  if (!fd) {
+    (void)os::WriteAll(kReportFd, fd.error().message);
+    ::_exit(127);
+  }
+  return std::move(*fd);
+}
+
+// The spec's bind mounts (volumes; /etc/hosts, /etc/resolv.conf and
+// /etc/hostname under CRI). Their sources are guest paths: the host shared
+// them. A missing target is made (a directory, or an empty file for a file).
+void BindMounts(const oci::Spec& spec) {
+  const std::string& root = spec.root.path;
+  for (const auto& m : spec.mounts) {
+    if (!oci::IsBind(m)) continue;
+    struct stat st {};
+    Check(::stat(m.source.c_str(), &st) == 0, "mount source " + m.source);
+    if (!S_ISDIR(st.st_mode)) {
+      size_t slash = m.destination.rfind('/');
+      std::string parent = slash == std::string::npos || slash == 0 ? "/" : m.destination.substr(0, slash);
+      os::Fd dir = InRootOrDie(root, parent, true);
+      os::Fd file(::openat(dir.get(), m.destination.substr(slash + 1).c_str(),
+                           O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+      Check(file.valid(), "create mount target " + m.destination);
+    }
+    os::Fd target = InRootOrDie(root, m.destination, S_ISDIR(st.st_mode));
+    const os::MountOptions options = os::ParseMountOptions(m.options);
+    Check(::mount(m.source.c_str(), os::FdPath(target).c_str(), nullptr, MS_BIND | (options.flags & MS_REC), nullptr) == 0,
+          "bind mount " + m.destination);
+    const unsigned long extra = options.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    if (!extra && !options.propagation) continue;
+    os::Fd mounted = InRootOrDie(root, m.destination, false);
+    if (extra)
+      Check(::mount(nullptr, os::FdPath(mounted).c_str(), nullptr, MS_REMOUNT | MS_BIND | extra, nullptr) == 0,
+            "remount " + m.destination);
+    if (options.propagation)
+      Check(::mount(nullptr, os::FdPath(mounted).c_str(), nullptr, options.propagation, nullptr) == 0,
+            "propagation of " + m.destination);
+  }
+}
+
 // Inside the new mount namespace: make `root` the process's root with
 // pivot_root(2), then detach the guest's root so nothing of it stays reachable.
 void EnterRootfs(const oci::Spec& spec) {
@@ -79,6 +121,7 @@ void EnterRootfs(const oci::Spec& spec) {
   MountIn(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   MountIn(root, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
   SetUpDev(root);
+  BindMounts(spec);
   if (spec.root.readonly)
     Check(::mount(nullptr, root.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0,
           "remount rootfs read-only");

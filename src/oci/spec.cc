@@ -3,6 +3,8 @@
 // (document.cc) removes it from the document.
 #include "oci/spec.h"
 
+#include <algorithm>
+
 namespace vc::oci {
 
 namespace {
@@ -290,6 +292,12 @@ void to_json(json& j, const Linux& l) {
        {"maskedPaths", OrNull(l.masked_paths)},
        {"readonlyPaths", OrNull(l.readonly_paths)},
        {"rootfsPropagation", OrNull(l.rootfs_propagation)}};
+}
+
+bool IsBind(const Mount& mount) {
+  if (mount.type == "bind") return true;
+  return std::any_of(mount.options.begin(), mount.options.end(),
+                     [](const std::string& o) { return o == "bind" || o == "rbind"; });
 }
 
 }  // namespace vc::oci

@@ -165,6 +165,9 @@ struct Spec {
   nlohmann::json document = nlohmann::json::object();  // as read, with the fields this model does not know
 };
 
+// A bind mount: type "bind", or "bind"/"rbind" among the options.
+bool IsBind(const Mount& mount);
+
 // Parses a whole spec; root.path is required, and process.args with it when
 // there is a process. Errors name the field.
 Result<Spec> Parse(const std::string& json_text);

@@ -7,7 +7,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "os/error.h"
 
@@ -100,5 +103,35 @@ Result<Fd> OpenInRoot(const std::string& root, const std::string& path, bool mak
 }
 
 std::string FdPath(const Fd& fd) { return "/proc/self/fd/" + std::to_string(fd.get()); }
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+namespace {
+std::string Unescape(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size()) {
+      out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> MountPointsUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  std::ifstream in("/proc/self/mountinfo");
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    if (!(fields >> id >> parent >> dev >> root >> point)) continue;
+    point = Unescape(point);
+    if (point == dir || point.starts_with(dir + "/")) out.push_back(point);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return out;
+}
 
 }  // namespace vc::os

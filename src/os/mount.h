@@ -26,6 +26,10 @@ MountOptions ParseMountOptions(const std::vector<std::string>& options);
 // a symlink whose target is missing stays an error (kNotFound).
 Result<Fd> OpenInRoot(const std::string& root, const std::string& path, bool make_dirs);
 
+// Mount points at or below `dir` in this process's mount namespace
+// (/proc/self/mountinfo), deepest first: the order to unmount them in.
+std::vector<std::string> MountPointsUnder(const std::string& dir);
+
 // "/proc/self/fd/N": a path that names exactly what `fd` refers to, for
 // calls that take paths (mount(2)).
 std::string FdPath(const Fd& fd);

@@ -108,11 +108,17 @@ Result<std::string> Manager::ShareRootfs(const std::string& container_id, const 
   return share_fs_->Share(container_id + "/rootfs", source);
 }
 
+Result<std::string> Manager::ShareMount(const std::string& container_id, size_t index, const std::string& source) {
+  if (!share_fs_)
+    return Fail(ErrorCode::kFailedPrecondition, "sandbox " + sandbox_id_ + " has no shared file system set up");
+  return share_fs_->Share(container_id + "/mounts/" + std::to_string(index), source);
+}
+
 // A manager restored from nothing belongs to a sandbox that never booted:
 // nothing of it was shared.
-Result<> Manager::UnshareRootfs(const std::string& container_id) {
+Result<> Manager::UnshareContainer(const std::string& container_id) {
   if (!share_fs_) return {};
-  return share_fs_->Unshare(container_id + "/rootfs");
+  return share_fs_->Unshare(container_id);
 }
 
 void Manager::Cleanup() {

@@ -2,7 +2,7 @@
 //
 //   BeforeBoot   host side set up; the devices the VM must have from boot
 //   GuestMounts  what the agent mounts when the sandbox is created in the guest
-//   per container: ShareRootfs / UnshareRootfs
+//   per container: ShareRootfs, ShareMount / UnshareContainer
 //   Cleanup      everything undone, also by another process than the one that
 //                set up (Restore reads the state each resource saved)
 //
@@ -60,7 +60,11 @@ class Manager {
 
   // A container's root directory, shared into the guest; returns its guest path.
   Result<std::string> ShareRootfs(const std::string& container_id, const std::string& source);
-  Result<> UnshareRootfs(const std::string& container_id);
+  // A host file or directory a container's spec bind-mounts (the
+  // `index`-th of its mounts), shared into the guest; its guest path.
+  Result<std::string> ShareMount(const std::string& container_id, size_t index, const std::string& source);
+  // Undoes ShareRootfs and every ShareMount of the container.
+  Result<> UnshareContainer(const std::string& container_id);
 
   void Cleanup();
 

@@ -58,7 +58,7 @@ TEST_F(ResourceTest, StateSurvivesForAnotherProcess) {
   EXPECT_EQ(mounts[0].tag, agent::kShareTag);
   EXPECT_EQ(mounts[0].guest_path, agent::kGuestShareDir);
   // Nothing is mounted: unsharing a root that is not there succeeds.
-  EXPECT_TRUE((*restored)->UnshareRootfs("c1"));
+  EXPECT_TRUE((*restored)->UnshareContainer("c1"));
   (*restored)->Cleanup();
   auto after = store_->LoadItem("s1", SandboxLayout::kResourcesItem);
   ASSERT_TRUE(after);
@@ -72,7 +72,7 @@ TEST_F(ResourceTest, NothingSavedMeansNothingToUndo) {
   auto restored = Manager::Restore(*store_, "s1");
   ASSERT_TRUE(restored);
   EXPECT_TRUE((*restored)->GuestMounts().empty());
-  EXPECT_TRUE((*restored)->UnshareRootfs("c1"));
+  EXPECT_TRUE((*restored)->UnshareContainer("c1"));
   EXPECT_EQ((*restored)->ShareRootfs("c1", "/tmp").error().code, ErrorCode::kFailedPrecondition);
   (*restored)->Cleanup();
   EXPECT_FALSE(store_->LoadItem("s1", SandboxLayout::kResourcesItem));

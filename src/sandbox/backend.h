@@ -37,8 +37,12 @@ class SandboxBackend {
   // A container's root, shared into the running sandbox's guest; its guest path.
   virtual Result<std::string> ShareRootfs(const std::string& sandbox_id, const std::string& container_id,
                                           const std::string& source) = 0;
-  // Succeeds if the root is not shared.
-  virtual Result<> UnshareRootfs(const std::string& sandbox_id, const std::string& container_id) = 0;
+  // A file or directory the container's spec bind-mounts (its `index`-th
+  // mount), shared into the guest; its guest path.
+  virtual Result<std::string> ShareMount(const std::string& sandbox_id, const std::string& container_id,
+                                         size_t index, const std::string& source) = 0;
+  // Undoes ShareRootfs and ShareMount for the container; succeeds if nothing is shared.
+  virtual Result<> UnshareContainer(const std::string& sandbox_id, const std::string& container_id) = 0;
   // Connects pod interface `name` to the running VM as a hot-plugged NIC
   // (the supervisor does it); what the guest must configure for it.
   virtual Result<agent::GuestNetwork> AddInterface(const std::string& sandbox_id, const std::string& name) = 0;

@@ -34,12 +34,29 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   if (!guest_root) return std::unexpected(guest_root.error());
   c.rootfs_mounted = true;
   auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
-  Result<> ok = spec ? agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump())
-                     : Result<>(std::unexpected(spec.error()));
+  Result<> ok = spec ? ShareMounts(sid, c.config.id, *spec) : Result<>(std::unexpected(spec.error()));
+  if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump());
   if (!ok) {
-    (void)backend_->UnshareRootfs(sid, c.config.id);
+    (void)backend_->UnshareContainer(sid, c.config.id);
     c.rootfs_mounted = false;
     return ok;
+  }
+  return {};
+}
+
+// The spec's bind mounts (volumes; /etc/hosts, /etc/resolv.conf and
+// /etc/hostname under CRI) come from the host: each source is shared into the
+// guest, and the spec the guest gets names it there.
+Result<> Manager::ShareMounts(const std::string& sid, const std::string& cid, oci::Spec& spec) {
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    oci::Mount& m = spec.mounts[i];
+    if (!oci::IsBind(m)) continue;
+    const std::string what = "mount " + m.destination;
+    if (m.source.empty() || m.source[0] != '/')
+      return Fail(ErrorCode::kInvalidArgument, what + ": the source '" + m.source + "' must be an absolute host path");
+    auto guest = backend_->ShareMount(sid, cid, i, m.source);
+    if (!guest) return std::unexpected(guest.error().Wrap(what));
+    m.source = *guest;
   }
   return {};
 }
@@ -148,7 +165,7 @@ Result<> Manager::DeleteContainer(const std::string& sid, const std::string& cid
       if (auto ok = (*agent)->RemoveContainer(cid); !ok && ok.error().code != ErrorCode::kNotFound)
         return ok;
     }
-    if (auto ok = backend_->UnshareRootfs(sid, cid); !ok) return ok;
+    if (auto ok = backend_->UnshareContainer(sid, cid); !ok) return ok;
     r.containers.erase(cid);
     return {};
   });

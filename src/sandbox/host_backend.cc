@@ -53,10 +53,17 @@ class HostBackend : public SandboxBackend {
     return (*resources)->ShareRootfs(cid, source);
   }
 
-  Result<> UnshareRootfs(const std::string& id, const std::string& cid) override {
+  Result<std::string> ShareMount(const std::string& id, const std::string& cid, size_t index,
+                                 const std::string& source) override {
     auto resources = resource::Manager::Restore(*store_, id);
     if (!resources) return std::unexpected(resources.error());
-    return (*resources)->UnshareRootfs(cid);
+    return (*resources)->ShareMount(cid, index, source);
+  }
+
+  Result<> UnshareContainer(const std::string& id, const std::string& cid) override {
+    auto resources = resource::Manager::Restore(*store_, id);
+    if (!resources) return std::unexpected(resources.error());
+    return (*resources)->UnshareContainer(cid);
   }
 
   Result<agent::GuestNetwork> AddInterface(const std::string& id, const std::string& name) override {

@@ -106,7 +106,7 @@ void Manager::Refresh(const std::string& sid, SandboxRecord& r) {
 void Manager::ReleaseHost(const std::string& sid, SandboxRecord& r) {
   backend_->StopSupervisor(sid, r.supervisor_pid, 0ms);
   for (auto& [cid, c] : r.containers) {
-    if (c.rootfs_mounted) (void)backend_->UnshareRootfs(sid, cid);
+    if (c.rootfs_mounted) (void)backend_->UnshareContainer(sid, cid);
     c.rootfs_mounted = false;
   }
   backend_->ReleaseResources(sid);

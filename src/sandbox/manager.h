@@ -13,6 +13,7 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "oci/spec.h"
 #include "persist/store.h"
 #include "sandbox/backend.h"
 #include "sandbox/record.h"
@@ -70,6 +71,7 @@ class Manager {
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
   Result<> StartInGuest(ContainerRecord& c, agent::Agent& agent);
+  Result<> ShareMounts(const std::string& sid, const std::string& cid, oci::Spec& spec);
   // Updates container states from the guest (exited processes) or from a dead VM.
   void Refresh(const std::string& sid, SandboxRecord& record);
   // Kills the supervisor if alive and releases every host resource of the sandbox.

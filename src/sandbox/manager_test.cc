@@ -56,8 +56,15 @@ class FakeBackend : public SandboxBackend {
     bound[id + "/" + cid] = source;
     return "/shared/" + cid + "/rootfs";
   }
-  Result<> UnshareRootfs(const std::string& id, const std::string& cid) override {
-    bound.erase(id + "/" + cid);
+  Result<std::string> ShareMount(const std::string& id, const std::string& cid, size_t index,
+                                 const std::string& source) override {
+    bound[id + "/" + cid + "/mounts/" + std::to_string(index)] = source;
+    return "/shared/" + cid + "/mounts/" + std::to_string(index);
+  }
+  Result<> UnshareContainer(const std::string& id, const std::string& cid) override {
+    std::erase_if(bound, [&](const auto& kv) {
+      return kv.first == id + "/" + cid || kv.first.starts_with(id + "/" + cid + "/");
+    });
     return {};
   }
   Result<agent::GuestNetwork> AddInterface(const std::string& id, const std::string& name) override {
@@ -352,6 +359,32 @@ TEST_F(ManagerTest, UpdateIsAppliedAndKeptForTheNextStart) {
   EXPECT_EQ(applied["pids"]["limit"], 20);
   EXPECT_EQ(applied["memory"]["limit"], 64 << 20) << "earlier limits stay";
   EXPECT_EQ(impl_->UpdateContainer("s1", "nope", pids).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ManagerTest, BindMountSourcesAreSharedAndRenamedForTheGuest) {
+  auto c = Container("c1");
+  c.oci_spec = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["true"]},
+    "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+               {"destination": "/etc/hosts", "type": "bind", "source": "/host/hosts", "options": ["ro"]},
+               {"destination": "/data", "type": "none", "source": "/host/data", "options": ["rbind", "rw"]}]})";
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {c})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  auto spec = nlohmann::json::parse(GuestOf("s1").spec("c1"));
+  EXPECT_EQ(spec["mounts"][0]["source"], "proc") << "not a bind: untouched";
+  EXPECT_EQ(spec["mounts"][1]["source"], "/shared/c1/mounts/1");
+  EXPECT_EQ(spec["mounts"][2]["source"], "/shared/c1/mounts/2");
+  EXPECT_EQ(backend_->bound.at("s1/c1/mounts/1"), "/host/hosts");
+  ASSERT_TRUE(impl_->StopContainer("s1", "c1"));
+  ASSERT_TRUE(impl_->DeleteContainer("s1", "c1"));
+  EXPECT_FALSE(backend_->bound.contains("s1/c1/mounts/1")) << "unshared with the container";
+
+  auto relative = Container("c2");
+  relative.oci_spec = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["true"]},
+    "mounts": [{"destination": "/data", "type": "bind", "source": "data"}]})";
+  auto created = impl_->CreateContainer("s1", relative);
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.error().message.find("must be an absolute host path"), std::string::npos);
+  EXPECT_FALSE(backend_->bound.contains("s1/c2")) << "nothing of a refused container stays shared";
 }
 
 TEST_F(ManagerTest, ProcessesByTheirIds) {

@@ -210,3 +210,4 @@ virtc sandbox delete --id quiet
 virtc sandbox stop --id client
 virtc sandbox delete --id client
 pass "model none gives no NIC; a stopped sandbox has no network to list"
+assert_clean

@@ -85,3 +85,4 @@ assert_eq "$before_netns" "$(netns_files)" "namespaces after the refused creates
 assert_eq 0 "$(leases)" "leases after the refused creates"
 assert_eq "" "$(virtc sandbox list | tail -n +2)" "sandboxes after the refused creates"
 pass "a missing configuration, a missing plugin and a failing plugin are clear errors that leave nothing"
+assert_clean

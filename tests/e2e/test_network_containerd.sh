@@ -77,8 +77,15 @@ IMAGE=docker.io/library/vc-busybox:latest
 bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
 ctd_import "$WORK/image.tar"
 
+# What containerd's CRI plugin does for a pod: the pod's resolv.conf and hosts
+# bind-mounted from the host.
+echo "nameserver 10.98.0.1" >"$WORK/resolv.conf"
+echo "10.98.0.1 gateway.pod" >"$WORK/hosts"
 c run -d --runtime io.containerd.vc.v2 --runtime-config-path "$VC_CONFIG" \
-  --with-ns "network:/var/run/netns/$POD" "$IMAGE" web httpd -f -p 8080 -h /www
+  --with-ns "network:/var/run/netns/$POD" \
+  --mount "type=bind,src=$WORK/resolv.conf,dst=/etc/resolv.conf,options=rbind:ro" \
+  --mount "type=bind,src=$WORK/hosts,dst=/etc/hosts,options=rbind:ro" \
+  "$IMAGE" web httpd -f -p 8080 -h /www
 out=""
 for _ in $(seq 100); do
   out=$(timeout 5 $BUSYBOX wget -q -O- "http://$pod_ip:8080/index.html" 2>/dev/null) && break
@@ -88,6 +95,10 @@ assert_eq "hello from the pod" "$out" "HTTP from the container at the pod IP $po
 out=$(c task exec --exec-id addr web ip -o addr show eth0)
 assert_contains "$out" "$pod_ip/24" "the container's eth0 has the pod IP"
 pass "ctr run --with-ns: the container in the VM has the CNI pod IP ($pod_ip) and serves HTTP on the bridge"
+assert_eq "nameserver 10.98.0.1" "$(c task exec --exec-id dns web cat /etc/resolv.conf)" "resolv.conf from the spec's mounts"
+assert_contains "$(c task exec --exec-id hosts web ping -c 1 -W 5 gateway.pod)" "1 packets received" \
+  "a name from the bind-mounted /etc/hosts, reached through the pod network"
+pass "/etc/resolv.conf and /etc/hosts come from the spec's bind mounts, as CRI sets them"
 
 c task kill -s KILL web
 for _ in $(seq 100); do c task ls | grep -w web | grep -q STOPPED && break; sleep 0.1; done

@@ -87,5 +87,24 @@ out=$(virtc run --bundle "$WORK/bundle")
 assert_eq "1000:1001" "$out" "uid:gid of the OCI process"
 pass "the OCI process runs as the given uid and gid"
 
+mkdir -p "$WORK/vol"
+echo "10.1.2.3 db.example" >"$WORK/hosts"
+cat >"$WORK/bundle/config.json" <<JSON
+{"ociVersion": "1.0.2",
+ "process": {"args": ["sh", "-c", "cat /etc/hosts; echo written >/data/out; echo x >>/etc/hosts || echo read-only"],
+             "env": ["PATH=/bin"], "cwd": "/"},
+ "root": {"path": "rootfs"},
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/etc/hosts", "type": "bind", "source": "$WORK/hosts", "options": ["rbind", "ro"]},
+            {"destination": "/data", "type": "bind", "source": "$WORK/vol", "options": ["rbind", "rw"]}]}
+JSON
+out=$(virtc run --bundle "$WORK/bundle" 2>&1)
+assert_contains "$out" "10.1.2.3 db.example" "a file bind-mounted from the host"
+assert_contains "$out" "read-only" "a read-only bind refuses writes"
+assert_eq "written" "$(cat "$WORK/vol/out")" "a write through a directory bind reaches the host"
+assert_eq "10.1.2.3 db.example" "$(cat "$WORK/hosts")" "the host file is unchanged"
+[ ! -e "$ROOTFS/data" ] || [ -z "$(ls -A "$ROOTFS/data")" ] || fail "the volume's content leaked into the rootfs"
+pass "the spec's bind mounts: a host file read-only at /etc/hosts, a host directory read-write at /data"
+
 assert_clean
 pass "nothing left behind"

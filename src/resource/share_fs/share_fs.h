@@ -36,10 +36,11 @@ class ShareFs {
   virtual std::vector<pid_t> Daemons() const = 0;
   // What the guest mounts when the sandbox is created in it.
   virtual agent::SharedMount GuestMount() const = 0;
-  // Makes host directory `source` visible in the guest under `name` (a
-  // relative path such as "<container>/rootfs"); returns the guest path.
+  // Makes host directory or file `source` visible in the guest under `name`
+  // (a relative path such as "<container>/rootfs"); returns the guest path.
   virtual Result<std::string> Share(const std::string& name, const std::string& source) = 0;
-  // Undoes Share; succeeds if `name` is not shared.
+  // Undoes Share for `name` and everything shared below it ("<container>"
+  // takes its root and its mounts); succeeds if nothing is shared there.
   virtual Result<> Unshare(const std::string& name) = 0;
   // Undoes Setup and every Share. Idempotent; works in another process than
   // the one that set up, after RestoreShareFs.

@@ -2,14 +2,17 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "os/error.h"
 #include "os/fd.h"
 #include "os/file.h"
+#include "os/mount.h"
 #include "os/process.h"
 
 namespace vc::resource {
@@ -108,7 +111,16 @@ agent::SharedMount VirtioFs::GuestMount() const { return {agent::kShareTag, agen
 Result<std::string> VirtioFs::Share(const std::string& name, const std::string& source) {
   if (auto r = CheckName(name); !r) return std::unexpected(r.error());
   const std::string target = layout_.SharedDir() + "/" + name;
-  if (auto r = os::MakeDirs(target, 0755); !r) return std::unexpected(r.error());
+  struct stat st {};
+  if (::stat(source.c_str(), &st) != 0) return os::FailErrno("share " + source);
+  if (S_ISDIR(st.st_mode)) {
+    if (auto r = os::MakeDirs(target, 0755); !r) return std::unexpected(r.error());
+  } else {
+    // A file (or device) is bound onto an empty file of its own.
+    if (auto r = os::MakeDirs(target.substr(0, target.rfind('/')), 0755); !r) return std::unexpected(r.error());
+    os::Fd placeholder(::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!placeholder) return os::FailErrno("create " + target);
+  }
   if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     auto err = os::ErrnoError("bind " + source + " to " + target);
     (void)Unshare(name);
@@ -120,10 +132,32 @@ Result<std::string> VirtioFs::Share(const std::string& name, const std::string& 
 Result<> VirtioFs::Unshare(const std::string& name) {
   if (auto r = CheckName(name); !r) return r;
   std::string target = layout_.SharedDir() + "/" + name;
-  if (::umount2(target.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
-    return os::FailErrno("unmount " + target);
+  for (const auto& point : os::MountPointsUnder(target))
+    if (::umount2(point.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+      return os::FailErrno("unmount " + point);
+  // Nothing may be bound below any more: only what Share made is removed
+  // (empty directories and empty placeholder files), never a shared tree.
+  if (auto left = os::MountPointsUnder(target); !left.empty())
+    return Fail(ErrorCode::kInternal, "still mounted: " + left.front());
+  std::error_code ec;
+  std::vector<std::string> made;
+  for (auto it = std::filesystem::recursive_directory_iterator(target, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    made.push_back(it->path().string());
+  std::sort(made.begin(), made.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& path : made) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) ::rmdir(path.c_str());
+    else if (S_ISREG(st.st_mode) && st.st_size == 0) ::unlink(path.c_str());
+  }
+  if (::rmdir(target.c_str()) != 0) {
+    struct stat st {};
+    if (::lstat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) ::unlink(target.c_str());
+  }
   // The directories Share made, up to the share's root, where empty.
-  for (std::string dir = target; dir.size() > layout_.SharedDir().size(); dir.resize(dir.rfind('/')))
+  for (std::string dir = target.substr(0, target.rfind('/')); dir.size() > layout_.SharedDir().size();
+       dir.resize(dir.rfind('/')))
     if (::rmdir(dir.c_str()) != 0) break;
   return {};
 }
