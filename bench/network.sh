@@ -94,7 +94,7 @@ done
 ss -ltn "sport = :$PORT" | grep -q LISTEN || { echo "iperf3 server did not start" >&2; exit 1; }
 
 accel=tcg
-[ -r /dev/kvm ] && [ -w /dev/kvm ] && accel=kvm
+[ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ] && accel=kvm
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }

@@ -27,7 +27,7 @@ cp "$build/bin/vc-bench-init" "$work/floor/init"
 (cd "$work/floor" && echo init | cpio --quiet -o -H newc -R 0:0) >"$work/floor.cpio"
 
 accel=tcg
-[ -r /dev/kvm ] && [ -w /dev/kvm ] && accel=kvm
+[ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ] && accel=kvm
 cpu=max; [ "$accel" = kvm ] && cpu=host
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

@@ -72,7 +72,7 @@ done
 ctd_ctr task exec -d --exec-id e1 pod sleep 100000 </dev/null
 m10e=$(measure "shim, 10 containers + 10 execs:")
 
-echo "accelerator: $([ -r /dev/kvm ] && [ -w /dev/kvm ] && echo kvm || echo tcg)   runs: $runs   (medians)"
+echo "accelerator: $([ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ] && echo kvm || echo tcg)   runs: $runs   (medians)"
 echo "ctr run --rm IMAGE true (containerd + shim): $(printf '%s\n' "${via_ctr[@]}" | median) ms   [${via_ctr[*]}]"
 echo "virtc run --rootfs R -- true:                $(printf '%s\n' "${via_virtc[@]}" | median) ms   [${via_virtc[*]}]"
 echo "$m1"

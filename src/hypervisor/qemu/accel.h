@@ -1,4 +1,9 @@
 // Choosing QEMU's accelerator: KVM when /dev/kvm is usable, TCG otherwise.
+//
+// "Usable" means a KVM that runs an ordinary guest kernel. A host whose KVM
+// is PVM (the kvm_pvm module: KVM for guests that run inside another VM)
+// runs only kernels built as PVM guests, which the guest kernel is not; it
+// counts as no KVM.
 #pragma once
 
 #include <string>
@@ -7,8 +12,10 @@
 
 namespace vc::hypervisor::qemu {
 
-// `requested`: "auto", "kvm" or "tcg". `kvm_device` is injectable for tests.
+// `requested`: "auto", "kvm" or "tcg". `kvm_device` and `modules_dir` (where
+// loaded kernel modules appear) are injectable for tests.
 Result<std::string> ChooseAccel(const std::string& requested,
-                                const std::string& kvm_device = "/dev/kvm");
+                                const std::string& kvm_device = "/dev/kvm",
+                                const std::string& modules_dir = "/sys/module");
 
 }  // namespace vc::hypervisor::qemu

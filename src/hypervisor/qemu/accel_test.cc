@@ -1,27 +1,43 @@
 #include "hypervisor/qemu/accel.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 namespace vc::hypervisor::qemu {
 namespace {
 
+constexpr const char* kNoModules = "/nonexistent/module";
+
 TEST(Accel, AutoFallsBackToTcgWithoutKvm) {
-  EXPECT_EQ(*ChooseAccel("auto", "/nonexistent/kvm"), "tcg");
+  EXPECT_EQ(*ChooseAccel("auto", "/nonexistent/kvm", kNoModules), "tcg");
 }
 
 TEST(Accel, AutoPicksKvmWhenTheDeviceOpens) {
-  EXPECT_EQ(*ChooseAccel("auto", "/dev/null"), "kvm");  // any openable device stands in
+  EXPECT_EQ(*ChooseAccel("auto", "/dev/null", kNoModules), "kvm");  // any openable device stands in
+}
+
+TEST(Accel, PvmKvmRunsNoOrdinaryGuestKernel) {
+  auto dir = std::filesystem::temp_directory_path() / ("vc-accel-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "kvm_pvm");
+  EXPECT_EQ(*ChooseAccel("auto", "/dev/null", dir.string()), "tcg");
+  auto kvm = ChooseAccel("kvm", "/dev/null", dir.string());
+  ASSERT_FALSE(kvm);
+  EXPECT_EQ(kvm.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(kvm.error().message.find("PVM"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Accel, KvmRequestedButUnusableIsAClearError) {
-  auto r = ChooseAccel("kvm", "/nonexistent/kvm");
+  auto r = ChooseAccel("kvm", "/nonexistent/kvm", kNoModules);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(r.error().message.find("/nonexistent/kvm is not usable"), std::string::npos);
 }
 
 TEST(Accel, TcgAndUnknown) {
-  EXPECT_EQ(*ChooseAccel("tcg", "/dev/null"), "tcg");
+  EXPECT_EQ(*ChooseAccel("tcg", "/dev/null", kNoModules), "tcg");
   EXPECT_EQ(ChooseAccel("xen").error().code, ErrorCode::kInvalidArgument);
 }
 
