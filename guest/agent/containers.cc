@@ -12,6 +12,7 @@
 #include "os/error.h"
 #include "init.h"
 #include "os/file.h"
+#include "setup/setup.h"
 
 namespace vc::agent {
 
@@ -98,6 +99,7 @@ Result<> Containers::Create(const std::string& id, oci::Spec spec) {
   if (!spec.process) return Fail(ErrorCode::kInvalidArgument, "OCI spec: process is required");
   if (!os::Exists(spec.root.path))
     return Fail(ErrorCode::kNotFound, "container root " + spec.root.path + " not found in the guest");
+  if (auto ok = setup::CheckContainer(spec); !ok) return ok;
   auto cgroup = cgroup::Create(id);
   if (!cgroup) return std::unexpected(cgroup.error());
   if (spec.linux.resources)
@@ -142,7 +144,7 @@ Result<> Containers::Exec(const std::string& id, const std::string& exec_id,
     return Fail(ErrorCode::kFailedPrecondition, "container " + id + " is not running");
   if (container.paused)
     return Fail(ErrorCode::kFailedPrecondition, "container " + id + " is paused");
-  SpawnRequest request{std::move(process), container.cgroup_dir, {}, container.init->pid};
+  SpawnRequest request{std::move(process), container.cgroup_dir, container.spec, container.init->pid};
   auto spawned = Launch(id, exec_id, std::move(request));
   if (!spawned) return std::unexpected(spawned.error());
   if (auto r = Release(**spawned); !r) return r;

@@ -1,14 +1,14 @@
 #include "spawn.h"
 
 #include <fcntl.h>
-#include <grp.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -16,7 +16,8 @@
 
 #include "os/error.h"
 #include "os/file.h"
-#include "os/mount.h"
+#include "oci/validate.h"
+#include "setup/setup.h"
 
 namespace vc::agent {
 
@@ -36,101 +37,56 @@ void Check(bool ok, const std::string& what) {
   if (!ok) Die(what);
 }
 
-// Mounts on `target` resolved inside `root`: a symlink in the image cannot
-// move the mount out of the container.
-void MountIn(const std::string& root, const char* source, const char* target, const char* type,
-             unsigned long flags, const char* data = nullptr) {
-  auto where = os::OpenInRoot(root, target, true);
-  if (!where) {
-    (void)os::WriteAll(kReportFd, where.error().message);
+// Brings up the loopback link of a new network namespace, as runc does.
+Result<> LoopbackUp() {
+  os::Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ifreq req{};
+  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+  if (!sock || ::ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) return os::FailErrno("read the flags of lo");
+  req.ifr_flags |= IFF_UP;
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) return os::FailErrno("bring lo up");
+  return {};
+}
+
+void CheckResult(const Result<>& ok) {
+  if (!ok) {
+    (void)os::WriteAll(kReportFd, ok.error().message);
     ::_exit(127);
   }
-  Check(::mount(source, os::FdPath(*where).c_str(), type, flags, data) == 0, std::string("mount ") + target);
 }
 
-// Gives the container a small /dev: a tmpfs with the usual character devices
-// bound from the guest's /dev, its own devpts and shm.
-void SetUpDev(const std::string& root) {
-  MountIn(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
-  for (const char* dev : {"null", "zero", "full", "random", "urandom", "tty"}) {
-    std::string target = root + "/dev/" + dev;
-    os::Fd touch(::open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666));
-    Check(touch.valid(), "create " + target);
-    std::string source = std::string("/dev/") + dev;
-    Check(::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) == 0,
-          "bind " + source);
+// The namespaces a new container gets: the spec's (linux.namespaces), and
+// always a mount namespace (the root is pivoted in it). A pid, ipc or uts
+// entry with a path is a namespace of the pod on the host; in the guest the
+// container gets a new one. A network entry with a path is the pod's
+// network, which is the guest's own (docs/oci.md).
+unsigned long CloneFlags(const oci::Linux& linux) {
+  unsigned long flags = CLONE_NEWNS;
+  for (const auto& n : linux.namespaces) {
+    if (n.type == "pid") flags |= CLONE_NEWPID;
+    if (n.type == "ipc") flags |= CLONE_NEWIPC;
+    if (n.type == "uts") flags |= CLONE_NEWUTS;
+    if (n.type == "network" && n.path.empty()) flags |= CLONE_NEWNET;
   }
-  MountIn(root, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-          "newinstance,ptmxmode=0666,mode=0620");
-  MountIn(root, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
-  for (auto [link, target] : {std::pair{"/dev/ptmx", "pts/ptmx"}, {"/dev/fd", "/proc/self/fd"},
-                              {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
-                              {"/dev/stderr", "/proc/self/fd/2"}})
-    Check(::symlink(target, (root + link).c_str()) == 0, std::string("symlink ") + link);
+  return flags;
 }
 
-os::Fd InRootOrDie(const std::string& root, const std::string& path, bool make_dirs) {
-  auto fd = os::OpenInRoot(root, path, make_dirs);
-  if (!fd) {
-    (void)os::WriteAll(kReportFd, fd.error().message);
-    ::_exit(127);
+// The container's init: everything up to the start signal.
+void SetUpInit(const SpawnRequest& req, unsigned long flags) {
+  const oci::Spec& spec = req.container;
+  // After joining the cgroup, so that the container's cgroup is the
+  // namespace's root.
+  if (oci::FindNamespace(spec.linux, "cgroup"))
+    Check(::unshare(CLONE_NEWCGROUP) == 0, "new cgroup namespace");
+  if (flags & CLONE_NEWNET) CheckResult(LoopbackUp());
+  if (flags & CLONE_NEWUTS) {
+    if (!spec.hostname.empty())
+      Check(::sethostname(spec.hostname.data(), spec.hostname.size()) == 0, "sethostname " + spec.hostname);
+    if (!spec.domainname.empty())
+      Check(::setdomainname(spec.domainname.data(), spec.domainname.size()) == 0,
+            "setdomainname " + spec.domainname);
   }
-  return std::move(*fd);
-}
-
-// The spec's bind mounts (volumes; /etc/hosts, /etc/resolv.conf and
-// /etc/hostname under CRI). Their sources are guest paths: the host shared
-// them. A missing target is made (a directory, or an empty file for a file).
-void BindMounts(const oci::Spec& spec) {
-  const std::string& root = spec.root.path;
-  for (const auto& m : spec.mounts) {
-    if (!oci::IsBind(m)) continue;
-    struct stat st {};
-    Check(::stat(m.source.c_str(), &st) == 0, "mount source " + m.source);
-    if (!S_ISDIR(st.st_mode)) {
-      size_t slash = m.destination.rfind('/');
-      std::string parent = slash == std::string::npos || slash == 0 ? "/" : m.destination.substr(0, slash);
-      os::Fd dir = InRootOrDie(root, parent, true);
-      os::Fd file(::openat(dir.get(), m.destination.substr(slash + 1).c_str(),
-                           O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
-      Check(file.valid(), "create mount target " + m.destination);
-    }
-    os::Fd target = InRootOrDie(root, m.destination, S_ISDIR(st.st_mode));
-    const os::MountOptions options = os::ParseMountOptions(m.options);
-    Check(::mount(m.source.c_str(), os::FdPath(target).c_str(), nullptr, MS_BIND | (options.flags & MS_REC), nullptr) == 0,
-          "bind mount " + m.destination);
-    const unsigned long extra = options.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-    if (!extra && !options.propagation) continue;
-    os::Fd mounted = InRootOrDie(root, m.destination, false);
-    if (extra)
-      Check(::mount(nullptr, os::FdPath(mounted).c_str(), nullptr, MS_REMOUNT | MS_BIND | extra, nullptr) == 0,
-            "remount " + m.destination);
-    if (options.propagation)
-      Check(::mount(nullptr, os::FdPath(mounted).c_str(), nullptr, options.propagation, nullptr) == 0,
-            "propagation of " + m.destination);
-  }
-}
-
-// Inside the new mount namespace: make `root` the process's root with
-// pivot_root(2), then detach the guest's root so nothing of it stays reachable.
-void EnterRootfs(const oci::Spec& spec) {
-  Check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0, "make / private");
-  const std::string& root = spec.root.path;
-  Check(::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0,
-        "bind rootfs " + root);
-  MountIn(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  MountIn(root, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
-  SetUpDev(root);
-  BindMounts(spec);
-  if (spec.root.readonly)
-    Check(::mount(nullptr, root.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0,
-          "remount rootfs read-only");
-  Check(::chdir(root.c_str()) == 0, "chdir " + root);
-  // pivot_root(".", ".") stacks the old root on the new one; unmounting "."
-  // then takes the old root away.
-  Check(::syscall(SYS_pivot_root, ".", ".") == 0, "pivot_root to " + root);
-  Check(::umount2(".", MNT_DETACH) == 0, "detach the guest root");
-  Check(::chdir("/") == 0, "chdir /");
+  CheckResult(setup::EnterRootfs(spec));
 }
 
 std::string LookPath(const std::string& file, const std::vector<std::string>& env) {
@@ -150,9 +106,16 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
   return "";
 }
 
+// The namespaces an exec joins: those of the container's init that are not
+// the agent's own.
+constexpr const char* kJoinable[] = {"ipc", "uts", "net", "cgroup", "mnt"};
+constexpr int kJoinableFlags[] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS};
+constexpr size_t kJoinCount = std::size(kJoinable);
+
 // Runs in the child; never returns.
-[[noreturn]] void ChildMain(const SpawnRequest& req, int start_r, int report_w, int in_r,
-                            int out_w, int err_w, int ns_fds[3], int root_fd) {
+[[noreturn]] void ChildMain(const SpawnRequest& req, const setup::Prepared& prepared, unsigned long flags,
+                            int start_r, int report_w, int in_r, int out_w, int err_w,
+                            const int (&ns_fds)[kJoinCount], int root_fd) {
   // Move every descriptor we keep to fixed numbers (report 4, start 3, stdio
   // 0-2, namespaces and root from 5 up), then drop every other inherited fd:
   // other containers' pipes must not stay open here. Copy high first so no
@@ -160,16 +123,19 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
   auto high = [](int fd) { return fd < 0 ? -1 : ::fcntl(fd, F_DUPFD_CLOEXEC, 64); };
   int h_start = high(start_r), h_report = high(report_w);
   int h_stdio[3] = {high(in_r), high(out_w), high(err_w)};
-  int h_join[3] = {high(ns_fds[0]), high(ns_fds[1]), high(ns_fds[2])};
+  int h_join[kJoinCount];
+  for (size_t i = 0; i < kJoinCount; ++i) h_join[i] = high(ns_fds[i]);
   int h_root = high(root_fd);
   if (h_report < 0 || ::dup3(h_report, kReportFd, O_CLOEXEC) < 0) ::_exit(127);
   Check(h_start >= 0 && ::dup3(h_start, kStartFd, O_CLOEXEC) >= 0, "place start pipe");
   for (int i = 0; i < 3; ++i) Check(h_stdio[i] >= 0 && ::dup2(h_stdio[i], i) >= 0, "place stdio");
-  int joins[3] = {-1, -1, -1};
+  int joins[kJoinCount];
   int root = -1;
   int next = 5;
-  for (int i = 0; i < 3; ++i)
+  for (size_t i = 0; i < kJoinCount; ++i) {
+    joins[i] = -1;
     if (h_join[i] >= 0) Check(::dup3(h_join[i], joins[i] = next++, O_CLOEXEC) >= 0, "place ns fd");
+  }
   if (h_root >= 0) Check(::dup3(h_root, root = next++, O_CLOEXEC) >= 0, "place root fd");
   ::syscall(SYS_close_range, next, ~0u, 0);
 
@@ -181,15 +147,14 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
     Check(cg.valid() && ::write(cg.get(), "0", 1) == 1, "join cgroup " + req.cgroup_dir);
   }
   if (req.join_pid == 0) {
-    if (!req.container.hostname.empty())
-      Check(::sethostname(req.container.hostname.data(), req.container.hostname.size()) == 0,
-            "sethostname");
-    EnterRootfs(req.container);
+    SetUpInit(req, flags);
   } else {
-    static const int kinds[3] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNS};
-    for (int i = 0; i < 3; ++i) Check(::setns(joins[i], kinds[i]) == 0, "join namespace");
+    for (size_t i = 0; i < kJoinCount; ++i)
+      if (joins[i] >= 0) {
+        Check(::setns(joins[i], kJoinableFlags[i]) == 0, std::string("join the container's ") + kJoinable[i] + " namespace");
+        ::close(joins[i]);
+      }
     Check(::fchdir(root) == 0 && ::chroot(".") == 0, "enter container root");
-    for (int fd : joins) ::close(fd);
     ::close(root);
   }
 
@@ -199,14 +164,9 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
   ::close(kStartFd);
 
   const oci::Process& p = req.process;
-  std::vector<gid_t> groups(p.user.additional_gids.begin(), p.user.additional_gids.end());
-  Check(::setgroups(groups.size(), groups.data()) == 0, "setgroups");
-  Check(::setgid(p.user.gid) == 0, "setgid " + std::to_string(p.user.gid));
-  Check(::setuid(p.user.uid) == 0, "setuid " + std::to_string(p.user.uid));
-  Check(::chdir(p.cwd.c_str()) == 0, "chdir " + p.cwd);
-
   std::string program = LookPath(p.args[0], p.env);
   if (program.empty()) Die("exec " + p.args[0], ENOENT);
+  CheckResult(setup::ApplyProcess(p, prepared));
   std::vector<char*> argv, envp;
   for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -218,6 +178,13 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
   ::signal(SIGPIPE, SIG_DFL);
   ::execve(program.c_str(), argv.data(), envp.data());
   Die("exec " + program);
+}
+
+// Whether `pid` has a namespace of `type` other than ours.
+bool OtherNamespace(const std::string& proc, const char* type) {
+  struct stat theirs {}, ours {};
+  return ::stat((proc + "/ns/" + type).c_str(), &theirs) == 0 &&
+         ::stat((std::string("/proc/self/ns/") + type).c_str(), &ours) == 0 && theirs.st_ino != ours.st_ino;
 }
 
 Result<std::pair<os::Fd, os::Fd>> Pipe() {
@@ -246,6 +213,10 @@ Result<std::pair<os::Fd, os::Fd>> OpenPty(const oci::Process& process) {
 
 Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
   if (req.process.args.empty()) return Fail(ErrorCode::kInvalidArgument, "no command to run");
+  // Names and the seccomp filter are resolved here, so that a bad spec fails
+  // with a clear message before anything is forked.
+  auto prepared = setup::Prepare(req.process, req.container.linux.seccomp);
+  if (!prepared) return std::unexpected(prepared.error());
   auto start = Pipe(), report = Pipe(), in = Pipe(), out = Pipe(), err = Pipe();
   for (auto* p : {&start, &report, &in, &out, &err})
     if (!*p) return std::unexpected(p->error());
@@ -261,33 +232,37 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
   const int child_out = pty_slave ? pty_slave.get() : out->second.get();
   const int child_err = pty_slave ? pty_slave.get() : err->second.get();
 
-  os::Fd ns[3], root, own_pidns, target_pidns;
+  os::Fd ns[kJoinCount], root, own_pidns, target_pidns;
   if (req.join_pid != 0) {
     std::string proc = "/proc/" + std::to_string(req.join_pid);
-    const char* names[3] = {"ipc", "uts", "mnt"};
-    for (int i = 0; i < 3; ++i) {
-      ns[i].reset(::open((proc + "/ns/" + names[i]).c_str(), O_RDONLY | O_CLOEXEC));
-      if (!ns[i]) return os::FailErrno("open " + proc + "/ns/" + names[i]);
+    for (size_t i = 0; i < kJoinCount; ++i) {
+      if (!OtherNamespace(proc, kJoinable[i])) continue;
+      ns[i].reset(::open((proc + "/ns/" + kJoinable[i]).c_str(), O_RDONLY | O_CLOEXEC));
+      if (!ns[i]) return os::FailErrno("open " + proc + "/ns/" + kJoinable[i]);
     }
     root.reset(::open((proc + "/root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    target_pidns.reset(::open((proc + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC));
-    own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
-    if (!root || !target_pidns || !own_pidns) return os::FailErrno("open " + proc + " namespaces");
-    // Children of ours are born into the container's PID namespace; we stay put.
-    if (::setns(target_pidns.get(), CLONE_NEWPID) != 0) return os::FailErrno("join pid namespace");
+    if (!root) return os::FailErrno("open " + proc + "/root");
+    if (OtherNamespace(proc, "pid")) {
+      target_pidns.reset(::open((proc + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC));
+      own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+      if (!target_pidns || !own_pidns) return os::FailErrno("open " + proc + " pid namespace");
+      // Children of ours are born into the container's PID namespace; we stay put.
+      if (::setns(target_pidns.get(), CLONE_NEWPID) != 0) return os::FailErrno("join pid namespace");
+    }
   }
 
   pid_t pid;
+  const unsigned long flags = req.join_pid == 0 ? CloneFlags(req.container.linux) : 0;
   if (req.join_pid == 0) {
-    const unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-    pid = static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0));
+    pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   } else {
     pid = ::fork();
   }
   if (pid == 0) {
-    int ns_fds[3] = {ns[0].get(), ns[1].get(), ns[2].get()};
-    ChildMain(req, start->first.get(), report->second.get(), child_in, child_out, child_err,
-              ns_fds, root.get());
+    int ns_fds[kJoinCount];
+    for (size_t i = 0; i < kJoinCount; ++i) ns_fds[i] = ns[i].get();
+    ChildMain(req, *prepared, flags, start->first.get(), report->second.get(), child_in, child_out,
+              child_err, ns_fds, root.get());
   }
   int spawn_errno = errno;
   if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) != 0)

@@ -1,6 +1,8 @@
-// Starting a container process: the init process in new mount, PID, UTS and
-// IPC namespaces on the container's root filesystem, or an extra process
-// (exec) that joins the namespaces of a running init.
+// Starting a container process: the init process in the namespaces its spec
+// asks for (a mount namespace always) on the container's root filesystem, set
+// up by the steps in setup/, or an extra process (exec) that joins the
+// namespaces of a running init. Both go through the spec's process security
+// (capabilities, rlimits, user, seccomp; setup/setup.h).
 //
 // The child stops after its setup and waits for a start byte, so that
 // CreateContainer and StartContainer are separate steps. Over the report pipe
@@ -24,7 +26,8 @@ namespace vc::agent {
 struct SpawnRequest {
   oci::Process process;
   std::string cgroup_dir;  // the child joins this cgroup v2 directory
-  // Init process: the container to set up (root, hostname). Empty root: exec.
+  // The container: for an init, everything to set up; for an exec, the
+  // seccomp profile it shares with the init.
   oci::Spec container;
   pid_t join_pid = 0;  // exec: the init process whose namespaces and root to join
 };

@@ -1,4 +1,6 @@
 // OCI bundle (config.json + root filesystem) to ContainerConfig.
+#include <filesystem>
+
 #include "oci/convert.h"
 #include "vc/vc.h"
 
@@ -9,7 +11,9 @@ Result<ContainerConfig> ContainerConfigFromBundle(const std::string& bundle) {
   if (!spec) return std::unexpected(spec.error());
   if (!spec->process)
     return Fail(ErrorCode::kInvalidArgument, bundle + "/config.json: process is required");
-  return oci::ContainerConfigOf(*spec);
+  ContainerConfig config = oci::ContainerConfigOf(*spec);
+  config.bundle = std::filesystem::absolute(bundle).lexically_normal().string();
+  return config;
 }
 
 }  // namespace vc

@@ -1,5 +1,8 @@
 #include "oci/convert.h"
 
+#include "oci/defaults.h"
+#include "oci/validate.h"
+
 namespace vc::oci {
 
 Process ProcessOf(const Cmd& cmd, Process base) {
@@ -59,12 +62,15 @@ Result<Spec> SpecOf(const ContainerConfig& config) {
 
 Result<Spec> GuestSpec(const ContainerConfig& config, const std::string& guest_root,
                        const std::string& hostname) {
-  auto parsed = SpecOf(config);
+  auto parsed = config.oci_spec.empty() ? Result<Spec>(DefaultSpec()) : SpecOf(config);
   if (!parsed) return parsed;
   Spec spec = std::move(*parsed);
   spec.process = ProcessOf(config.cmd, spec.process.value_or(Process{}));
   spec.root.path = guest_root;
-  spec.hostname = hostname;
+  // The spec's own hostname wins; a container with a UTS namespace of its
+  // own and no hostname gets the sandbox's, as a pod's containers do.
+  const Namespace* uts = FindNamespace(spec.linux, "uts");
+  if (spec.hostname.empty() && uts && uts->path.empty()) spec.hostname = hostname;
   return spec;
 }
 

@@ -30,8 +30,9 @@ ContainerResources ContainerResourcesOf(const Resources& resources);
 // REQUIRES: config.oci_spec is empty or valid (ValidateContainerConfig).
 Result<Spec> SpecOf(const ContainerConfig& config);
 
-// The spec the guest gets for a container: the container's own spec (or an
-// empty one), its process from config.cmd, its root at `guest_root`.
+// The spec the guest gets for a container: the container's own spec (or
+// DefaultSpec), its process from config.cmd, its root at `guest_root`, the
+// sandbox's `hostname` unless the spec names one or shares a UTS namespace.
 // REQUIRES: config.oci_spec is empty or a valid spec (ContainerConfigFromBundle made it).
 Result<Spec> GuestSpec(const ContainerConfig& config, const std::string& guest_root,
                        const std::string& hostname);

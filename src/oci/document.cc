@@ -56,6 +56,7 @@ Result<Spec> FromJson(const json& doc) {
     };
     read("ociVersion", spec.oci_version);
     read("hostname", spec.hostname);
+    read("domainname", spec.domainname);
     read("mounts", spec.mounts);
     read("hooks", spec.hooks);
     read("annotations", spec.annotations);
@@ -94,6 +95,7 @@ json ToJson(const Spec& spec) {
                 {"process", spec.process ? json(*spec.process) : json(nullptr)},
                 {"root", {{"path", spec.root.path}, {"readonly", spec.root.readonly}}},
                 {"hostname", spec.hostname.empty() ? json(nullptr) : json(spec.hostname)},
+                {"domainname", spec.domainname.empty() ? json(nullptr) : json(spec.domainname)},
                 {"mounts", spec.mounts},
                 {"hooks", spec.hooks},
                 {"linux", spec.linux}};

@@ -158,6 +158,7 @@ struct Spec {
   std::optional<Process> process;  // required to create a container
   Root root;
   std::string hostname;
+  std::string domainname;
   std::vector<Mount> mounts;
   Hooks hooks;
   std::map<std::string, std::string> annotations;

@@ -7,6 +7,7 @@
 
 #include "oci/annotations.h"
 #include "oci/convert.h"
+#include "oci/validate.h"
 
 namespace vc::oci {
 namespace {
@@ -147,7 +148,7 @@ TEST(OciConvert, GuestSpecKeepsTheSpecAndTakesCmdRootAndHostname) {
   auto guest = GuestSpec(config, "/run/vc/shared/c1/rootfs", "sandbox-host");
   ASSERT_TRUE(guest) << guest.error().message;
   EXPECT_EQ(guest->root.path, "/run/vc/shared/c1/rootfs");
-  EXPECT_EQ(guest->hostname, "sandbox-host");
+  EXPECT_EQ(guest->hostname, "box") << "the spec's own hostname wins";
   EXPECT_EQ(guest->process->args, (std::vector<std::string>{"echo", "other"}));
   EXPECT_FALSE(guest->process->terminal);
   EXPECT_EQ(guest->process->rlimits.size(), 1u) << "what Cmd does not say stays";
@@ -161,7 +162,23 @@ TEST(OciConvert, GuestSpecKeepsTheSpecAndTakesCmdRootAndHostname) {
   EXPECT_EQ(out["process"]["args"], json({"true"}));
   EXPECT_EQ(out["process"]["cwd"], "/");
   EXPECT_EQ(out["root"]["path"], "/r");
-  EXPECT_FALSE(out.contains("linux"));
+  EXPECT_EQ(out["hostname"], "h") << "a new UTS namespace takes the sandbox's hostname";
+  EXPECT_EQ(out["process"]["capabilities"]["bounding"].size(), 14u) << "containerd's defaults";
+  EXPECT_TRUE(out["process"]["noNewPrivileges"]);
+  EXPECT_TRUE(Validate(*minimal)) << "the default spec passes its own checks";
+}
+
+Spec WithHostname(const char* namespaces) {
+  auto spec = Parse(std::string(R"({"process": {"args": ["true"]}, "root": {"path": "r"},
+                                     "linux": {"namespaces": )") + namespaces + "}}");
+  EXPECT_TRUE(spec) << spec.error().message;
+  return *GuestSpec(ContainerConfigOf(*spec), "/r", "pod-host");
+}
+
+TEST(OciConvert, SandboxHostnameOnlyForAContainerWithItsOwnUtsNamespace) {
+  EXPECT_EQ(WithHostname(R"([{"type": "uts"}])").hostname, "pod-host");
+  EXPECT_EQ(WithHostname(R"([{"type": "pid"}])").hostname, "") << "the guest's UTS namespace";
+  EXPECT_EQ(WithHostname(R"([{"type": "uts", "path": "/proc/1/ns/uts"}])").hostname, "");
 }
 
 TEST(OciBundle, RootIsResolvedAgainstTheBundle) {
