@@ -144,6 +144,14 @@ Result<> Containers::Exec(const std::string& id, const std::string& exec_id,
     return Fail(ErrorCode::kFailedPrecondition, "container " + id + " is not running");
   if (container.paused)
     return Fail(ErrorCode::kFailedPrecondition, "container " + id + " is paused");
+  // What the exec does not say it takes from the container's process, as
+  // containerd's exec specs do: capabilities, rlimits, noNewPrivileges, ...
+  const oci::Process& init = *container.spec.process;
+  if (!process.capabilities) process.capabilities = init.capabilities;
+  if (process.rlimits.empty()) process.rlimits = init.rlimits;
+  process.no_new_privileges = process.no_new_privileges || init.no_new_privileges;
+  if (process.user.additional_gids.empty()) process.user.additional_gids = init.user.additional_gids;
+  if (!process.user.umask) process.user.umask = init.user.umask;
   SpawnRequest request{std::move(process), container.cgroup_dir, container.spec, container.init->pid};
   auto spawned = Launch(id, exec_id, std::move(request));
   if (!spawned) return std::unexpected(spawned.error());

@@ -3,6 +3,7 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "oci/validate.h"
 #include "os/error.h"
@@ -12,30 +13,23 @@ namespace vc::agent::setup {
 
 namespace {
 
-Result<std::vector<int>> Resolve(const std::vector<std::string>& names, const char* set) {
-  std::vector<int> out;
+Result<> Resolve(const std::vector<std::string>& names, const char* set, std::vector<int>& into) {
   for (const auto& name : names) {
     auto n = oci::CapabilityNumber(name);
     if (!n) return std::unexpected(n.error().Wrap(std::string("process.capabilities.") + set));
-    out.push_back(*n);
+    into.push_back(*n);
   }
-  return out;
+  return {};
 }
 
 }  // namespace
 
 Result<CapabilitySets> ResolveCapabilities(const oci::Capabilities& caps) {
   CapabilitySets out;
-  const std::pair<const std::vector<std::string>*, std::vector<int>*> sets[] = {
-      {&caps.bounding, &out.bounding},   {&caps.effective, &out.effective},
-      {&caps.inheritable, &out.inheritable}, {&caps.permitted, &out.permitted},
-      {&caps.ambient, &out.ambient}};
-  const char* names[] = {"bounding", "effective", "inheritable", "permitted", "ambient"};
-  for (size_t i = 0; i < std::size(sets); ++i) {
-    auto resolved = Resolve(*sets[i].first, names[i]);
-    if (!resolved) return std::unexpected(resolved.error());
-    *sets[i].second = std::move(*resolved);
-  }
+  for (auto ok : {Resolve(caps.bounding, "bounding", out.bounding), Resolve(caps.effective, "effective", out.effective),
+                  Resolve(caps.inheritable, "inheritable", out.inheritable),
+                  Resolve(caps.permitted, "permitted", out.permitted), Resolve(caps.ambient, "ambient", out.ambient)})
+    if (!ok) return std::unexpected(ok.error());
   return out;
 }
 
@@ -51,19 +45,21 @@ Result<> DropBoundingSet(const CapabilitySets& caps) {
 Result<> SetCapabilities(const CapabilitySets& caps) {
   cap_t state = cap_init();
   if (!state) return os::FailErrno("cap_init");
+  static_assert(std::is_same_v<cap_value_t, int>);
   auto set = [&](cap_flag_t flag, const std::vector<int>& values) {
-    std::vector<cap_value_t> v(values.begin(), values.end());
-    return v.empty() || cap_set_flag(state, flag, static_cast<int>(v.size()), v.data(), CAP_SET) == 0;
+    return values.empty() || cap_set_flag(state, flag, static_cast<int>(values.size()), values.data(), CAP_SET) == 0;
   };
   bool ok = set(CAP_EFFECTIVE, caps.effective) && set(CAP_PERMITTED, caps.permitted) &&
             set(CAP_INHERITABLE, caps.inheritable) && cap_set_proc(state) == 0;
   const int err = errno;
   cap_free(state);
   if (!ok) return os::FailErrno("set the capability sets", err);
+  // The kernel raises an ambient capability only if it is permitted and
+  // inheritable too; runc skips the others (its default spec has such), and
+  // so do we.
   for (int cap : caps.ambient)
-    if (cap_set_ambient(cap, CAP_SET) != 0)
-      return os::FailErrno("raise ambient " + std::string(cap_to_name(cap)) +
-                           " (it must be permitted and inheritable too)");
+    if (cap_set_ambient(cap, CAP_SET) != 0 && errno != EPERM)
+      return os::FailErrno("raise ambient " + std::string(cap_to_name(cap)));
   return {};
 }
 

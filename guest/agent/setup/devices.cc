@@ -85,6 +85,9 @@ Result<> CreateDevices(const oci::Spec& spec) {
     ::unlinkat(dir, name, 0);
     if (::symlinkat(target, dir, name) != 0) return os::FailErrno(std::string("symlink /dev/") + name);
   }
+  // runc links /dev/core where the kernel has /proc/kcore.
+  if (os::Exists("/proc/kcore") && ::symlinkat("/proc/kcore", dir, "core") != 0 && errno != EEXIST)
+    return os::FailErrno("symlink /dev/core");
   return {};
 }
 

@@ -15,11 +15,10 @@ Result<Prepared> Prepare(const oci::Process& process, const std::optional<oci::S
   Prepared prepared;
   for (const auto& r : process.rlimits)
     prepared.rlimits.push_back({r.type, *oci::RlimitResource(r.type), rlimit{r.soft, r.hard}});
-  if (process.capabilities) {
-    auto caps = ResolveCapabilities(*process.capabilities);
-    if (!caps) return std::unexpected(caps.error());
-    prepared.capabilities = std::move(*caps);
-  }
+  // No capabilities section means no capabilities, as in runc.
+  auto caps = ResolveCapabilities(process.capabilities.value_or(oci::Capabilities{}));
+  if (!caps) return std::unexpected(caps.error());
+  prepared.capabilities = std::move(*caps);
   if (seccomp) {
     auto filter = BuildSeccomp(*seccomp);
     if (!filter) return std::unexpected(filter.error());
@@ -36,11 +35,9 @@ Result<> ApplyProcess(const oci::Process& process, const Prepared& prepared) {
   // while the process still has it.
   if (prepared.seccomp && !prepared.no_new_privileges)
     if (auto ok = LoadSeccomp(*prepared.seccomp); !ok) return ok;
-  if (prepared.capabilities)
-    if (auto ok = DropBoundingSet(*prepared.capabilities); !ok) return ok;
-  if (auto ok = SetUser(process.user, prepared.capabilities.has_value()); !ok) return ok;
-  if (prepared.capabilities)
-    if (auto ok = SetCapabilities(*prepared.capabilities); !ok) return ok;
+  if (auto ok = DropBoundingSet(prepared.capabilities); !ok) return ok;
+  if (auto ok = SetUser(process.user); !ok) return ok;
+  if (auto ok = SetCapabilities(prepared.capabilities); !ok) return ok;
   if (::chdir(process.cwd.c_str()) != 0) return os::FailErrno("chdir " + process.cwd);
   if (prepared.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return os::FailErrno("set no_new_privs");

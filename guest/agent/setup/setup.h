@@ -18,7 +18,6 @@
 #include <sys/resource.h>
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,7 +68,7 @@ struct Rlimit {
 
 struct Prepared {
   std::vector<Rlimit> rlimits;
-  std::optional<CapabilitySets> capabilities;  // unset: keep the agent's (all)
+  CapabilitySets capabilities;  // a spec without the section: all empty, as in runc
   std::unique_ptr<Seccomp, SeccompDeleter> seccomp;
   bool no_new_privileges = false;
 };
@@ -85,10 +84,9 @@ Result<> SetRlimits(const Prepared& prepared);
 Result<> SetOomScoreAdj(const oci::Process& process);
 Result<> LoadSeccomp(const Seccomp& filter);
 Result<> DropBoundingSet(const CapabilitySets& caps);
-// setgroups, setgid, setuid and umask (0022 unless the spec sets one). With
-// `keep_caps` the capabilities survive the change of uid, so that
-// SetCapabilities decides them; without, the kernel's rules apply.
-Result<> SetUser(const oci::User& user, bool keep_caps);
+// setgroups, setgid, setuid and umask (0022 unless the spec sets one). The
+// capabilities survive the change of uid, so that SetCapabilities decides them.
+Result<> SetUser(const oci::User& user);
 Result<> SetCapabilities(const CapabilitySets& caps);
 // The process-security steps after the start signal, in order.
 Result<> ApplyProcess(const oci::Process& process, const Prepared& prepared);

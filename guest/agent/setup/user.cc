@@ -9,13 +9,13 @@
 
 namespace vc::agent::setup {
 
-Result<> SetUser(const oci::User& user, bool keep_caps) {
-  if (keep_caps && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return os::FailErrno("keep capabilities");
+Result<> SetUser(const oci::User& user) {
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return os::FailErrno("keep capabilities");
   std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
   if (::setgroups(groups.size(), groups.data()) != 0) return os::FailErrno("setgroups");
   if (::setgid(user.gid) != 0) return os::FailErrno("setgid " + std::to_string(user.gid));
   if (::setuid(user.uid) != 0) return os::FailErrno("setuid " + std::to_string(user.uid));
-  if (keep_caps && ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return os::FailErrno("stop keeping capabilities");
+  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return os::FailErrno("stop keeping capabilities");
   ::umask(static_cast<mode_t>(user.umask.value_or(022)));
   return {};
 }

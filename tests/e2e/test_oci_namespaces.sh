@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# linux.namespaces: a new pid, ipc, uts and network namespace (loopback
+# only, up), and a cgroup namespace, under runc and virtc.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/oci_lib.sh"
+
+b=$(new_bundle namespaces)
+spec_set "$b" '.linux.namespaces = [{type: "pid"}, {type: "ipc"}, {type: "uts"}, {type: "mount"}, {type: "network"}]
+  | .hostname = "ns-test"'
+spec_script "$b" 'echo "pid $$"; ls -A /dev/mqueue; hostname
+tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "; cat /sys/class/net/lo/operstate'
+same "$b" "new pid, ipc, uts and network namespaces"
+assert_eq "pid 1
+ns-test
+lo
+unknown" "$SAME_OUT" "what the namespaces show"
+
+# The host here has cgroup v1, the guest v2: only the guest's view is checked.
+b=$(new_bundle cgroupns)
+spec_set "$b" '.linux.namespaces += [{type: "cgroup"}]'
+spec_script "$b" 'cat /proc/self/cgroup'
+assert_eq "0::/" "$(run_vc "$b")" "a cgroup namespace's root is the container's cgroup"
+pass "cgroup namespace"
+
+b=$(new_bundle userns)
+spec_set "$b" '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 1000, size: 1}]
+  | .linux.gidMappings = [{containerID: 0, hostID: 1000, size: 1}]'
+refused "$b" "user namespace is not supported in the guest yet" "a user namespace (not yet supported)"
+
+b=$(new_bundle twice)
+spec_set "$b" '.linux.namespaces += [{type: "pid"}]'
+refused "$b" "'pid' is listed twice" "a namespace listed twice"
+
+assert_clean
