@@ -51,6 +51,8 @@ struct ContainerConfig {
   // one (ContainerConfigFromBundle). Its root path and process are replaced
   // by `rootfs` and `cmd`; empty: a spec with only those.
   std::string oci_spec;
+  // The bundle directory it came from, if any: OCI hooks see it in the state.
+  std::string bundle;
 };
 
 // Limits of a container's processes (its cgroup in the guest); unset fields

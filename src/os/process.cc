@@ -34,9 +34,9 @@ std::string FindProgram(const std::string& name) {
 
 Result<pid_t> Spawn(const SpawnOptions& options) {
   if (options.argv.empty()) return Fail(ErrorCode::kInvalidArgument, "spawn: empty argv");
-  std::string program = FindProgram(options.argv[0]);
-  if (program.empty())
-    return Fail(ErrorCode::kUnavailable, options.argv[0] + ": program not found");
+  const std::string& file = options.program.empty() ? options.argv[0] : options.program;
+  std::string program = FindProgram(file);
+  if (program.empty()) return Fail(ErrorCode::kUnavailable, file + ": program not found");
 
   std::vector<char*> argv;
   for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));

@@ -14,6 +14,7 @@ namespace vc::os {
 
 struct SpawnOptions {
   std::vector<std::string> argv;  // argv[0] is a path, or a name looked up in PATH
+  std::string program;            // the file to run when it is not argv[0] (an OCI hook's path)
   int stdin_fd = -1;              // -1: /dev/null
   int stdout_fd = -1;             // -1: /dev/null
   int stderr_fd = -1;             // -1: /dev/null

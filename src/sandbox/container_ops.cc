@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "oci/convert.h"
+#include "sandbox/hooks.h"
 #include "sandbox/manager.h"
 #include "sandbox/process.h"
 #include "sandbox/state.h"
@@ -28,6 +29,24 @@ Result<T> Manager::WithGuestContainer(const std::string& sid, const std::string&
   });
 }
 
+namespace {
+
+// The state OCI hooks get on stdin.
+HookState StateOf(const SandboxRecord& r, const ContainerRecord& c, const std::string& status) {
+  return {c.config.id, status, r.hypervisor.value("pid", 0), c.config.bundle, c.config.annotations};
+}
+
+oci::Hooks HooksOf(const ContainerConfig& config) {
+  auto spec = oci::SpecOf(config);
+  return spec ? spec->hooks : oci::Hooks{};
+}
+
+}  // namespace
+
+void Manager::RunPoststop(const SandboxRecord& r, const ContainerRecord& c) {
+  RunHooksWarnOnly("poststop", HooksOf(c.config).poststop, StateOf(r, c, "stopped"));
+}
+
 Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, ContainerRecord& c,
                                       agent::Agent& agent) {
   auto guest_root = backend_->ShareRootfs(sid, c.config.id, c.config.rootfs);
@@ -36,6 +55,15 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
   Result<> ok = spec ? ShareMounts(sid, c.config.id, *spec) : Result<>(std::unexpected(spec.error()));
   if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump());
+  if (ok) {
+    // The container exists in the guest and waits for its start.
+    const HookState state = StateOf(r, c, "creating");
+    const oci::Hooks& h = spec->hooks;
+    ok = RunHooks("prestart", h.prestart, state);
+    if (ok) ok = RunHooks("createRuntime", h.create_runtime, state);
+    if (ok) ok = RunHooks("createContainer", h.create_container, state);
+    if (!ok) (void)agent.RemoveContainer(c.config.id);
+  }
   if (!ok) {
     (void)backend_->UnshareContainer(sid, c.config.id);
     c.rootfs_mounted = false;
@@ -61,10 +89,17 @@ Result<> Manager::ShareMounts(const std::string& sid, const std::string& cid, oc
   return {};
 }
 
-Result<> Manager::StartInGuest(ContainerRecord& c, agent::Agent& agent) {
+Result<> Manager::StartInGuest(const SandboxRecord& r, ContainerRecord& c, agent::Agent& agent) {
+  const oci::Hooks hooks = HooksOf(c.config);
+  if (auto ok = RunHooks("startContainer", hooks.start_container, StateOf(r, c, "created")); !ok) {
+    // The spec: a failed startContainer hook stops the container.
+    (void)agent.SignalProcess(c.config.id, "", SIGKILL, true);
+    return ok;
+  }
   if (auto ok = agent.StartContainer(c.config.id); !ok) return ok;
   c.state = ContainerState::kRunning;
   if (auto st = agent.GetProcessState(c.config.id, "")) c.pid = st->pid;
+  RunHooksWarnOnly("poststart", hooks.poststart, StateOf(r, c, "running"));
   return {};
 }
 
@@ -102,7 +137,7 @@ Result<ContainerStatus> Manager::StartContainer(const std::string& sid, const st
     if (!agent) return std::unexpected(agent.error());
     if (!(*c)->rootfs_mounted)
       if (auto ok = CreateInGuest(sid, r, **c, **agent); !ok) return std::unexpected(ok.error());
-    if (auto ok = StartInGuest(**c, **agent); !ok) return std::unexpected(ok.error());
+    if (auto ok = StartInGuest(r, **c, **agent); !ok) return std::unexpected(ok.error());
     return ContainerStatusOf(**c);
   });
 }
@@ -166,6 +201,7 @@ Result<> Manager::DeleteContainer(const std::string& sid, const std::string& cid
         return ok;
     }
     if (auto ok = backend_->UnshareContainer(sid, cid); !ok) return ok;
+    RunPoststop(r, **c);
     r.containers.erase(cid);
     return {};
   });

@@ -70,7 +70,9 @@ class Manager {
   // Shares the rootfs and creates the container in the guest.
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
-  Result<> StartInGuest(ContainerRecord& c, agent::Agent& agent);
+  Result<> StartInGuest(const SandboxRecord& record, ContainerRecord& c, agent::Agent& agent);
+  // The container's poststop hooks (failures are logged only).
+  void RunPoststop(const SandboxRecord& record, const ContainerRecord& c);
   Result<> ShareMounts(const std::string& sid, const std::string& cid, oci::Spec& spec);
   // Updates container states from the guest (exited processes) or from a dead VM.
   void Refresh(const std::string& sid, SandboxRecord& record);

@@ -56,7 +56,7 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
     for (auto& [cid, c] : r.containers) {
       if (c.state != ContainerState::kReady) continue;
       if (auto ok = CreateInGuest(id, r, c, **agent); !ok) return fail(ok.error());
-      if (auto ok = StartInGuest(c, **agent); !ok) return fail(ok.error());
+      if (auto ok = StartInGuest(r, c, **agent); !ok) return fail(ok.error());
     }
     return StatusOf(r);
   });
@@ -100,6 +100,7 @@ Result<> Manager::DeleteSandbox(const std::string& id) {
   if (auto ok = CheckSandboxOp(id, record->state, SandboxOp::kDelete); !ok) return ok;
   ReleaseHost(id, *record);
   if (auto r = backend_->DeletePodNetwork(id); !r) return r;
+  for (const auto& [cid, c] : record->containers) RunPoststop(*record, c);
   return store_->Remove(id);
 }
 

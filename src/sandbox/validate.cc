@@ -1,12 +1,15 @@
 #include "sandbox/validate.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <set>
 
 #include "agent/transport.h"
 #include "hypervisor/hypervisor.h"
 #include "oci/spec.h"
+#include "oci/validate.h"
 #include "os/file.h"
 #include "resource/network/network.h"
 #include "sandbox/manager.h"
@@ -25,8 +28,21 @@ Result<> ValidateContainerConfig(const ContainerConfig& c) {
   if (c.cmd.args.empty()) return Fail(ErrorCode::kInvalidArgument, "container " + c.id + ": no command to run");
   if (c.cmd.cwd.empty() || c.cmd.cwd[0] != '/')
     return Fail(ErrorCode::kInvalidArgument, "container " + c.id + ": cwd must be absolute");
-  if (!c.oci_spec.empty())
-    if (auto spec = oci::Parse(c.oci_spec); !spec) return std::unexpected(spec.error().Wrap("container " + c.id));
+  if (c.oci_spec.empty()) return {};
+  auto spec = oci::Parse(c.oci_spec);
+  if (!spec) return std::unexpected(spec.error().Wrap("container " + c.id));
+  if (auto ok = oci::Validate(*spec); !ok) return std::unexpected(ok.error().Wrap("container " + c.id));
+  const oci::Hooks& h = spec->hooks;
+  for (const auto* hooks : {&h.prestart, &h.create_runtime, &h.create_container, &h.start_container,
+                            &h.poststart, &h.poststop})
+    for (const auto& hook : *hooks)
+      if (::access(hook.path.c_str(), X_OK) != 0)
+        return Fail(ErrorCode::kNotFound, "container " + c.id + ": hook " + hook.path + " is not an executable file");
+  // Neither LSM is in the guest kernel: say so rather than drop it silently.
+  for (const char* field : {"apparmorProfile", "selinuxLabel"})
+    if (auto process = spec->document.find("process"); process != spec->document.end() && process->contains(field))
+      spdlog::warn("container {}: process.{} is ignored: the guest kernel has no {}", c.id, field,
+                   std::string(field) == "apparmorProfile" ? "AppArmor" : "SELinux");
   return {};
 }
 
