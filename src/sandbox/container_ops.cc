@@ -99,7 +99,8 @@ Result<> Manager::StartInGuest(const SandboxRecord& r, ContainerRecord& c, agent
   if (auto ok = agent.StartContainer(c.config.id); !ok) return ok;
   c.state = ContainerState::kRunning;
   if (auto st = agent.GetProcessState(c.config.id, "")) c.pid = st->pid;
-  RunHooksWarnOnly("poststart", hooks.poststart, StateOf(r, c, "running"));
+  // runc's poststart state still says "created"; hooks written for it expect that.
+  RunHooksWarnOnly("poststart", hooks.poststart, StateOf(r, c, "created"));
   return {};
 }
 

@@ -1,10 +1,9 @@
 #include "sandbox/hooks.h"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "os/log.h"
 #include "os/process.h"
 
 namespace vc {
@@ -51,7 +50,7 @@ Result<> RunHooks(const std::string& point, const std::vector<oci::Hook>& hooks,
 void RunHooksWarnOnly(const std::string& point, const std::vector<oci::Hook>& hooks, const HookState& state) {
   const std::string json = StateJson(state);
   for (const auto& hook : hooks)
-    if (auto ok = RunHook(point, hook, json); !ok) spdlog::warn("container {}: {}", state.id, ok.error().message);
+    if (auto ok = RunHook(point, hook, json); !ok) log::Warn("container " + state.id + ": " + ok.error().message);
 }
 
 }  // namespace vc

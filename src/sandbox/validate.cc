@@ -1,6 +1,5 @@
 #include "sandbox/validate.h"
 
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include "oci/spec.h"
 #include "oci/validate.h"
 #include "os/file.h"
+#include "os/log.h"
 #include "resource/network/network.h"
 #include "sandbox/manager.h"
 #include "sandbox/state.h"
@@ -41,8 +41,8 @@ Result<> ValidateContainerConfig(const ContainerConfig& c) {
   // Neither LSM is in the guest kernel: say so rather than drop it silently.
   for (const char* field : {"apparmorProfile", "selinuxLabel"})
     if (auto process = spec->document.find("process"); process != spec->document.end() && process->contains(field))
-      spdlog::warn("container {}: process.{} is ignored: the guest kernel has no {}", c.id, field,
-                   std::string(field) == "apparmorProfile" ? "AppArmor" : "SELinux");
+      log::Warn("container " + c.id + ": process." + field + " is ignored: the guest kernel has no " +
+                (std::string(field) == "apparmorProfile" ? "AppArmor" : "SELinux"));
   return {};
 }
 
