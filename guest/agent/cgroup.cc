@@ -20,6 +20,7 @@ namespace {
 
 const std::string kRoot = "/sys/fs/cgroup/vc";
 
+
 uint64_t ReadKey(const std::string& file, const std::string& key) {
   auto text = os::ReadFile(file);
   if (!text) return 0;
@@ -58,10 +59,16 @@ Result<> WaitFrozen(const std::string& dir, bool want) {
 
 }  // namespace
 
+void EnableControllers(const std::string& dir) {
+  // One at a time: a controller the kernel lacks must not stop the others.
+  for (const char* c : {"+cpu", "+memory", "+pids", "+cpuset", "+io", "+hugetlb"})
+    (void)WriteCgroup(dir, "cgroup.subtree_control", c);
+}
+
 Result<std::string> Create(const std::string& container_id) {
   std::string dir = kRoot + "/" + container_id;
   if (auto r = os::MakeDirs(kRoot, 0755); !r) return std::unexpected(r.error());
-  (void)WriteCgroup(kRoot, "cgroup.subtree_control", "+cpu +memory +pids");
+  EnableControllers(kRoot);
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return os::FailErrno("create cgroup " + dir);
   return dir;
 }
@@ -84,6 +91,36 @@ Result<> Apply(const std::string& dir, const oci::Resources& r) {
   if (r.pids_limit)
     if (auto w = WriteCgroup(dir, "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"); !w)
       return w;
+  if (r.memory_reservation)
+    if (auto w = WriteCgroup(dir, "memory.low", limit(*r.memory_reservation)); !w) return w;
+  if (r.memory_swap) {
+    // The spec's swap is v1's memory+swap; v2 limits swap alone, as runc converts it.
+    std::string swap = "max";
+    if (*r.memory_swap >= 0 && r.memory_limit && *r.memory_limit >= 0) {
+      if (*r.memory_swap < *r.memory_limit)
+        return Fail(ErrorCode::kInvalidArgument, "linux.resources.memory.swap is below memory.limit");
+      swap = std::to_string(*r.memory_swap - *r.memory_limit);
+    }
+    if (auto w = WriteCgroup(dir, "memory.swap.max", swap); !w) return w;
+  }
+  if (!r.cpu_cpus.empty())
+    if (auto w = WriteCgroup(dir, "cpuset.cpus", r.cpu_cpus); !w) return w;
+  if (!r.cpu_mems.empty())
+    if (auto w = WriteCgroup(dir, "cpuset.mems", r.cpu_mems); !w) return w;
+  if (r.blkio_weight) {
+    // v1 weight [10, 1000] onto v2 [1, 10000], as runc converts it.
+    const uint64_t w1 = std::clamp<uint64_t>(*r.blkio_weight, 10, 1000);
+    const uint64_t w2 = 1 + (w1 - 10) * 9999 / 990;
+    const bool bfq = os::Exists(dir + "/io.bfq.weight");
+    if (auto w = WriteCgroup(dir, bfq ? "io.bfq.weight" : "io.weight", std::to_string(bfq ? w1 : w2)); !w) return w;
+  }
+  for (const auto& [size, bytes] : r.hugepage_limits)
+    if (auto w = WriteCgroup(dir, "hugetlb." + size + ".max", std::to_string(bytes)); !w) return w;
+  for (const auto& [file, value] : r.unified) {
+    if (file.empty() || file.find('/') != std::string::npos || file.starts_with("."))
+      return Fail(ErrorCode::kInvalidArgument, "linux.resources.unified: '" + file + "' is not a cgroup file");
+    if (auto w = WriteCgroup(dir, file, value); !w) return w;
+  }
   return {};
 }
 

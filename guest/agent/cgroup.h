@@ -1,6 +1,7 @@
 // The guest's cgroup v2 driver: one directory per container under
-// /sys/fs/cgroup/vc, with the cpu, memory and pids controllers, the freezer
-// (pause) and cgroup.kill. Runs on the agent's one thread.
+// /sys/fs/cgroup/vc, with the cpu, memory, pids, cpuset, io and hugetlb
+// controllers, the freezer (pause) and cgroup.kill. Runs on the agent's one
+// thread.
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +18,8 @@ namespace vc::agent::cgroup {
 
 using Stats = ContainerStats;
 
+// Enables the controllers the containers use for the children of `dir`.
+void EnableControllers(const std::string& dir);
 // Creates the container's cgroup (its parent enables the controllers); its path.
 Result<std::string> Create(const std::string& container_id);
 // Writes the OCI limits that are set; the others stay as they are.

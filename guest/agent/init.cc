@@ -19,6 +19,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cgroup.h"
 #include "os/error.h"
 #include "os/fd.h"
 #include "os/file.h"
@@ -101,11 +102,7 @@ Result<> MountBaseFilesystems() {
   if (auto r = Mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"); !r) return r;
   if (auto r = Mount("cgroup2", "/sys/fs/cgroup", "cgroup2", common); !r) return r;
   // Controllers for the per-container cgroups under /sys/fs/cgroup/vc.
-  int fd = ::open("/sys/fs/cgroup/cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    for (const char* c : {"+cpu", "+memory", "+pids"}) (void)::write(fd, c, std::strlen(c));
-    ::close(fd);
-  }
+  cgroup::EnableControllers("/sys/fs/cgroup");
   return {};
 }
 

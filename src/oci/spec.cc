@@ -216,6 +216,10 @@ void from_json(const json& j, Resources& r) {
   Read(cpu, "cpus", r.cpu_cpus);
   Read(cpu, "mems", r.cpu_mems);
   Read(Object(j, "pids"), "limit", r.pids_limit);
+  Read(Object(j, "blockIO"), "weight", r.blkio_weight);
+  if (auto it = j.find("hugepageLimits"); it != j.end() && it->is_array())
+    for (const auto& h : *it) r.hugepage_limits[h.at("pageSize").get<std::string>()] = h.at("limit").get<uint64_t>();
+  Read(j, "unified", r.unified);
   Read(j, "devices", r.devices);
 }
 void to_json(json& j, const Resources& r) {
@@ -228,7 +232,12 @@ void to_json(json& j, const Resources& r) {
                 {"cpus", OrNull(r.cpu_cpus)},
                 {"mems", OrNull(r.cpu_mems)}}},
        {"pids", {{"limit", OrNull(r.pids_limit)}}},
+       {"blockIO", {{"weight", OrNull(r.blkio_weight)}}},
        {"devices", OrNull(r.devices)}};
+  json huge = json::array();
+  for (const auto& [size, limit] : r.hugepage_limits) huge.push_back({{"pageSize", size}, {"limit", limit}});
+  j["hugepageLimits"] = huge.empty() ? json(nullptr) : huge;
+  j["unified"] = r.unified.empty() ? json(nullptr) : json(r.unified);
 }
 
 void from_json(const json& j, SeccompArg& a) {
