@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# ctr's spec options (capabilities, the default seccomp profile, read-only
+# binds, a read-only root, environment) through containerd: the same `ctr run`
+# with runc's shim and with ours, and what the process saw.
+source "$(dirname "$0")/lib.sh"
+
+for tool in containerd ctr runc; do
+  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh"
+done
+VC_CONFIG="$WORK/vc.toml"
+cat >"$VC_CONFIG" <<TOML
+[hypervisor]
+kernel = "$VC_BUILD/guest/vmlinuz"
+initrd = "$VC_BUILD/guest/initramfs.cpio"
+[runtime]
+state_root = "$ROOT"
+TOML
+source "$VC_SOURCE/scripts/private-containerd.sh"
+before_cleanup() {
+  if [ "$1" -ne 0 ] && [ -n "${CTD_LOG:-}" ]; then
+    echo "--- containerd log (last 20 lines) ---"; tail -n 20 "$CTD_LOG" || true
+  fi
+  ctd_stop
+}
+ctd_start "$WORK/containerd" "$VC_BUILD/bin" || fail "containerd did not start"
+IMAGE=docker.io/library/vc-busybox:latest
+bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
+ctd_import "$WORK/image.tar"
+
+mkdir -p "$WORK/vol"
+echo "volume data" >"$WORK/vol/f"
+n=0
+# both WHAT [ctr run options...] -- COMMAND...: runs under runc and under vc, compares.
+both() {
+  local what=$1; shift
+  local opts=() runc_out vc_out
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+  shift
+  n=$((n + 1))
+  runc_out=$(ctd_ctr run --rm --runtime io.containerd.runc.v2 "${opts[@]}" "$IMAGE" "runc-$n" "$@" </dev/null 2>&1) ||
+    fail "$what under runc: $runc_out"
+  vc_out=$(ctd_ctr run --rm --runtime io.containerd.vc.v2 --runtime-config-path "$VC_CONFIG" "${opts[@]}" \
+    "$IMAGE" "vc-$n" "$@" </dev/null 2>&1) || fail "$what under vc: $vc_out"
+  [ "$runc_out" = "$vc_out" ] || fail "$what: runc and vc differ:
+--- runc
+$runc_out
+--- vc
+$vc_out"
+  pass "$what (same as runc)"
+  SAME_OUT=$vc_out
+}
+
+status='grep -E "^(Cap|NoNewPrivs|Seccomp:)" /proc/self/status; id'
+both "ctr's default spec" -- sh -c "$status"
+both "--cap-add and --cap-drop" --cap-add CAP_SYS_ADMIN --cap-drop CAP_CHOWN -- sh -c "$status"
+both "--seccomp (containerd's default profile)" --seccomp -- sh -c "$status; mkdir /tmp/ok && echo mkdir allowed"
+assert_contains "$SAME_OUT" "Seccomp:	2" "the default profile is loaded"
+both "a read-only bind" --mount "type=bind,src=$WORK/vol,dst=/vol,options=rbind:ro" -- \
+  sh -c 'cat /vol/f; touch /vol/new 2>&1; awk '"'"'$5 == "/vol" { print $6 }'"'"' /proc/self/mountinfo'
+assert_contains "$SAME_OUT" "Read-only file system" "the bind is read-only"
+both "--read-only and --env" --read-only --env GREETING=hello -- sh -c 'echo $GREETING; touch /x 2>&1; true'
+assert_contains "$SAME_OUT" "touch: /x: Read-only file system" "a read-only root"
+
+ctd_stop
+assert_clean
