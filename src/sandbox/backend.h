@@ -38,9 +38,10 @@ class SandboxBackend {
   virtual Result<std::string> ShareRootfs(const std::string& sandbox_id, const std::string& container_id,
                                           const std::string& source) = 0;
   // A file or directory the container's spec bind-mounts (its `index`-th
-  // mount), shared into the guest; its guest path.
+  // mount), shared into the guest, read-only on the host's side if
+  // `readonly`; its guest path.
   virtual Result<std::string> ShareMount(const std::string& sandbox_id, const std::string& container_id,
-                                         size_t index, const std::string& source) = 0;
+                                         size_t index, const std::string& source, bool readonly) = 0;
   // Undoes ShareRootfs and ShareMount for the container; succeeds if nothing is shared.
   virtual Result<> UnshareContainer(const std::string& sandbox_id, const std::string& container_id) = 0;
   // Connects pod interface `name` to the running VM as a hot-plugged NIC

@@ -1,10 +1,12 @@
 // Container lifecycle and processes: create, start, stop, pause/resume,
 // delete, enter (exec), kill, status, stats, attach.
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <thread>
 
 #include "oci/convert.h"
+#include "os/mount.h"
 #include "sandbox/hooks.h"
 #include "sandbox/manager.h"
 #include "sandbox/process.h"
@@ -82,7 +84,8 @@ Result<> Manager::ShareMounts(const std::string& sid, const std::string& cid, oc
     const std::string what = "mount " + m.destination;
     if (m.source.empty() || m.source[0] != '/')
       return Fail(ErrorCode::kInvalidArgument, what + ": the source '" + m.source + "' must be an absolute host path");
-    auto guest = backend_->ShareMount(sid, cid, i, m.source);
+    const bool readonly = os::ParseMountOptions(m.options).flags & MS_RDONLY;
+    auto guest = backend_->ShareMount(sid, cid, i, m.source, readonly);
     if (!guest) return std::unexpected(guest.error().Wrap(what));
     m.source = *guest;
   }

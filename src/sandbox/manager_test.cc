@@ -57,7 +57,7 @@ class FakeBackend : public SandboxBackend {
     return "/shared/" + cid + "/rootfs";
   }
   Result<std::string> ShareMount(const std::string& id, const std::string& cid, size_t index,
-                                 const std::string& source) override {
+                                 const std::string& source, bool) override {
     bound[id + "/" + cid + "/mounts/" + std::to_string(index)] = source;
     return "/shared/" + cid + "/mounts/" + std::to_string(index);
   }

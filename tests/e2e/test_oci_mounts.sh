@@ -33,6 +33,19 @@ assert_contains "$SAME_OUT" "Read-only file system" "writes to read-only mounts"
 [ ! -e "$WORK/vol-ro/new" ] || fail "a write went through the read-only bind"
 assert_eq "from the host" "$(cat "$WORK/hostfile")" "the bound file is unchanged"
 
+# The host's side of a read-only bind is read-only too: a container allowed to
+# remount its view read-write still cannot write through (under runc it could).
+b=$(new_bundle remount)
+spec_set "$b" '.mounts += [{destination: "/vol-ro", type: "bind", source: ($w + "/vol-ro"), options: ["rbind", "ro"]}]
+  | .process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+  | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]' --arg w "$WORK"
+spec_script "$b" 'mount -o remount,rw,bind /vol-ro && echo remounted; touch /vol-ro/through 2>&1; true'
+out=$(run_vc "$b")
+assert_contains "$out" "remounted" "the guest remounts its view"
+assert_contains "$out" "Read-only file system" "the write through the remounted view"
+[ ! -e "$WORK/vol-ro/through" ] || fail "a guest wrote through a read-only bind"
+pass "a read-only bind stays read-only on the host's side"
+
 # A symlink in the image must not move a mount outside the root.
 outside="/tmp/vc-oci-escape-$$"
 ln -s "../../../../../..$outside" "$ROOTFS/escape"

@@ -38,7 +38,9 @@ class ShareFs {
   virtual agent::SharedMount GuestMount() const = 0;
   // Makes host directory or file `source` visible in the guest under `name`
   // (a relative path such as "<container>/rootfs"); returns the guest path.
-  virtual Result<std::string> Share(const std::string& name, const std::string& source) = 0;
+  // With `readonly` the host's side is read-only too: a guest that remounts
+  // its view read-write still cannot write through.
+  virtual Result<std::string> Share(const std::string& name, const std::string& source, bool readonly) = 0;
   // Undoes Share for `name` and everything shared below it ("<container>"
   // takes its root and its mounts); succeeds if nothing is shared there.
   virtual Result<> Unshare(const std::string& name) = 0;

@@ -35,6 +35,27 @@ Result<> CheckName(const std::string& name) {
   return {};
 }
 
+Result<> Bind(const std::string& source, const std::string& target) {
+  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+    return os::FailErrno("bind " + source + " to " + target);
+  return {};
+}
+
+// A read-only copy of `source`'s tree attached at `target`. Made read-only
+// before it is attached, so the copies that propagate to virtiofsd's mount
+// namespace are read-only too (a remount would change this copy only).
+Result<> BindReadOnly(const std::string& source, const std::string& target) {
+  os::Fd tree(::open_tree(AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (!tree) return os::FailErrno("copy the mount tree of " + source);
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_RDONLY;
+  if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+    return os::FailErrno("make the copy of " + source + " read-only");
+  if (::move_mount(tree.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    return os::FailErrno("bind " + source + " to " + target + " read-only");
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ShareFs>> VirtioFs::Restore(const SandboxLayout& layout, const nlohmann::json& state) {
@@ -108,7 +129,7 @@ std::vector<pid_t> VirtioFs::Daemons() const {
 
 agent::SharedMount VirtioFs::GuestMount() const { return {agent::kShareTag, agent::kGuestShareDir}; }
 
-Result<std::string> VirtioFs::Share(const std::string& name, const std::string& source) {
+Result<std::string> VirtioFs::Share(const std::string& name, const std::string& source, bool readonly) {
   if (auto r = CheckName(name); !r) return std::unexpected(r.error());
   const std::string target = layout_.SharedDir() + "/" + name;
   struct stat st {};
@@ -121,10 +142,9 @@ Result<std::string> VirtioFs::Share(const std::string& name, const std::string& 
     os::Fd placeholder(::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!placeholder) return os::FailErrno("create " + target);
   }
-  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-    auto err = os::ErrnoError("bind " + source + " to " + target);
+  if (auto bound = readonly ? BindReadOnly(source, target) : Bind(source, target); !bound) {
     (void)Unshare(name);
-    return std::unexpected(err);
+    return std::unexpected(bound.error());
   }
   return std::string(agent::kGuestShareDir) + "/" + name;
 }
