@@ -232,12 +232,13 @@ void to_json(json& j, const Resources& r) {
                 {"cpus", OrNull(r.cpu_cpus)},
                 {"mems", OrNull(r.cpu_mems)}}},
        {"pids", {{"limit", OrNull(r.pids_limit)}}},
-       {"blockIO", {{"weight", OrNull(r.blkio_weight)}}},
        {"devices", OrNull(r.devices)}};
   json huge = json::array();
   for (const auto& [size, limit] : r.hugepage_limits) huge.push_back({{"pageSize", size}, {"limit", limit}});
   j["hugepageLimits"] = huge.empty() ? json(nullptr) : huge;
   j["unified"] = r.unified.empty() ? json(nullptr) : json(r.unified);
+  // Written only when set: the merge keeps the document's other blockIO fields.
+  if (r.blkio_weight) j["blockIO"] = {{"weight", *r.blkio_weight}};
 }
 
 void from_json(const json& j, SeccompArg& a) {
