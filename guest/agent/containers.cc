@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "oci/annotations.h"
 #include "os/error.h"
 #include "init.h"
 #include "os/file.h"
@@ -93,6 +94,14 @@ Result<> Containers::Release(Process& process) {
   return {};
 }
 
+pid_t Containers::PodPid(const std::string& id, const oci::Spec& spec) const {
+  auto sandbox = spec.annotations.find(oci::kSandboxIdAnnotation);
+  if (sandbox == spec.annotations.end() || sandbox->second == id) return 0;
+  auto pod = containers_.find(sandbox->second);
+  if (pod == containers_.end() || pod->second.init->exited) return 0;
+  return pod->second.init->pid;
+}
+
 Result<> Containers::Create(const std::string& id, oci::Spec spec) {
   if (containers_.contains(id))
     return Fail(ErrorCode::kAlreadyExists, "container " + id + " already exists");
@@ -107,7 +116,7 @@ Result<> Containers::Create(const std::string& id, oci::Spec spec) {
       cgroup::Remove(*cgroup, false);
       return std::unexpected(r.error().Wrap("apply linux.resources"));
     }
-  SpawnRequest request{*spec.process, *cgroup, spec, 0};
+  SpawnRequest request{*spec.process, *cgroup, spec, 0, PodPid(id, spec)};
   auto init = Launch(id, "", std::move(request));
   if (!init) {
     cgroup::Remove(*cgroup, false);

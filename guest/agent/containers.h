@@ -81,6 +81,9 @@ class Containers {
   OomMonitor& oom() { return oom_; }
 
  private:
+  // The init pid of the pod sandbox container that `spec` names
+  // (io.kubernetes.cri.sandbox-id), if it runs here; 0 otherwise.
+  pid_t PodPid(const std::string& id, const oci::Spec& spec) const;
   Result<std::shared_ptr<Process>> Launch(const std::string& id, const std::string& exec_id,
                                           SpawnRequest request);
   Result<> Release(Process& process);

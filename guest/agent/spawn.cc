@@ -55,14 +55,23 @@ void CheckResult(const Result<>& ok) {
   }
 }
 
-// The namespaces a new container gets: the spec's (linux.namespaces), and
-// always a mount namespace (the root is pivoted in it). A pid, ipc or uts
-// entry with a path is a namespace of the pod on the host; in the guest the
-// container gets a new one. A network entry with a path is the pod's
-// network, which is the guest's own (docs/oci.md).
-unsigned long CloneFlags(const oci::Linux& linux) {
+// Whether the container joins its pod's namespace of `type` rather than
+// getting a new one: a pid, ipc or uts entry with a path (a namespace of the
+// pod on the host) names the pod's, which in the guest is the pod sandbox
+// container's (SpawnRequest::pod_pid).
+bool JoinsPod(const SpawnRequest& req, const oci::Namespace& n) {
+  return req.pod_pid != 0 && !n.path.empty() && (n.type == "pid" || n.type == "ipc" || n.type == "uts");
+}
+
+// The namespaces a new container gets: the spec's (linux.namespaces) but the
+// pod's it joins, and always a mount namespace (the root is pivoted in it).
+// A network entry with a path is the pod's network, which is the guest's own
+// (docs/oci.md); pid, ipc and uts entries with a path and no pod container
+// in the guest get new ones.
+unsigned long CloneFlags(const SpawnRequest& req) {
   unsigned long flags = CLONE_NEWNS;
-  for (const auto& n : linux.namespaces) {
+  for (const auto& n : req.container.linux.namespaces) {
+    if (JoinsPod(req, n)) continue;
     if (n.type == "pid") flags |= CLONE_NEWPID;
     if (n.type == "ipc") flags |= CLONE_NEWIPC;
     if (n.type == "uts") flags |= CLONE_NEWUTS;
@@ -146,14 +155,14 @@ constexpr size_t kJoinCount = std::size(kJoinable);
     os::Fd cg(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
     Check(cg.valid() && ::write(cg.get(), "0", 1) == 1, "join cgroup " + req.cgroup_dir);
   }
+  for (size_t i = 0; i < kJoinCount; ++i)
+    if (joins[i] >= 0) {
+      Check(::setns(joins[i], kJoinableFlags[i]) == 0, std::string("join the ") + kJoinable[i] + " namespace");
+      ::close(joins[i]);
+    }
   if (req.join_pid == 0) {
     SetUpInit(req, flags);
   } else {
-    for (size_t i = 0; i < kJoinCount; ++i)
-      if (joins[i] >= 0) {
-        Check(::setns(joins[i], kJoinableFlags[i]) == 0, std::string("join the container's ") + kJoinable[i] + " namespace");
-        ::close(joins[i]);
-      }
     Check(::fchdir(root) == 0 && ::chroot(".") == 0, "enter container root");
     ::close(root);
   }
@@ -232,27 +241,37 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
   const int child_out = pty_slave ? pty_slave.get() : out->second.get();
   const int child_err = pty_slave ? pty_slave.get() : err->second.get();
 
+  // What the child joins: for an exec, every namespace of the container's
+  // init that is not ours, and its root; for an init, the pod's it shares.
   os::Fd ns[kJoinCount], root, own_pidns, target_pidns;
+  const pid_t source = req.join_pid != 0 ? req.join_pid : req.pod_pid;
+  const std::string proc = "/proc/" + std::to_string(source);
+  auto joins = [&](const char* type) {
+    if (source == 0 || !OtherNamespace(proc, type)) return false;
+    if (req.join_pid != 0) return true;
+    const std::string spec_type = std::string(type) == "mnt" ? "mount" : type;
+    const oci::Namespace* n = oci::FindNamespace(req.container.linux, spec_type);
+    return n && JoinsPod(req, *n);
+  };
+  for (size_t i = 0; i < kJoinCount; ++i) {
+    if (!joins(kJoinable[i])) continue;
+    ns[i].reset(::open((proc + "/ns/" + kJoinable[i]).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns[i]) return os::FailErrno("open " + proc + "/ns/" + kJoinable[i]);
+  }
   if (req.join_pid != 0) {
-    std::string proc = "/proc/" + std::to_string(req.join_pid);
-    for (size_t i = 0; i < kJoinCount; ++i) {
-      if (!OtherNamespace(proc, kJoinable[i])) continue;
-      ns[i].reset(::open((proc + "/ns/" + kJoinable[i]).c_str(), O_RDONLY | O_CLOEXEC));
-      if (!ns[i]) return os::FailErrno("open " + proc + "/ns/" + kJoinable[i]);
-    }
     root.reset(::open((proc + "/root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root) return os::FailErrno("open " + proc + "/root");
-    if (OtherNamespace(proc, "pid")) {
-      target_pidns.reset(::open((proc + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC));
-      own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
-      if (!target_pidns || !own_pidns) return os::FailErrno("open " + proc + " pid namespace");
-      // Children of ours are born into the container's PID namespace; we stay put.
-      if (::setns(target_pidns.get(), CLONE_NEWPID) != 0) return os::FailErrno("join pid namespace");
-    }
+  }
+  if (joins("pid")) {
+    target_pidns.reset(::open((proc + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC));
+    own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!target_pidns || !own_pidns) return os::FailErrno("open " + proc + " pid namespace");
+    // Children of ours are born into that PID namespace; we stay put.
+    if (::setns(target_pidns.get(), CLONE_NEWPID) != 0) return os::FailErrno("join pid namespace");
   }
 
   pid_t pid;
-  const unsigned long flags = req.join_pid == 0 ? CloneFlags(req.container.linux) : 0;
+  const unsigned long flags = req.join_pid == 0 ? CloneFlags(req) : 0;
   if (req.join_pid == 0) {
     pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   } else {

@@ -30,6 +30,9 @@ struct SpawnRequest {
   // seccomp profile it shares with the init.
   oci::Spec container;
   pid_t join_pid = 0;  // exec: the init process whose namespaces and root to join
+  // init: the init of the pod's sandbox container (CRI), whose pid, ipc and
+  // uts namespaces the container joins where its spec names a path; 0: none.
+  pid_t pod_pid = 0;
 };
 
 struct SpawnedProcess {

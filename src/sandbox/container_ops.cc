@@ -35,7 +35,8 @@ namespace {
 
 // The state OCI hooks get on stdin.
 HookState StateOf(const SandboxRecord& r, const ContainerRecord& c, const std::string& status) {
-  return {c.config.id, status, r.hypervisor.value("pid", 0), c.config.bundle, c.config.annotations};
+  const int pid = r.hypervisor.is_object() ? r.hypervisor.value("pid", 0) : 0;  // none before a VM ran
+  return {c.config.id, status, pid, c.config.bundle, c.config.annotations};
 }
 
 oci::Hooks HooksOf(const ContainerConfig& config) {

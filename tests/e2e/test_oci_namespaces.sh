@@ -22,6 +22,28 @@ spec_script "$b" 'cat /proc/self/cgroup'
 assert_eq "0::/" "$(run_vc "$b")" "a cgroup namespace's root is the container's cgroup"
 pass "cgroup namespace"
 
+# Containers of one pod (CRI): a container whose pid, ipc and uts entries
+# name a path joins the namespaces of the pod's sandbox container
+# (io.kubernetes.cri.sandbox-id), here the sandbox's first container, "main".
+pause=$(new_bundle pause)
+spec_set "$pause" '.hostname = "pod-host" | .linux.sysctl = {"kernel.shmmax": "4242"}
+  | .linux.namespaces = [{type: "pid"}, {type: "ipc"}, {type: "uts"}, {type: "mount"}]'
+spec_script "$pause" 'exec sleep 1000'
+member=$(new_bundle member)
+spec_set "$member" '.annotations = {"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.sandbox-id": "main"}
+  | .linux.namespaces = [{type: "pid", path: "/proc/7/ns/pid"}, {type: "ipc", path: "/proc/7/ns/ipc"},
+                         {type: "uts", path: "/proc/7/ns/uts"}, {type: "mount"}]'
+spec_script "$member" 'hostname; cat /proc/sys/kernel/shmmax; tr "\0" " " </proc/1/cmdline; echo'
+virtc sandbox run --id pod --bundle "$pause" >/dev/null
+virtc container create --sandbox pod --id member --bundle "$member"
+virtc container start --sandbox pod --id member
+assert_eq "pod-host
+4242
+sleep 1000 " "$(virtc container attach --sandbox pod --id member)" "the pod's uts, ipc and pid namespaces"
+virtc sandbox stop --id pod
+virtc sandbox delete --id pod
+pass "a pod member joins the sandbox container's pid, ipc and uts namespaces"
+
 b=$(new_bundle userns)
 spec_set "$b" '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 1000, size: 1}]
   | .linux.gidMappings = [{containerID: 0, hostID: 1000, size: 1}]'
