@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "os/error.h"
@@ -72,6 +73,7 @@ unsigned long CloneFlags(const SpawnRequest& req) {
   unsigned long flags = CLONE_NEWNS;
   for (const auto& n : req.container.linux.namespaces) {
     if (JoinsPod(req, n)) continue;
+    if (n.type == "user") flags |= CLONE_NEWUSER;
     if (n.type == "pid") flags |= CLONE_NEWPID;
     if (n.type == "ipc") flags |= CLONE_NEWIPC;
     if (n.type == "uts") flags |= CLONE_NEWUTS;
@@ -117,14 +119,15 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
 
 // The namespaces an exec joins: those of the container's init that are not
 // the agent's own.
-constexpr const char* kJoinable[] = {"ipc", "uts", "net", "cgroup", "mnt"};
-constexpr int kJoinableFlags[] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS};
+// The user namespace first: the others belong to it.
+constexpr const char* kJoinable[] = {"user", "ipc", "uts", "net", "cgroup", "mnt"};
+constexpr int kJoinableFlags[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS};
 constexpr size_t kJoinCount = std::size(kJoinable);
 
 // Runs in the child; never returns.
 [[noreturn]] void ChildMain(const SpawnRequest& req, const setup::Prepared& prepared, unsigned long flags,
                             int start_r, int report_w, int in_r, int out_w, int err_w,
-                            const int (&ns_fds)[kJoinCount], int root_fd) {
+                            const int (&ns_fds)[kJoinCount], int root_fd, int mapped_r) {
   // Move every descriptor we keep to fixed numbers (report 4, start 3, stdio
   // 0-2, namespaces and root from 5 up), then drop every other inherited fd:
   // other containers' pipes must not stay open here. Copy high first so no
@@ -135,6 +138,7 @@ constexpr size_t kJoinCount = std::size(kJoinable);
   int h_join[kJoinCount];
   for (size_t i = 0; i < kJoinCount; ++i) h_join[i] = high(ns_fds[i]);
   int h_root = high(root_fd);
+  int h_mapped = high(mapped_r);
   if (h_report < 0 || ::dup3(h_report, kReportFd, O_CLOEXEC) < 0) ::_exit(127);
   Check(h_start >= 0 && ::dup3(h_start, kStartFd, O_CLOEXEC) >= 0, "place start pipe");
   for (int i = 0; i < 3; ++i) Check(h_stdio[i] >= 0 && ::dup2(h_stdio[i], i) >= 0, "place stdio");
@@ -146,11 +150,24 @@ constexpr size_t kJoinCount = std::size(kJoinable);
     if (h_join[i] >= 0) Check(::dup3(h_join[i], joins[i] = next++, O_CLOEXEC) >= 0, "place ns fd");
   }
   if (h_root >= 0) Check(::dup3(h_root, root = next++, O_CLOEXEC) >= 0, "place root fd");
+  int mapped = -1;
+  if (h_mapped >= 0) Check(::dup3(h_mapped, mapped = next++, O_CLOEXEC) >= 0, "place the id-map pipe");
   ::syscall(SYS_close_range, next, ~0u, 0);
+
+  // In a new user namespace nothing works until the agent has written our id
+  // maps (and put us into the cgroup, which we may no longer write).
+  if (mapped >= 0) {
+    char done;
+    if (::read(mapped, &done, 1) != 1) ::_exit(127);
+    ::close(mapped);
+    // Become the namespace's root: the guest's root is not mapped in it, and
+    // files can be made only by a mapped owner.
+    Check(::setresgid(0, 0, 0) == 0 && ::setresuid(0, 0, 0) == 0, "become root in the user namespace");
+  }
 
   Check(::setsid() >= 0, "setsid");
   if (req.process.terminal) Check(::ioctl(0, TIOCSCTTY, 0) == 0, "set the controlling terminal");
-  {
+  if (mapped < 0) {
     std::string procs = req.cgroup_dir + "/cgroup.procs";
     os::Fd cg(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
     Check(cg.valid() && ::write(cg.get(), "0", 1) == 1, "join cgroup " + req.cgroup_dir);
@@ -194,6 +211,29 @@ bool OtherNamespace(const std::string& proc, const char* type) {
   struct stat theirs {}, ours {};
   return ::stat((proc + "/ns/" + type).c_str(), &theirs) == 0 &&
          ::stat((std::string("/proc/self/ns/") + type).c_str(), &ours) == 0 && theirs.st_ino != ours.st_ino;
+}
+
+// For a child in a new user namespace: its uid and gid maps, and its cgroup
+// (it cannot join one the guest's root owns by itself).
+Result<> MapIds(pid_t pid, const oci::Linux& linux, const std::string& cgroup_dir) {
+  auto write = [](const std::string& path, const std::string& text) -> Result<> {
+    os::Fd file(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!file) return os::FailErrno("open " + path);
+    // The kernel takes a map in one write.
+    if (::write(file.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return os::FailErrno("write " + path);
+    return {};
+  };
+  auto lines = [](const std::vector<oci::IdMapping>& maps) {
+    std::string text;
+    for (const auto& m : maps)
+      text += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+    return text;
+  };
+  const std::string proc = "/proc/" + std::to_string(pid);
+  if (auto ok = write(proc + "/uid_map", lines(linux.uid_mappings)); !ok) return ok;
+  if (auto ok = write(proc + "/gid_map", lines(linux.gid_mappings)); !ok) return ok;
+  return write(cgroup_dir + "/cgroup.procs", std::to_string(pid));
 }
 
 Result<std::pair<os::Fd, os::Fd>> Pipe() {
@@ -272,6 +312,12 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
 
   pid_t pid;
   const unsigned long flags = req.join_pid == 0 ? CloneFlags(req) : 0;
+  std::optional<std::pair<os::Fd, os::Fd>> mapped;
+  if (flags & CLONE_NEWUSER) {
+    auto p = Pipe();
+    if (!p) return std::unexpected(p.error());
+    mapped = std::move(*p);
+  }
   if (req.join_pid == 0) {
     pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   } else {
@@ -281,12 +327,19 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
     int ns_fds[kJoinCount];
     for (size_t i = 0; i < kJoinCount; ++i) ns_fds[i] = ns[i].get();
     ChildMain(req, *prepared, flags, start->first.get(), report->second.get(), child_in, child_out,
-              child_err, ns_fds, root.get());
+              child_err, ns_fds, root.get(), mapped ? mapped->first.get() : -1);
   }
   int spawn_errno = errno;
   if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) != 0)
     return os::FailErrno("return to the agent's pid namespace");
   if (pid < 0) return os::FailErrno("clone", spawn_errno);
+  if (mapped) {
+    if (auto ok = MapIds(pid, req.container.linux, req.cgroup_dir); !ok) {
+      ::kill(pid, SIGKILL);
+      return std::unexpected(ok.error());
+    }
+    if (::write(mapped->second.get(), "M", 1) != 1) return os::FailErrno("release the child");
+  }
 
   SpawnedProcess spawned;
   spawned.pid = pid;

@@ -130,11 +130,11 @@ Result<> Validate(const Spec& spec) {
     if (!kinds.contains(n.type)) return Invalid("linux.namespaces: unknown type '" + n.type + "'");
     if (!seen.insert(n.type).second) return Invalid("linux.namespaces: '" + n.type + "' is listed twice");
   }
-  const bool userns = seen.contains("user");
+  const Namespace* userns = FindNamespace(linux, "user");
   if (!userns && (!linux.uid_mappings.empty() || !linux.gid_mappings.empty()))
     return Invalid("linux.uidMappings/gidMappings need a user namespace in linux.namespaces");
-  if (userns && (linux.uid_mappings.empty() || linux.gid_mappings.empty()))
-    return Invalid("a user namespace needs linux.uidMappings and linux.gidMappings");
+  if (userns && userns->path.empty() && (linux.uid_mappings.empty() || linux.gid_mappings.empty()))
+    return Invalid("a new user namespace needs linux.uidMappings and linux.gidMappings");
   for (const auto& d : linux.devices)
     if (auto ok = ValidateDevice(d); !ok) return ok;
   for (const auto& [key, value] : linux.sysctl) {

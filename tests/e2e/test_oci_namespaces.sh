@@ -44,10 +44,23 @@ virtc sandbox stop --id pod
 virtc sandbox delete --id pod
 pass "a pod member joins the sandbox container's pid, ipc and uts namespaces"
 
+# A user namespace: root inside is uid 1000 outside. The image is owned by
+# root, so inside it shows as nobody (65534), under both runtimes.
+# The mapped root must reach the image through $WORK (mktemp made it 0700).
+chmod 755 "$WORK"
 b=$(new_bundle userns)
-spec_set "$b" '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 1000, size: 1}]
-  | .linux.gidMappings = [{containerID: 0, hostID: 1000, size: 1}]'
-refused "$b" "user namespace is not supported in the guest yet" "a user namespace (not yet supported)"
+spec_set "$b" '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 1000, size: 65536}]
+  | .linux.gidMappings = [{containerID: 0, hostID: 1000, size: 65536}] | .hostname = "userns"'
+spec_script "$b" 'id; cat /proc/self/uid_map /proc/self/gid_map; grep -E "^Cap(Eff|Bnd)" /proc/self/status
+hostname; stat -c "%u:%g" /bin/busybox; ls /dev/null /dev/zero; echo x >/dev/null && echo "devices work"
+awk '"'"'$5 == "/sys" { print $6 }'"'"' /proc/self/mountinfo'
+same "$b" "a user namespace with id maps"
+assert_contains "$SAME_OUT" "65534:65534" "the image's root seen from the user namespace"
+assert_contains "$SAME_OUT" "devices work" "bound device nodes"
+
+b=$(new_bundle userns-path)
+spec_set "$b" '.linux.namespaces += [{type: "user", path: "/proc/1/ns/user"}]'
+refused "$b" "joining the user namespace /proc/1/ns/user is not supported" "joining a user namespace by path"
 
 b=$(new_bundle twice)
 spec_set "$b" '.linux.namespaces += [{type: "pid"}]'

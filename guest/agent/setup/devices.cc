@@ -1,12 +1,14 @@
 // Device nodes: the defaults every container gets (when the spec gives it a
 // /dev of its own), the spec's linux.devices, and /dev's usual symlinks.
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "oci/validate.h"
 #include "os/error.h"
 #include "os/file.h"
 #include "os/mount.h"
@@ -41,6 +43,21 @@ Result<std::pair<os::Fd, std::string>> Parent(const std::string& root, const std
   return std::pair{std::move(real), path.substr(slash + 1)};
 }
 
+// In a user namespace: the guest's node at the same path, bound onto an
+// empty file (its numbers, mode and owner are the guest's).
+Result<> Bind(const std::string& root, const oci::Device& d) {
+  auto parent = Parent(root, d.path);
+  if (!parent) return std::unexpected(parent.error());
+  const auto& [dir, name] = *parent;
+  os::Fd file(::openat(dir.get(), name.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!file) return os::FailErrno("create device target " + d.path);
+  auto target = os::OpenInRoot(root, d.path, false);
+  if (!target) return std::unexpected(target.error());
+  if (::mount(d.path.c_str(), os::FdPath(*target).c_str(), nullptr, MS_BIND, nullptr) != 0)
+    return os::FailErrno("bind the guest's " + d.path);
+  return {};
+}
+
 Result<> Make(const std::string& root, const oci::Device& d) {
   auto parent = Parent(root, d.path);
   if (!parent) return std::unexpected(parent.error());
@@ -72,8 +89,9 @@ Result<> CreateDevices(const oci::Spec& spec) {
     std::erase_if(devices, [&](const oci::Device& x) { return x.path == d.path; });
     devices.push_back(d);
   }
+  const bool userns = oci::FindNamespace(spec.linux, "user") != nullptr;
   for (const auto& d : devices)
-    if (auto ok = Make(root, d); !ok) return ok;
+    if (auto ok = userns ? Bind(root, d) : Make(root, d); !ok) return ok;
   if (!own_dev) return {};
   auto dev = Parent(root, "/dev/.");
   if (!dev) return std::unexpected(dev.error());

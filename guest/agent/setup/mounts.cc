@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <set>
@@ -58,9 +59,18 @@ Result<> Bind(const std::string& root, const oci::Mount& m, const os::MountOptio
   if (!mounted) return std::unexpected(mounted.error());
   const std::string path = os::FdPath(*mounted);
   const unsigned long extra = options.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  if (extra && ::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | extra, nullptr) != 0)
+  if (extra && ::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | extra | LockedFlags(path), nullptr) != 0)
     return os::FailErrno("remount " + m.destination);
   return Propagate(path, options, m.destination);
+}
+
+// The calling process's cgroup directory ("0::/vc/c1" in /proc/self/cgroup).
+std::string OwnCgroup() {
+  auto text = os::ReadFile("/proc/self/cgroup");
+  if (!text || !text->starts_with("0::")) return "";
+  std::string path = text->substr(3);
+  while (!path.empty() && path.back() == '\n') path.pop_back();
+  return "/sys/fs/cgroup" + path;
 }
 
 Result<> MountFs(const std::string& root, const oci::Mount& m, const os::MountOptions& options) {
@@ -69,9 +79,23 @@ Result<> MountFs(const std::string& root, const oci::Mount& m, const os::MountOp
   const std::string type = GuestType(m.type);
   const std::string source = m.source.empty() ? type : m.source;
   if (::mount(source.c_str(), os::FdPath(*target).c_str(), type.c_str(), options.flags,
-              options.data.empty() ? nullptr : options.data.c_str()) != 0)
-    return os::FailErrno("mount " + type + " on " + m.destination +
-                         (options.data.empty() ? "" : " (" + options.data + ")"));
+              options.data.empty() ? nullptr : options.data.c_str()) != 0) {
+    // In a user namespace without a network (cgroup) namespace of its own,
+    // sysfs (cgroup2) may not be mounted: the guest's is bound instead, as
+    // runc does; for cgroup2, only the container's own cgroup.
+    const std::string fallback = type == "sysfs" ? "/sys" : type == "cgroup2" ? OwnCgroup() : "";
+    if (errno != EPERM || fallback.empty())
+      return os::FailErrno("mount " + type + " on " + m.destination +
+                           (options.data.empty() ? "" : " (" + options.data + ")"));
+    if (::mount(fallback.c_str(), os::FdPath(*target).c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+      return os::FailErrno("bind the guest's " + fallback + " on " + m.destination);
+    auto bound = os::OpenInRoot(root, m.destination, false);
+    if (!bound) return std::unexpected(bound.error());
+    const std::string path = os::FdPath(*bound);
+    if ((options.flags & MS_RDONLY) &&
+        ::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | LockedFlags(path), nullptr) != 0)
+      return os::FailErrno("remount " + m.destination + " read-only");
+  }
   auto mounted = os::OpenInRoot(root, m.destination, false);
   if (!mounted) return std::unexpected(mounted.error());
   return Propagate(os::FdPath(*mounted), options, m.destination);
@@ -79,12 +103,25 @@ Result<> MountFs(const std::string& root, const oci::Mount& m, const os::MountOp
 
 }  // namespace
 
+unsigned long LockedFlags(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) return 0;
+  unsigned long flags = 0;
+  const std::pair<unsigned long, unsigned long> map[] = {
+      {ST_RDONLY, MS_RDONLY}, {ST_NOSUID, MS_NOSUID}, {ST_NODEV, MS_NODEV}, {ST_NOEXEC, MS_NOEXEC},
+      {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+  for (auto [st_flag, ms_flag] : map)
+    if (st.f_flag & st_flag) flags |= ms_flag;
+  return flags;
+}
+
 Result<> CheckContainer(const oci::Spec& spec) {
   if (auto ok = oci::Validate(spec); !ok) return ok;
-  for (const char* type : {"user", "time"})
-    if (oci::FindNamespace(spec.linux, type))
-      return Fail(ErrorCode::kUnimplemented,
-                  std::string("linux.namespaces: a ") + type + " namespace is not supported in the guest yet");
+  if (oci::FindNamespace(spec.linux, "time"))
+    return Fail(ErrorCode::kUnimplemented, "linux.namespaces: a time namespace is not supported in the guest yet");
+  if (const oci::Namespace* user = oci::FindNamespace(spec.linux, "user"); user && !user->path.empty())
+    return Fail(ErrorCode::kUnimplemented,
+                "linux.namespaces: joining the user namespace " + user->path + " is not supported; give mappings instead");
   auto filesystems = os::ReadFile("/proc/filesystems");
   if (!filesystems) return std::unexpected(filesystems.error());
   std::set<std::string> known;

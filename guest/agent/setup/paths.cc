@@ -16,7 +16,7 @@ Result<> ProtectPaths(const oci::Linux& linux) {
       return os::FailErrno("read-only path " + path);
     }
     if (::mount(path.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
-        ::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, nullptr) != 0)
+        ::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC | LockedFlags(path), nullptr) != 0)
       return os::FailErrno("make " + path + " read-only");
   }
   for (const auto& path : linux.masked_paths) {

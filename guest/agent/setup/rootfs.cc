@@ -31,7 +31,7 @@ Result<> EnterRootfs(const oci::Spec& spec) {
   if (::chdir("/") != 0) return os::FailErrno("chdir /");
   if (auto ok = WriteSysctls(spec.linux); !ok) return ok;
   if (auto ok = ProtectPaths(spec.linux); !ok) return ok;
-  if (spec.root.readonly && ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
+  if (spec.root.readonly && ::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | LockedFlags("/"), nullptr) != 0)
     return os::FailErrno("remount the root read-only");
   if (propagation && ::mount(nullptr, "/", nullptr, propagation, nullptr) != 0)
     return os::FailErrno("set the root's propagation to " + spec.linux.rootfs_propagation);

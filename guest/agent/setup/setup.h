@@ -32,12 +32,16 @@ namespace vc::agent::setup {
 // (oci::Validate), mount types the guest kernel lacks (/proc/filesystems),
 // namespaces it does not provide.
 Result<> CheckContainer(const oci::Spec& spec);
+// The flags `path`'s mount has now. A remount must keep them: in a user
+// namespace the kernel refuses one that would drop a flag it locked.
+unsigned long LockedFlags(const std::string& path);
 // Every entry of spec.mounts, in order, at its destination resolved inside
 // the root. A "cgroup" mount is cgroup v2 (the guest has no v1): inside a
 // cgroup namespace it shows the container's own cgroup as its root.
 Result<> MountAll(const oci::Spec& spec);
 // The default device nodes (null, zero, full, random, urandom, tty), the
-// spec's linux.devices and /dev's usual symlinks, under root/dev.
+// spec's linux.devices and /dev's usual symlinks, under root/dev. In a user
+// namespace, where mknod is refused, each node is the guest's, bound.
 Result<> CreateDevices(const oci::Spec& spec);
 // The whole filesystem view, in a new mount namespace: root bound on
 // itself, MountAll, CreateDevices, pivot_root, then sysctls, read-only and

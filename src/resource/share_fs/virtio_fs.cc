@@ -86,7 +86,11 @@ Result<std::vector<hypervisor::Device>> VirtioFs::Setup(const std::function<Resu
 // mount namespace, a slave of ours.
 Result<> VirtioFs::MountSharedDir() {
   const std::string shared = layout_.SharedDir();
-  if (auto r = os::MakeDirs(shared, 0700); !r) return r;
+  // Traversable by anyone, listable by root only: a container in a user
+  // namespace reaches its root through it as its mapped uid. On the host the
+  // sandbox directory around it is 0700.
+  if (auto r = os::MakeDirs(shared, 0711); !r) return r;
+  if (::chmod(shared.c_str(), 0711) != 0) return os::FailErrno("chmod " + shared);
   if (::mount(shared.c_str(), shared.c_str(), nullptr, MS_BIND, nullptr) != 0)
     return os::FailErrno("bind " + shared);
   if (::mount(nullptr, shared.c_str(), nullptr, MS_SHARED, nullptr) != 0)
