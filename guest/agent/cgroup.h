@@ -24,6 +24,9 @@ void EnableControllers(const std::string& dir);
 Result<std::string> Create(const std::string& container_id);
 // Writes the OCI limits that are set; the others stay as they are.
 Result<> Apply(const std::string& dir, const oci::Resources& resources);
+// linux.resources.devices as the cgroup's device filter (cgroup_devices.cc),
+// set once, at create.
+Result<> SetDevices(const std::string& dir, const std::vector<oci::DeviceRule>& rules);
 // Freezes or thaws every process in it and waits until the kernel has.
 Result<> Freeze(const std::string& dir, bool frozen);
 Stats Read(const std::string& dir);

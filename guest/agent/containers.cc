@@ -111,11 +111,14 @@ Result<> Containers::Create(const std::string& id, oci::Spec spec) {
   if (auto ok = setup::CheckContainer(spec); !ok) return ok;
   auto cgroup = cgroup::Create(id);
   if (!cgroup) return std::unexpected(cgroup.error());
-  if (spec.linux.resources)
-    if (auto r = cgroup::Apply(*cgroup, *spec.linux.resources); !r) {
+  if (spec.linux.resources) {
+    auto r = cgroup::Apply(*cgroup, *spec.linux.resources);
+    if (r && !spec.linux.resources->devices.empty()) r = cgroup::SetDevices(*cgroup, spec.linux.resources->devices);
+    if (!r) {
       cgroup::Remove(*cgroup, false);
       return std::unexpected(r.error().Wrap("apply linux.resources"));
     }
+  }
   SpawnRequest request{*spec.process, *cgroup, spec, 0, PodPid(id, spec)};
   auto init = Launch(id, "", std::move(request));
   if (!init) {
