@@ -61,5 +61,21 @@ assert_contains "$SAME_OUT" "Read-only file system" "the bind is read-only"
 both "--read-only and --env" --read-only --env GREETING=hello -- sh -c 'echo $GREETING; touch /x 2>&1; true'
 assert_contains "$SAME_OUT" "touch: /x: Read-only file system" "a read-only root"
 
+# --tty: under both, the terminal is the process's stdin and /dev/console.
+keep_open=3
+exec 3< <(sleep 120)
+tty_run() {  # RUNTIME-OPTIONS ID: what a terminal process sees
+  local out
+  out=$(script -qec "ctr --address $CTD_SOCK run --rm -t $1 $IMAGE $2 sh -c 'test -t 0 && echo stdin-is-a-tty; test -c /dev/console && echo console-is-a-device; stat -c %t /dev/console; true'" \
+    /dev/null <&"$keep_open") || fail "ctr run -t ($1) failed: $out"
+  tr -d '\r' <<<"$out"
+}
+runc_tty=$(tty_run "--runtime io.containerd.runc.v2" tty-runc)
+vc_tty=$(tty_run "--runtime io.containerd.vc.v2 --runtime-config-path $VC_CONFIG" tty-vc)
+assert_eq "$runc_tty" "$vc_tty" "what a terminal process sees, runc and vc"
+assert_contains "$vc_tty" "console-is-a-device" "/dev/console"
+pass "--tty: the terminal is stdin and /dev/console (same as runc)"
+exec 3<&-
+
 ctd_stop
 assert_clean

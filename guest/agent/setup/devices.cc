@@ -103,6 +103,19 @@ Result<> CreateDevices(const oci::Spec& spec) {
     ::unlinkat(dir, name, 0);
     if (::symlinkat(target, dir, name) != 0) return os::FailErrno(std::string("symlink /dev/") + name);
   }
+  // A terminal's process has it as /dev/console too, as under runc.
+  if (spec.process && spec.process->terminal) {
+    os::Fd console(::openat(dir, "console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!console) return os::FailErrno("create /dev/console");
+    auto target = os::OpenInRoot(root, "/dev/console", false);
+    if (!target) return std::unexpected(target.error());
+    // Our stdin is the terminal's slave. Its descriptor belongs to the
+    // agent's mount namespace; its path names our copy of that mount.
+    char slave[64] = {};
+    if (int rc = ::ttyname_r(0, slave, sizeof slave); rc != 0) return os::FailErrno("name the terminal", rc);
+    if (::mount(slave, os::FdPath(*target).c_str(), nullptr, MS_BIND, nullptr) != 0)
+      return os::FailErrno(std::string("bind the terminal ") + slave + " on /dev/console");
+  }
   // runc links /dev/core where the kernel has /proc/kcore.
   if (os::Exists("/proc/kcore") && ::symlinkat("/proc/kcore", dir, "core") != 0 && errno != EEXIST)
     return os::FailErrno("symlink /dev/core");

@@ -40,8 +40,9 @@ unsigned long LockedFlags(const std::string& path);
 // cgroup namespace it shows the container's own cgroup as its root.
 Result<> MountAll(const oci::Spec& spec);
 // The default device nodes (null, zero, full, random, urandom, tty), the
-// spec's linux.devices and /dev's usual symlinks, under root/dev. In a user
-// namespace, where mknod is refused, each node is the guest's, bound.
+// spec's linux.devices and /dev's usual symlinks, under root/dev, and the
+// terminal as /dev/console. In a user namespace, where mknod is refused,
+// each node is the guest's, bound.
 Result<> CreateDevices(const oci::Spec& spec);
 // The whole filesystem view, in a new mount namespace: root bound on
 // itself, MountAll, CreateDevices, pivot_root, then sysctls, read-only and
