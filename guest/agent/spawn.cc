@@ -49,6 +49,24 @@ Result<> LoopbackUp() {
   return {};
 }
 
+// A new time namespace with the spec's clock offsets. unshare() makes it for
+// our children only, and its offsets can be set only while it is empty; then
+// we enter it ourselves.
+Result<> EnterTimeNamespace(const oci::Linux& linux) {
+  if (::unshare(CLONE_NEWTIME) != 0) return os::FailErrno("new time namespace");
+  if (!linux.time_offsets.empty()) {
+    std::string text;
+    for (const auto& [clock, o] : linux.time_offsets)
+      text += clock + " " + std::to_string(o.secs) + " " + std::to_string(o.nanosecs) + "\n";
+    os::Fd offsets(::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
+    if (!offsets || ::write(offsets.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      return os::FailErrno("set linux.timeOffsets");
+  }
+  os::Fd ns(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+  if (!ns || ::setns(ns.get(), CLONE_NEWTIME) != 0) return os::FailErrno("enter the time namespace");
+  return {};
+}
+
 void CheckResult(const Result<>& ok) {
   if (!ok) {
     (void)os::WriteAll(kReportFd, ok.error().message);
@@ -90,6 +108,7 @@ void SetUpInit(const SpawnRequest& req, unsigned long flags) {
   if (oci::FindNamespace(spec.linux, "cgroup"))
     Check(::unshare(CLONE_NEWCGROUP) == 0, "new cgroup namespace");
   if (flags & CLONE_NEWNET) CheckResult(LoopbackUp());
+  if (oci::FindNamespace(spec.linux, "time")) CheckResult(EnterTimeNamespace(spec.linux));
   if (flags & CLONE_NEWUTS) {
     if (!spec.hostname.empty())
       Check(::sethostname(spec.hostname.data(), spec.hostname.size()) == 0, "sethostname " + spec.hostname);
@@ -120,8 +139,9 @@ std::string LookPath(const std::string& file, const std::vector<std::string>& en
 // The namespaces an exec joins: those of the container's init that are not
 // the agent's own.
 // The user namespace first: the others belong to it.
-constexpr const char* kJoinable[] = {"user", "ipc", "uts", "net", "cgroup", "mnt"};
-constexpr int kJoinableFlags[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS};
+constexpr const char* kJoinable[] = {"user", "ipc", "uts", "net", "cgroup", "time", "mnt"};
+constexpr int kJoinableFlags[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
+                                  CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_NEWNS};
 constexpr size_t kJoinCount = std::size(kJoinable);
 
 // Runs in the child; never returns.

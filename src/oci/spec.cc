@@ -290,6 +290,13 @@ void from_json(const json& j, Linux& l) {
   Read(j, "maskedPaths", l.masked_paths);
   Read(j, "readonlyPaths", l.readonly_paths);
   Read(j, "rootfsPropagation", l.rootfs_propagation);
+  if (auto it = j.find("timeOffsets"); it != j.end() && it->is_object())
+    for (const auto& [clock, offset] : it->items()) {
+      TimeOffset o;
+      Read(offset, "secs", o.secs);
+      Read(offset, "nanosecs", o.nanosecs);
+      l.time_offsets[clock] = o;
+    }
 }
 void to_json(json& j, const Linux& l) {
   j = {{"namespaces", OrNull(l.namespaces)},
@@ -302,6 +309,11 @@ void to_json(json& j, const Linux& l) {
        {"maskedPaths", OrNull(l.masked_paths)},
        {"readonlyPaths", OrNull(l.readonly_paths)},
        {"rootfsPropagation", OrNull(l.rootfs_propagation)}};
+  if (!l.time_offsets.empty()) {
+    json offsets = json::object();
+    for (const auto& [clock, o] : l.time_offsets) offsets[clock] = {{"secs", o.secs}, {"nanosecs", o.nanosecs}};
+    j["timeOffsets"] = offsets;
+  }
 }
 
 bool IsBind(const Mount& mount) {

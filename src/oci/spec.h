@@ -144,6 +144,11 @@ struct Seccomp {
   std::vector<SeccompRule> syscalls;
 };
 
+struct TimeOffset {
+  int64_t secs = 0;
+  uint32_t nanosecs = 0;
+};
+
 struct Linux {
   std::vector<Namespace> namespaces;
   std::vector<IdMapping> uid_mappings, gid_mappings;
@@ -154,6 +159,8 @@ struct Linux {
   std::optional<Seccomp> seccomp;
   std::vector<std::string> masked_paths, readonly_paths;
   std::string rootfs_propagation;  // "private", "rprivate", "shared", ...; empty: unset
+  // linux.timeOffsets of a time namespace: clock ("monotonic", "boottime") -> offset.
+  std::map<std::string, TimeOffset> time_offsets;
 };
 
 struct Spec {

@@ -137,6 +137,11 @@ Result<> Validate(const Spec& spec) {
     return Invalid("a new user namespace needs linux.uidMappings and linux.gidMappings");
   for (const auto& d : linux.devices)
     if (auto ok = ValidateDevice(d); !ok) return ok;
+  for (const auto& [clock, offset] : linux.time_offsets)
+    if (clock != "monotonic" && clock != "boottime")
+      return Invalid("linux.timeOffsets: unknown clock '" + clock + "' (monotonic or boottime)");
+  if (!linux.time_offsets.empty() && !FindNamespace(linux, "time"))
+    return Invalid("linux.timeOffsets need a time namespace in linux.namespaces");
   for (const auto& [key, value] : linux.sysctl) {
     auto ns = SysctlNamespace(key);
     if (!ns) return std::unexpected(ns.error().Wrap("linux.sysctl"));

@@ -64,6 +64,12 @@ TEST(OciValidate, RefusesWhatRuncRefuses) {
                   "need a user namespace"));
   EXPECT_TRUE(has(ErrorAfter([](Spec& s) { s.hooks.prestart.emplace_back().path = "hook"; }), "must be absolute"));
   EXPECT_TRUE(has(ErrorAfter([](Spec& s) { s.linux.rootfs_propagation = "sideways"; }), "unknown value"));
+  EXPECT_TRUE(has(ErrorAfter([](Spec& s) { s.linux.time_offsets["monotonic"].secs = 5; }), "need a time namespace"));
+  EXPECT_EQ(ErrorAfter([](Spec& s) {
+              s.linux.namespaces.push_back({"time", ""});
+              s.linux.time_offsets["boottime"].secs = 5;
+            }),
+            "");
 }
 
 TEST(OciValidate, NamesResolve) {

@@ -62,6 +62,21 @@ b=$(new_bundle userns-path)
 spec_set "$b" '.linux.namespaces += [{type: "user", path: "/proc/1/ns/user"}]'
 refused "$b" "joining the user namespace /proc/1/ns/user is not supported" "joining a user namespace by path"
 
+# A time namespace with clock offsets (runc 1.1 predates them: virtc only).
+b=$(new_bundle timens)
+spec_set "$b" '.linux.namespaces += [{type: "time"}]
+  | .linux.timeOffsets = {monotonic: {secs: 864000, nanosecs: 0}, boottime: {secs: 1728000, nanosecs: 0}}'
+spec_script "$b" 'cut -d. -f1 /proc/uptime; cat /proc/self/timens_offsets'
+out=$(run_vc "$b")
+uptime=$(head -1 <<<"$out")
+[ "$uptime" -ge 1728000 ] && [ "$uptime" -lt 1729000 ] || fail "uptime in the time namespace: $uptime"
+assert_contains "$out" "monotonic      864000" "the monotonic offset"
+pass "a time namespace with boottime and monotonic offsets"
+
+b=$(new_bundle bad-clock)
+spec_set "$b" '.linux.namespaces += [{type: "time"}] | .linux.timeOffsets = {sundial: {secs: 1}}'
+refused "$b" "unknown clock 'sundial'" "an unknown clock"
+
 b=$(new_bundle twice)
 spec_set "$b" '.linux.namespaces += [{type: "pid"}]'
 refused "$b" "'pid' is listed twice" "a namespace listed twice"

@@ -117,8 +117,9 @@ unsigned long LockedFlags(const std::string& path) {
 
 Result<> CheckContainer(const oci::Spec& spec) {
   if (auto ok = oci::Validate(spec); !ok) return ok;
-  if (oci::FindNamespace(spec.linux, "time"))
-    return Fail(ErrorCode::kUnimplemented, "linux.namespaces: a time namespace is not supported in the guest yet");
+  if (const oci::Namespace* time = oci::FindNamespace(spec.linux, "time"); time && !time->path.empty())
+    return Fail(ErrorCode::kUnimplemented,
+                "linux.namespaces: joining the time namespace " + time->path + " is not supported");
   if (const oci::Namespace* user = oci::FindNamespace(spec.linux, "user"); user && !user->path.empty())
     return Fail(ErrorCode::kUnimplemented,
                 "linux.namespaces: joining the user namespace " + user->path + " is not supported; give mappings instead");
