@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -109,6 +110,10 @@ void SetUpInit(const SpawnRequest& req, unsigned long flags) {
     Check(::unshare(CLONE_NEWCGROUP) == 0, "new cgroup namespace");
   if (flags & CLONE_NEWNET) CheckResult(LoopbackUp());
   if (oci::FindNamespace(spec.linux, "time")) CheckResult(EnterTimeNamespace(spec.linux));
+  // linux.personality: the execution domain the process and its children get.
+  if (!spec.linux.personality.empty())
+    Check(::personality(spec.linux.personality == "LINUX32" ? PER_LINUX32 : PER_LINUX) != -1,
+          "personality " + spec.linux.personality);
   if (flags & CLONE_NEWUTS) {
     if (!spec.hostname.empty())
       Check(::sethostname(spec.hostname.data(), spec.hostname.size()) == 0, "sethostname " + spec.hostname);

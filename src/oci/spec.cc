@@ -290,6 +290,7 @@ void from_json(const json& j, Linux& l) {
   Read(j, "maskedPaths", l.masked_paths);
   Read(j, "readonlyPaths", l.readonly_paths);
   Read(j, "rootfsPropagation", l.rootfs_propagation);
+  Read(Object(j, "personality"), "domain", l.personality);
   if (auto it = j.find("timeOffsets"); it != j.end() && it->is_object())
     for (const auto& [clock, offset] : it->items()) {
       TimeOffset o;
@@ -309,6 +310,7 @@ void to_json(json& j, const Linux& l) {
        {"maskedPaths", OrNull(l.masked_paths)},
        {"readonlyPaths", OrNull(l.readonly_paths)},
        {"rootfsPropagation", OrNull(l.rootfs_propagation)}};
+  if (!l.personality.empty()) j["personality"] = {{"domain", l.personality}};
   if (!l.time_offsets.empty()) {
     json offsets = json::object();
     for (const auto& [clock, o] : l.time_offsets) offsets[clock] = {{"secs", o.secs}, {"nanosecs", o.nanosecs}};

@@ -161,6 +161,7 @@ struct Linux {
   std::string rootfs_propagation;  // "private", "rprivate", "shared", ...; empty: unset
   // linux.timeOffsets of a time namespace: clock ("monotonic", "boottime") -> offset.
   std::map<std::string, TimeOffset> time_offsets;
+  std::string personality;  // linux.personality.domain: "LINUX" or "LINUX32"; empty: unset
 };
 
 struct Spec {

@@ -137,6 +137,8 @@ Result<> Validate(const Spec& spec) {
     return Invalid("a new user namespace needs linux.uidMappings and linux.gidMappings");
   for (const auto& d : linux.devices)
     if (auto ok = ValidateDevice(d); !ok) return ok;
+  if (!linux.personality.empty() && linux.personality != "LINUX" && linux.personality != "LINUX32")
+    return Invalid("linux.personality: unknown domain '" + linux.personality + "' (LINUX or LINUX32)");
   for (const auto& [clock, offset] : linux.time_offsets)
     if (clock != "monotonic" && clock != "boottime")
       return Invalid("linux.timeOffsets: unknown clock '" + clock + "' (monotonic or boottime)");

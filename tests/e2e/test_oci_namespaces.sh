@@ -77,6 +77,13 @@ b=$(new_bundle bad-clock)
 spec_set "$b" '.linux.namespaces += [{type: "time"}] | .linux.timeOffsets = {sundial: {secs: 1}}'
 refused "$b" "unknown clock 'sundial'" "an unknown clock"
 
+# linux.personality (runc 1.1 predates it: virtc only).
+b=$(new_bundle personality)
+spec_set "$b" '.linux.personality = {domain: "LINUX32"}'
+spec_script "$b" 'uname -m'
+assert_eq "i686" "$(run_vc "$b")" "uname -m under LINUX32"
+pass "linux.personality LINUX32"
+
 b=$(new_bundle twice)
 spec_set "$b" '.linux.namespaces += [{type: "pid"}]'
 refused "$b" "'pid' is listed twice" "a namespace listed twice"
