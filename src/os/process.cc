@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,9 +102,12 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
 
 Result<RunOutput> RunToCompletion(SpawnOptions options, const std::string& input,
                                   std::chrono::milliseconds timeout) {
+  // stdin is a socket, not a pipe: a program that exits before it reads
+  // its input must not kill us with SIGPIPE (send's MSG_NOSIGNAL).
   int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) return FailErrno("pipe");
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) return FailErrno("socketpair");
   Fd in_r(in[0]), in_w(in[1]);
+  ::shutdown(in_r.get(), SHUT_WR);
   if (::pipe2(out, O_CLOEXEC) != 0) return FailErrno("pipe");
   Fd out_r(out[0]), out_w(out[1]);
   if (::pipe2(err, O_CLOEXEC) != 0) return FailErrno("pipe");
@@ -133,7 +137,7 @@ Result<RunOutput> RunToCompletion(SpawnOptions options, const std::string& input
     pollfd p[3] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}, {in_w.get(), POLLOUT, 0}};
     if (::poll(p, 3, static_cast<int>(left.count())) < 0 && errno != EINTR) return FailErrno("poll");
     if (in_w && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t n = ::write(in_w.get(), input.data() + written, input.size() - written);
+      ssize_t n = ::send(in_w.get(), input.data() + written, input.size() - written, MSG_NOSIGNAL);
       if (n > 0) written += static_cast<size_t>(n);
       if (n < 0 && errno != EAGAIN) written = input.size();  // the program stopped reading
       if (written == input.size()) in_w.reset();

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "os/fd.h"
 
 namespace vc::os {
@@ -38,6 +40,29 @@ TEST(Spawn, MissingProgramIsAClearError) {
   auto pid = Spawn(options);
   ASSERT_FALSE(pid);
   EXPECT_NE(pid.error().message.find("/nonexistent/program"), std::string::npos);
+}
+
+TEST(RunToCompletion, PassesInputAndCollectsOutput) {
+  SpawnOptions options;
+  options.argv = {"/bin/sh", "-c", "read line; echo \"got $line\"; echo oops >&2; exit 4"};
+  auto run = RunToCompletion(options, "hello\n", std::chrono::seconds(10));
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->status, 4);
+  EXPECT_EQ(run->out, "got hello\n");
+  EXPECT_EQ(run->err, "oops\n");
+}
+
+// A program that exits without reading its input (an OCI hook that fails at
+// once) must not take the caller down with SIGPIPE.
+TEST(RunToCompletion, AProgramThatIgnoresItsInputIsNoSigpipe) {
+  SpawnOptions options;
+  options.argv = {"/bin/sh", "-c", "exit 3"};
+  const std::string big(4 << 20, 'x');  // more than any pipe or socket buffer holds
+  for (int i = 0; i < 5; ++i) {
+    auto run = RunToCompletion(options, big, std::chrono::seconds(10));
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_EQ(run->status, 3);
+  }
 }
 
 }  // namespace
