@@ -2,33 +2,15 @@
 # containerd (root, state and sockets under $WORK), a busybox image built
 # locally and imported, and `ctr` driving the runtime io.containerd.vc.v2.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/containerd_lib.sh"
 
-for tool in containerd ctr script; do
-  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh (packages containerd, bsdutils)"
-done
-SHIM="$VC_BUILD/bin/containerd-shim-vc-v2"
-[ -x "$SHIM" ] || fail "missing $SHIM: build the project first (scripts/build.sh)"
-
-# The runtime's configuration, passed as ctr's --runtime-config-path: state
-# under $ROOT, so lib.sh's leftover checks see our supervisors and mounts.
-VC_CONFIG="$WORK/vc.toml"
-cat >"$VC_CONFIG" <<TOML
-[hypervisor]
-kernel = "$VC_BUILD/guest/vmlinuz"
-initrd = "$VC_BUILD/guest/initramfs.cpio"
-[runtime]
-state_root = "$ROOT"
-TOML
-
-source "$VC_SOURCE/scripts/private-containerd.sh"
+command -v script >/dev/null || fail "script missing: run scripts/setup.sh (package bsdutils)"
 before_cleanup() {
-  if [ "$1" -ne 0 ] && [ -n "${CTD_LOG:-}" ]; then
-    echo "--- containerd log (last 40 lines) ---"; tail -n 40 "$CTD_LOG" || true
-  fi
+  ctd_log_tail "$1" 40
   [ -z "${EVENTS_PID:-}" ] || kill "$EVENTS_PID" 2>/dev/null || true
   ctd_stop
 }
-ctd_start "$WORK/containerd" "$VC_BUILD/bin" || fail "containerd did not start"
+ctd_up
 c() { ctd_ctr "$@"; }
 # Every event containerd receives, as `ctr events` prints them.
 c events >"$WORK/events" 2>&1 &
@@ -50,9 +32,6 @@ remove_task() {
   c container delete "$1"
 }
 
-IMAGE=docker.io/library/vc-busybox:latest
-bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
-ctd_import "$WORK/image.tar"
 RUN=(run --runtime io.containerd.vc.v2 --runtime-config-path "$VC_CONFIG")
 
 # Nothing of ours may outlive a task: shims, VMs, virtiofsd, mounts, sockets.

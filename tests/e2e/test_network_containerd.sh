@@ -6,24 +6,14 @@ if [ -z "${VC_NET_UNSHARED:-}" ]; then
   exec env VC_NET_UNSHARED=1 unshare -n -- bash "$0" "$@"
 fi
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/containerd_lib.sh"
 
 CNI_BIN=/usr/lib/cni
-for tool in containerd ctr "$CNI_BIN/bridge" "$CNI_BIN/host-local"; do
-  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh (containerd, containernetworking-plugins)"
+for tool in "$CNI_BIN/bridge" "$CNI_BIN/host-local"; do
+  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh (containernetworking-plugins)"
 done
-SHIM="$VC_BUILD/bin/containerd-shim-vc-v2"
-[ -x "$SHIM" ] || fail "missing $SHIM: build the project first (scripts/build.sh)"
 # busybox-static 1.35's wget crashes with -T: bound it with timeout(1) instead.
 BUSYBOX=/bin/busybox
-
-VC_CONFIG="$WORK/vc.toml"
-cat >"$VC_CONFIG" <<TOML
-[hypervisor]
-kernel = "$VC_BUILD/guest/vmlinuz"
-initrd = "$VC_BUILD/guest/initramfs.cpio"
-[runtime]
-state_root = "$ROOT"
-TOML
 
 POD=vcctrpod-$$
 CNI_CONF="$WORK/cni.json"
@@ -48,11 +38,8 @@ cni() {  # ADD|DEL
     "$CNI_BIN/bridge" <"$CNI_CONF"
 }
 
-source "$VC_SOURCE/scripts/private-containerd.sh"
 before_cleanup() {
-  if [ "$1" -ne 0 ] && [ -n "${CTD_LOG:-}" ]; then
-    echo "--- containerd log (last 30 lines) ---"; tail -n 30 "$CTD_LOG" || true
-  fi
+  ctd_log_tail "$1" 30
   ctd_stop
   cni DEL >/dev/null 2>&1 || true
   ip netns del "$POD" 2>/dev/null || true
@@ -71,11 +58,8 @@ before=$(census)
 
 mkdir -p "$ROOTFS/www"
 echo "hello from the pod" >"$ROOTFS/www/index.html"
-ctd_start "$WORK/containerd" "$VC_BUILD/bin" || fail "containerd did not start"
+ctd_up
 c() { ctd_ctr "$@"; }
-IMAGE=docker.io/library/vc-busybox:latest
-bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
-ctd_import "$WORK/image.tar"
 
 # What containerd's CRI plugin does for a pod: the pod's resolv.conf and hosts
 # bind-mounted from the host.

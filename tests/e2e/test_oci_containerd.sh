@@ -3,29 +3,16 @@
 # binds, a read-only root, environment) through containerd: the same `ctr run`
 # with runc's shim and with ours, and what the process saw.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/containerd_lib.sh"
 
-for tool in containerd ctr runc; do
+for tool in runc script; do
   command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh"
 done
-VC_CONFIG="$WORK/vc.toml"
-cat >"$VC_CONFIG" <<TOML
-[hypervisor]
-kernel = "$VC_BUILD/guest/vmlinuz"
-initrd = "$VC_BUILD/guest/initramfs.cpio"
-[runtime]
-state_root = "$ROOT"
-TOML
-source "$VC_SOURCE/scripts/private-containerd.sh"
 before_cleanup() {
-  if [ "$1" -ne 0 ] && [ -n "${CTD_LOG:-}" ]; then
-    echo "--- containerd log (last 20 lines) ---"; tail -n 20 "$CTD_LOG" || true
-  fi
+  ctd_log_tail "$1" 20
   ctd_stop
 }
-ctd_start "$WORK/containerd" "$VC_BUILD/bin" || fail "containerd did not start"
-IMAGE=docker.io/library/vc-busybox:latest
-bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
-ctd_import "$WORK/image.tar"
+ctd_up
 
 mkdir -p "$WORK/vol"
 echo "volume data" >"$WORK/vol/f"
