@@ -33,14 +33,6 @@ std::unique_ptr<vc::Runtime> Context::NewRuntime() const {
   return std::make_unique<vc::Runtime>(vc::RuntimeOptions{g.root, ""});
 }
 
-std::string DefaultGuestDir() {
-  char self[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return "guest";
-  std::filesystem::path exe(std::string(self, static_cast<size_t>(n)));
-  return (exe.parent_path().parent_path() / "guest").string();
-}
-
 vc::HypervisorConfig HypervisorFrom(const Globals& g) {
   vc::HypervisorConfig h;
   h.kernel_path = g.kernel.empty() ? DefaultGuestDir() + "/vmlinuz" : g.kernel;
@@ -55,20 +47,6 @@ vc::HypervisorConfig HypervisorFrom(const Globals& g) {
 int Failed(const vc::Error& e, int code) {
   std::cerr << "virtc: " << e.message << std::endl;
   return code;
-}
-
-int SignalNumber(const std::string& name) {
-  static const std::pair<const char*, int> names[] = {
-      {"HUP", SIGHUP}, {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-      {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"WINCH", SIGWINCH}};
-  std::string n = name.starts_with("SIG") ? name.substr(3) : name;
-  for (auto [s, v] : names)
-    if (n == s) return v;
-  try {
-    return std::stoi(n);
-  } catch (...) {
-    return -1;
-  }
 }
 
 std::vector<std::string> DefaultEnv() {
@@ -94,36 +72,6 @@ vc::Result<vc::ContainerConfig> ContainerFrom(const std::string& id, const std::
   }
   c.id = id;
   return c;
-}
-
-vc::Result<int> Relay(std::shared_ptr<vc::Process> process, bool forward_stdin) {
-  auto pump = [process](bool err) {
-    for (;;) {
-      auto chunk = err ? process->ReadStderr() : process->ReadStdout();
-      if (!chunk) return;
-      if (!chunk->data.empty()) {
-        (void)!::write(err ? 2 : 1, chunk->data.data(), chunk->data.size());
-      }
-      if (chunk->eof) return;
-    }
-  };
-  std::thread out(pump, false), err(pump, true);
-  if (forward_stdin) {
-    // Detached: it may sit in read(0) after the process ended.
-    std::thread([process] {
-      char buf[16384];
-      for (;;) {
-        ssize_t n = ::read(0, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || !process->WriteStdin({buf, static_cast<size_t>(n)})) break;
-      }
-      (void)process->CloseStdin();
-    }).detach();
-  }
-  auto status = process->Wait();
-  out.join();
-  err.join();
-  return status;
 }
 
 void BlockForwardedSignals() {

@@ -7,9 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "vc/vc.h"
 
 namespace virtc {
+
+using vc::cli::DefaultGuestDir;
+using vc::cli::Relay;
+using vc::cli::SignalNumber;
 
 // Exit code of `virtc run` when the runtime, not the workload, failed.
 constexpr int kRuntimeError = 125;
@@ -49,11 +54,8 @@ void AddNetworkVerbs(CLI::App& app, Context& ctx);
 // --netns and --net-model of the verbs that make a sandbox.
 void AddNetworkOptions(CLI::App* cmd, vc::NetworkConfig& network);
 
-// Where the guest assets are by default: <dir of virtc>/../guest/.
-std::string DefaultGuestDir();
 vc::HypervisorConfig HypervisorFrom(const Globals& g);
 int Failed(const vc::Error& e, int code = 1);
-int SignalNumber(const std::string& name);
 
 // The environment of a command given on the command line.
 std::vector<std::string> DefaultEnv();
@@ -69,10 +71,6 @@ vc::Result<> ErrorOf(const vc::Result<T>& r) {
 vc::Result<vc::ContainerConfig> ContainerFrom(const std::string& id, const std::string& rootfs,
                                               const std::string& bundle,
                                               const std::vector<std::string>& args);
-
-// Copies the process's output to ours, our stdin to it (if `forward_stdin`),
-// waits for it, and returns its exit status once all output is out.
-vc::Result<int> Relay(std::shared_ptr<vc::Process> process, bool forward_stdin);
 
 // Blocks the signals virtc passes on to the workload (INT, TERM, HUP) in this
 // thread and every thread created after it (the library's I/O threads among

@@ -53,6 +53,10 @@ struct ContainerConfig {
   std::string oci_spec;
   // The bundle directory it came from, if any: OCI hooks see it in the state.
   std::string bundle;
+  // The host process that stands for the container, if its caller keeps one
+  // (vc-runtime's monitor): OCI hooks see it as the state's pid. 0: the VM's
+  // process.
+  int32_t host_pid = 0;
 };
 
 // Limits of a container's processes (its cgroup in the guest); unset fields

@@ -17,6 +17,16 @@ enum class Level { kDebug, kInfo, kWarn, kError };
 
 // Debug lines are dropped unless enabled.
 void SetDebug(bool enabled);
+
+// Lines as logfmt (the default) or as JSON objects, one per line, with the
+// same keys: {"time":"...","level":"info","msg":"agent ready","sandbox":"s1"}
+// (what runc's --log-format json writes, read by containerd and podman).
+enum class Format { kLogfmt, kJson };
+void SetFormat(Format format);
+// Appends lines to `path` instead of writing them on stderr ("": stderr
+// again). Fails (leaving the output as it was) if the file cannot be opened.
+// Call before other threads log.
+bool SetOutputFile(const std::string& path);
 // Adds (or replaces) a key=value pair written on every line after msg.
 void SetField(const std::string& key, const std::string& value);
 

@@ -54,5 +54,22 @@ TEST(Log, LinesAreLogfmtWithTheFields) {
   EXPECT_TRUE(second.ends_with("level=debug msg=shown sandbox=s1")) << second;
 }
 
+// runc's --log FILE --log-format json: JSON objects, one per line, in the file.
+TEST(Log, JsonLinesInAFile) {
+  std::string path = "/tmp/vc-log-json-" + std::to_string(::getpid());
+  ASSERT_TRUE(SetOutputFile(path));
+  SetFormat(Format::kJson);
+  SetField("sandbox", "s2");
+  Error("it \"failed\"");
+  SetFormat(Format::kLogfmt);
+  ASSERT_TRUE(SetOutputFile(""));
+  auto text = os::ReadFile(path);
+  ::unlink(path.c_str());
+  ASSERT_TRUE(text);
+  EXPECT_TRUE(text->starts_with("{\"time\":\"")) << *text;
+  EXPECT_TRUE(text->ends_with(R"("level":"error","msg":"it \"failed\"","sandbox":"s2"})" "\n")) << *text;
+  EXPECT_FALSE(SetOutputFile("/proc/self/no-such-dir/log"));
+}
+
 }  // namespace
 }  // namespace vc::log

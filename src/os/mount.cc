@@ -59,6 +59,14 @@ Result<Fd> OpenBeneath(int dirfd, const std::string& path, uint64_t extra_flags)
 
 }  // namespace
 
+std::vector<std::string> KnownMountOptions() {
+  std::vector<std::string> names;
+  for (const auto& [name, flag] : Flags()) names.push_back(name);
+  for (const auto& [name, bits] : Propagations()) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 MountOptions ParseMountOptions(const std::vector<std::string>& options) {
   MountOptions out;
   for (const auto& option : options) {

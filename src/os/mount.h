@@ -19,6 +19,8 @@ struct MountOptions {
 // Splits fstab-style options ("ro", "rbind", "rprivate", "mode=755") into
 // flags, propagation and data. A later option wins over an earlier one.
 MountOptions ParseMountOptions(const std::vector<std::string>& options);
+// The option names ParseMountOptions knows as flags or propagation, sorted.
+std::vector<std::string> KnownMountOptions();
 
 // Opens `path` inside `root` (O_PATH), resolving ".." and symlinks as if
 // `root` were "/", so the result is never outside it, whatever the tree

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -27,6 +28,10 @@ TEST(MountOptions, FlagsPropagationAndData) {
   EXPECT_EQ(a.propagation, static_cast<unsigned long>(MS_PRIVATE | MS_REC));
   EXPECT_EQ(a.data, "mode=755");
   EXPECT_EQ(ParseMountOptions({"ro", "rw"}).flags, 0u);  // the later option wins
+  auto known = KnownMountOptions();
+  EXPECT_TRUE(std::is_sorted(known.begin(), known.end()));
+  for (const char* name : {"ro", "rbind", "rprivate", "strictatime"})
+    EXPECT_NE(std::find(known.begin(), known.end(), name), known.end()) << name;
   EXPECT_EQ(ParseMountOptions({"shared", "slave"}).propagation, static_cast<unsigned long>(MS_SLAVE));
   EXPECT_EQ(ParseMountOptions({"ro"}).propagation, 0u);
 }

@@ -35,7 +35,8 @@ namespace {
 
 // The state OCI hooks get on stdin.
 HookState StateOf(const SandboxRecord& r, const ContainerRecord& c, const std::string& status) {
-  const int pid = r.hypervisor.is_object() ? r.hypervisor.value("pid", 0) : 0;  // none before a VM ran
+  int pid = c.config.host_pid;
+  if (pid <= 0) pid = r.hypervisor.is_object() ? r.hypervisor.value("pid", 0) : 0;  // none before a VM ran
   return {c.config.id, status, pid, c.config.bundle, c.config.annotations};
 }
 

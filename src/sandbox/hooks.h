@@ -4,8 +4,9 @@
 // All of them run on the host, in the runtime's namespaces. createContainer
 // and startContainer are meant to run in the container's namespaces, which
 // in a VM are in another kernel; they run on the host at the same points of
-// the lifecycle (docs/oci.md). The state's pid is the VM's process on the
-// host (what the shim reports to containerd as the task's pid).
+// the lifecycle (docs/oci.md). The state's pid is the container's host_pid
+// (vc-runtime's monitor), else the VM's process on the host (what the shim
+// reports to containerd as the task's pid).
 // Thread-safety: none needed (no state).
 #pragma once
 

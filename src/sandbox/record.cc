@@ -51,6 +51,7 @@ void from_json(const json& j, AgentConfig& c) {
 void to_json(json& j, const ContainerConfig& c) {
   j = {{"id", c.id}, {"rootfs", c.rootfs}, {"cmd", c.cmd}, {"annotations", c.annotations}};
   if (!c.bundle.empty()) j["bundle"] = c.bundle;
+  if (c.host_pid > 0) j["host_pid"] = c.host_pid;
   // Kept as an object, so the record stays readable; ContainerConfigFromBundle made it valid JSON.
   if (!c.oci_spec.empty()) j["oci_spec"] = json::parse(c.oci_spec, nullptr, false);
 }
@@ -60,6 +61,7 @@ void from_json(const json& j, ContainerConfig& c) {
   c.cmd = j.value("cmd", Cmd{});
   c.annotations = j.value("annotations", std::map<std::string, std::string>{});
   c.bundle = j.value("bundle", std::string());
+  c.host_pid = j.value("host_pid", 0);
   if (auto spec = j.find("oci_spec"); spec != j.end() && spec->is_object()) c.oci_spec = spec->dump();
 }
 

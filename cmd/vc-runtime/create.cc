@@ -1,0 +1,132 @@
+// `create`: the container in a new VM (or its pod's), waiting for `start`.
+#include <filesystem>
+
+#include "lifecycle.h"
+#include "console.h"
+#include "oci/annotations.h"
+#include "oci/convert.h"
+#include "oci/spec.h"
+#include "os/file.h"
+#include "sandbox/state.h"
+
+namespace vcrt {
+namespace {
+
+vc::Result<vc::SandboxStatus> BootSandbox(Context& ctx, const std::string& id, const vc::oci::Spec& spec) {
+  auto config = ctx.Config();
+  if (!config) return std::unexpected(config.error());
+  vc::SandboxConfig sandbox;
+  sandbox.id = id;
+  sandbox.hypervisor = config->hypervisor;
+  sandbox.agent = config->agent;
+  sandbox.network = config->network;
+  // A network namespace the spec names (podman's, CRI's) is the VM's to take
+  // over; without one the container gets a new one in the guest.
+  sandbox.network.netns_path = vc::oci::NetnsPathOf(spec);
+  return ctx.Runtime().RunSandbox(sandbox);
+}
+
+}  // namespace
+
+vc::Result<> WritePidFile(const std::string& path, pid_t pid) {
+  if (path.empty()) return {};
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  if (auto ok = vc::os::WriteFileAtomic(absolute.string(), std::to_string(pid), 0644); !ok)
+    return std::unexpected(ok.error().Wrap("pid file " + path));
+  return {};
+}
+
+vc::Result<Monitor> Create(Context& ctx, const CreateOptions& o) {
+  if (auto ok = vc::ValidateId("container", o.id); !ok) return std::unexpected(ok.error());
+  std::error_code ec;
+  std::string bundle = std::filesystem::absolute(o.bundle, ec).lexically_normal().string();
+  if (bundle.size() > 1 && bundle.back() == '/') bundle.pop_back();
+  auto spec = vc::oci::LoadBundle(bundle);
+  if (!spec) return std::unexpected(spec.error());
+  if (!spec->process)
+    return vc::Fail(vc::ErrorCode::kInvalidArgument, bundle + "/config.json: process is required");
+  const bool terminal = spec->process->terminal;
+  if (terminal && o.console_socket.empty() && !o.foreground)
+    return vc::Fail(vc::ErrorCode::kInvalidArgument,
+                    "process.terminal is set: a --console-socket is needed to hand over the terminal");
+  if (!terminal && !o.console_socket.empty())
+    return vc::Fail(vc::ErrorCode::kInvalidArgument,
+                    "--console-socket given, but process.terminal is not set in config.json");
+  if (!o.console_socket.empty())
+    if (auto ok = CheckConsoleSocket(o.console_socket); !ok) return std::unexpected(ok.error());
+
+  Entry e;
+  e.id = o.id;
+  e.sandbox_id = vc::oci::SandboxOf(o.id, spec->annotations);
+  e.bundle = bundle;
+  e.created = Now3339();
+  e.annotations = spec->annotations;
+  if (!e.OwnsVm())
+    if (auto pod = ctx.Find(e.sandbox_id); !pod)
+      return vc::Fail(vc::ErrorCode::kNotFound,
+                      "container " + o.id + " joins sandbox " + e.sandbox_id + ", which does not exist");
+  if (auto ok = Reserve(ctx.g.root, e); !ok) return std::unexpected(ok.error());
+
+  auto monitor = Monitor::Fork({ctx.g.root, e.sandbox_id, e.id, std::nullopt, o.console_socket});
+  if (!monitor) {
+    (void)Remove(ctx.g.root, e.id);
+    return std::unexpected(monitor.error());
+  }
+  e.pid = monitor->pid();
+  e.pid_start = StartTimeOf(e.pid);
+
+  bool booted = false, created = false;
+  auto fail = [&](const vc::Error& error) -> vc::Result<Monitor> {
+    if (created && !booted) (void)ctx.Runtime().DeleteContainer(e.sandbox_id, e.id);
+    if (booted) {
+      (void)ctx.Runtime().StopSandbox(e.sandbox_id);
+      (void)ctx.Runtime().DeleteSandbox(e.sandbox_id);
+    }
+    (void)Remove(ctx.g.root, e.id);
+    return std::unexpected(error);  // ~Monitor abandons it
+  };
+  if (auto ok = Save(ctx.g.root, e); !ok) return fail(ok.error());
+
+  vc::ContainerConfig config = vc::oci::ContainerConfigOf(*spec);
+  config.id = e.id;
+  config.bundle = bundle;
+  config.host_pid = e.pid;
+  config.cmd.terminal = terminal;
+  if (e.OwnsVm()) {
+    auto sandbox = BootSandbox(ctx, e.sandbox_id, *spec);
+    if (!sandbox) return fail(sandbox.error());
+    booted = true;
+  }
+  auto container = ctx.Runtime().CreateContainer(e.sandbox_id, config);
+  if (!container) return fail(container.error());
+  created = true;
+  if (auto ok = monitor->Go(); !ok) return fail(ok.error().Wrap("monitor"));
+  if (auto ok = WritePidFile(o.pid_file, e.pid); !ok) return fail(ok.error());
+  return std::move(*monitor);
+}
+
+void AddCreateOptions(CLI::App* cmd, CreateOptions& o) {
+  cmd->add_option("id", o.id, "container id")->required();
+  cmd->add_option("-b,--bundle", o.bundle, "bundle directory (config.json, rootfs)")->capture_default_str();
+  cmd->add_option("--pid-file", o.pid_file, "file to write the monitor's pid to");
+  cmd->add_option("--console-socket", o.console_socket, "unix socket to send the pty master to");
+  cmd->add_flag("--no-pivot,--no-new-keyring")->description("accepted; the guest sets up the root itself");
+  cmd->add_option("--preserve-fds")->description("accepted; file descriptors cannot cross into the VM");
+}
+
+void AddCreate(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<CreateOptions>();
+  auto* cmd = app.add_subcommand("create", "create a container (in a VM) from a bundle; `start` runs it");
+  AddCreateOptions(cmd, *o);
+  cmd->callback([&ctx, o] {
+    auto monitor = Create(ctx, *o);
+    if (!monitor) {
+      ctx.Fail(monitor.error());
+      return;
+    }
+    monitor->Release();
+  });
+}
+
+}  // namespace vcrt

@@ -1,0 +1,58 @@
+// vc-runtime: an OCI runtime command line (runc's) over libvirtcontainers,
+// for podman, Docker (through containerd's runc shim) and the OCI
+// conformance suites. Each container runs in a VM of its own, or in its
+// pod's; a monitor process on the host stands for it (monitor.h).
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "context.h"
+#include "os/log.h"
+
+namespace {
+
+// One verb per file, added in this order.
+constexpr vcrt::Verb kVerbs[] = {vcrt::AddCreate, vcrt::AddStart,  vcrt::AddRun,   vcrt::AddState,
+                                 vcrt::AddKill,   vcrt::AddDelete, vcrt::AddExec,  vcrt::AddPs,
+                                 vcrt::AddPause,  vcrt::AddResume, vcrt::AddUpdate, vcrt::AddList,
+                                 vcrt::AddFeatures, vcrt::AddSpec};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vc-runtime: an OCI runtime (runc's command line) that runs each container in a VM"};
+  app.require_subcommand(1);
+  app.set_version_flag("-v,--version", std::string("vc-runtime version ") + VC_VERSION + "\nspec: " +
+                                           vcrt::kOciVersion);
+  vcrt::Context ctx;
+  vcrt::Globals& g = ctx.g;
+  app.add_option("--root", g.root, "state directory")->capture_default_str();
+  app.add_option("--log", g.log, "log file (default: stderr)");
+  app.add_option("--log-format", g.log_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  app.add_option("--config", g.config, "vc configuration (TOML; default: /etc/vc/configuration.toml if present)");
+  app.add_flag("--debug", g.debug, "debug lines in the log");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "accepted; the container's cgroup is the guest's");
+  for (vcrt::Verb add : kVerbs) add(app, ctx);
+  // Before any verb runs: where the log goes.
+  app.parse_complete_callback([&ctx] {
+    const vcrt::Globals& g = ctx.g;
+    if (!g.log.empty() && !vc::log::SetOutputFile(g.log))
+      throw CLI::ValidationError("--log", "cannot open " + g.log);
+    if (g.log_format == "json") vc::log::SetFormat(vc::log::Format::kJson);
+    vc::log::SetDebug(g.debug);
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    if (auto rest = app.remaining(); !rest.empty())
+      message = "unknown command or argument '" + rest.front() + "' (" + message + ")";
+    ctx.Fail({vc::ErrorCode::kInvalidArgument, message});
+  }
+  std::cout.flush();
+  std::fflush(stdout);
+  // No destructors: a stdin pump may still sit in read(0).
+  std::_Exit(ctx.exit_code);
+}

@@ -1,0 +1,65 @@
+// `run`: create + start; in the foreground, waits for the container, exits
+// with its status and removes it.
+#include <signal.h>
+
+#include "lifecycle.h"
+#include "os/log.h"
+
+namespace vcrt {
+namespace {
+
+volatile sig_atomic_t forward_to = 0;
+
+void Forward(int sig) {
+  if (forward_to > 0) ::kill(forward_to, sig);
+}
+
+}  // namespace
+
+void ForwardSignalsTo(pid_t monitor) {
+  forward_to = monitor;
+  struct sigaction sa{};
+  sa.sa_handler = Forward;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGWINCH}) ::sigaction(s, &sa, nullptr);
+}
+
+void AddRun(CLI::App& app, Context& ctx) {
+  struct Options : CreateOptions {
+    bool detach = false, keep = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("run", "create and start a container; in the foreground, wait for it");
+  AddCreateOptions(cmd, *o);
+  cmd->add_flag("-d,--detach", o->detach, "return once it runs");
+  cmd->add_flag("--keep", o->keep, "keep the stopped container (foreground)");
+  cmd->callback([&ctx, o] {
+    o->foreground = !o->detach;
+    auto monitor = Create(ctx, *o);
+    if (!monitor) {
+      ctx.Fail(monitor.error());
+      return;
+    }
+    auto e = ctx.Find(o->id);
+    if (!e) {
+      ctx.Fail(e.error());
+      return;
+    }
+    if (!o->detach) ForwardSignalsTo(monitor->pid());
+    if (auto started = ctx.Runtime().StartContainer(e->sandbox_id, e->id); !started) {
+      ctx.Fail(started.error());
+      (void)Destroy(ctx, *e, true);
+      return;
+    }
+    if (o->detach) {
+      monitor->Release();
+      return;
+    }
+    ctx.exit_code = monitor->Wait();
+    if (!o->keep)
+      if (auto ok = Destroy(ctx, *e, true); !ok) vc::log::Warn("remove container " + e->id + ": " + ok.error().message);
+  });
+}
+
+}  // namespace vcrt
