@@ -12,7 +12,7 @@ spec_set "$b" '.linux.maskedPaths += ["/etc/masked-dir", "/etc/masked-file", "/e
   | .linux.readonlyPaths += ["/etc/ro-dir"]'
 spec_script "$b" 'ls -A /etc/masked-dir; echo "[$(cat /etc/masked-file)]"
 touch /etc/masked-dir/x 2>&1; touch /etc/ro-dir/x 2>&1; touch /etc/writable && echo "root writable"
-echo 1 >/proc/sys/kernel/shmmax 2>&1 || true'
+{ echo 1 >/proc/sys/kernel/shmmax; } 2>&1 || true'
 same "$b" "masked and read-only paths"
 assert_contains "$SAME_OUT" "[]" "a masked file reads empty"
 assert_contains "$SAME_OUT" "touch: /etc/ro-dir/x: Read-only file system" "a read-only path"
