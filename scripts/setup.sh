@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libnl-route-3-dev libcap-dev libseccomp-dev
   qemu-system-x86 busybox-static cpio kmod xz-utils zstd
   iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3
-  containerd runc
+  containerd runc podman conmon docker.io golang-go
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -209,14 +209,21 @@ constexpr size_t kJoinCount = std::size(kJoinable);
     ::close(root);
   }
 
+  // As runc, a program that is missing or not executable fails the create,
+  // not the start: callers (podman) tell "not found" from other errors there.
+  const oci::Process& p = req.process;
+  std::string program = LookPath(p.args[0], p.env);
+  if (program.empty()) Die("exec " + p.args[0], ENOENT);
+  struct stat st {};
+  Check(::stat(program.c_str(), &st) == 0, "exec " + p.args[0]);
+  if (S_ISDIR(st.st_mode)) Die("exec " + p.args[0], EISDIR);
+  Check(::access(program.c_str(), X_OK) == 0, "exec " + p.args[0]);
+
   Check(::write(kReportFd, "R", 1) == 1, "report ready");
   char go;
   if (::read(kStartFd, &go, 1) != 1) ::_exit(127);  // the agent dropped us: never start
   ::close(kStartFd);
 
-  const oci::Process& p = req.process;
-  std::string program = LookPath(p.args[0], p.env);
-  if (program.empty()) Die("exec " + p.args[0], ENOENT);
   CheckResult(setup::ApplyProcess(p, prepared));
   std::vector<char*> argv, envp;
   for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
