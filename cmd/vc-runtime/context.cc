@@ -1,6 +1,7 @@
 // What every vc-runtime verb shares.
 #include "context.h"
 
+#include <cstdlib>
 #include <iostream>
 
 #include "common/cli.h"
@@ -8,15 +9,24 @@
 
 namespace vcrt {
 
-vc::Runtime& Context::Runtime() {
-  if (!runtime_) runtime_ = std::make_unique<vc::Runtime>(vc::RuntimeOptions{g.root, ""});
-  return *runtime_;
+vc::Result<vc::config::Config> Context::Config() {
+  if (!config_) config_ = vc::config::Load(g.config, vc::config::Defaults(vc::cli::DefaultGuestDir()));
+  return *config_;
 }
 
-vc::Result<vc::config::Config> Context::Config() const {
-  auto config = vc::config::Load(g.config, vc::config::Defaults(vc::cli::DefaultGuestDir()));
-  if (config) config->runtime.state_root = g.root;
-  return config;
+vc::Result<std::string> Context::StateRoot() {
+  auto config = Config();
+  if (!config) return std::unexpected(config.error());
+  return config->runtime.state_root;
+}
+
+vc::Runtime& Context::Runtime() {
+  if (!runtime_) {
+    auto root = StateRoot();
+    if (!root) std::exit(Fail(root.error()));
+    runtime_ = std::make_unique<vc::Runtime>(vc::RuntimeOptions{*root, ""});
+  }
+  return *runtime_;
 }
 
 vc::Result<Entry> Context::Find(const std::string& id) const { return Load(g.root, id); }

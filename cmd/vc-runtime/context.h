@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -29,10 +30,17 @@ struct Context {
   Globals g;
   int exit_code = 0;
 
-  // The library over --root. Made on first use: `create` forks its monitor
-  // before any thread exists.
+  // vc's configuration (--config), loaded once.
+  vc::Result<vc::config::Config> Config();
+  // Where the library keeps the VMs: the configuration's runtime.state_root
+  // (default /run/vc), not --root. Callers nest --root deeply (docker's shim:
+  // <exec-root>/runtime-runc/moby) and a VM's sockets under a 64-character
+  // id there would not fit a socket address.
+  vc::Result<std::string> StateRoot();
+  // The library over StateRoot(). Made on first use: `create` forks its
+  // monitor before any thread exists. A configuration that does not load is
+  // reported and ends the process.
   vc::Runtime& Runtime();
-  vc::Result<vc::config::Config> Config() const;
   // The container `id` as recorded under --root; kNotFound says so the runc way.
   vc::Result<Entry> Find(const std::string& id) const;
 
@@ -40,6 +48,7 @@ struct Context {
   int Fail(const vc::Error& e);
 
  private:
+  std::optional<vc::Result<vc::config::Config>> config_;
   std::unique_ptr<vc::Runtime> runtime_;
 };
 

@@ -66,9 +66,11 @@ vc::Result<Monitor> Create(Context& ctx, const CreateOptions& o) {
     if (auto pod = ctx.Find(e.sandbox_id); !pod)
       return vc::Fail(vc::ErrorCode::kNotFound,
                       "container " + o.id + " joins sandbox " + e.sandbox_id + ", which does not exist");
+  auto state_root = ctx.StateRoot();
+  if (!state_root) return std::unexpected(state_root.error());
   if (auto ok = Reserve(ctx.g.root, e); !ok) return std::unexpected(ok.error());
 
-  auto monitor = Monitor::Fork({ctx.g.root, e.sandbox_id, e.id, std::nullopt, o.console_socket});
+  auto monitor = Monitor::Fork({*state_root, e.sandbox_id, e.id, std::nullopt, o.console_socket});
   if (!monitor) {
     (void)Remove(ctx.g.root, e.id);
     return std::unexpected(monitor.error());

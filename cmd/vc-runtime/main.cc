@@ -26,10 +26,14 @@ int main(int argc, char** argv) {
                                            vcrt::kOciVersion);
   vcrt::Context ctx;
   vcrt::Globals& g = ctx.g;
-  app.add_option("--root", g.root, "state directory")->capture_default_str();
-  app.add_option("--log", g.log, "log file (default: stderr)");
-  app.add_option("--log-format", g.log_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-  app.add_option("--config", g.config, "vc configuration (TOML; default: /etc/vc/configuration.toml if present)");
+  // A global given twice takes its last value, as runc's do: docker's
+  // runtimeArgs come before the --root and --log its shim adds.
+  auto last = [](CLI::Option* o) { return o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); };
+  last(app.add_option("--root", g.root, "state directory")->capture_default_str());
+  last(app.add_option("--log", g.log, "log file (default: stderr)"));
+  last(app.add_option("--log-format", g.log_format, "text or json")->check(CLI::IsMember({"text", "json"})))
+      ->capture_default_str();
+  last(app.add_option("--config", g.config, "vc configuration (TOML; default: /etc/vc/configuration.toml if present)"));
   app.add_flag("--debug", g.debug, "debug lines in the log");
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "accepted; the container's cgroup is the guest's");
   for (vcrt::Verb add : kVerbs) add(app, ctx);

@@ -4,9 +4,8 @@
 # the monitor process that stands for the container, and bad input.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/oci_lib.sh"
+source "$(dirname "$0")/runtime_lib.sh"
 
-VCR_BIN="$VC_BUILD/bin/vc-runtime"
-vcr() { "$VCR_BIN" --root "$ROOT" "$@"; }
 REAPER=(/usr/bin/python3 "$VC_SOURCE/tests/tools/subreaper.py")
 
 before_cleanup() {
@@ -20,8 +19,8 @@ status_of() { vcr state "$1" | jq -r .status; }
 # with the container's exit status; its stdio is the container's.
 b=$(new_bundle exit)
 spec_script "$b" 'echo out; echo err >&2; read line; echo "read $line"; exit 3'
-echo hello | "${REAPER[@]}" "$WORK/exit.pid" "$WORK/exit.status" -- "$VCR_BIN" --root "$ROOT" create -b "$b" --pid-file "$WORK/exit.pid" c1 \
-  --then "$VCR_BIN" --root "$ROOT" start c1 2>"$WORK/exit.err" >"$WORK/exit.out"
+echo hello | "${REAPER[@]}" "$WORK/exit.pid" "$WORK/exit.status" -- "$VCR" create -b "$b" --pid-file "$WORK/exit.pid" c1 \
+  --then "$VCR" start c1 2>"$WORK/exit.err" >"$WORK/exit.out"
 assert_eq 3 "$(cat "$WORK/exit.status")" "the monitor's exit status"
 assert_eq "out
 read hello" "$(cat "$WORK/exit.out")" "the container's stdout through the monitor"

@@ -9,14 +9,9 @@ source "$(dirname "$0")/lib.sh"
 for tool in podman conmon runc script; do
   command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh"
 done
-VCR_BIN="$VC_BUILD/bin/vc-runtime"
-[ -x "$VCR_BIN" ] || fail "missing $VCR_BIN: build the project first (scripts/build.sh)"
-
-# Podman does not hand --runtime-flag to the cleanup it runs when a container
-# exits, so the private --root goes into a wrapper that podman calls instead.
-VCR="$WORK/vc-runtime"
-printf '#!/bin/sh\nexec %q --root %q "$@"\n' "$VCR_BIN" "$ROOT" >"$VCR"
-chmod +x "$VCR"
+# Podman gets $VCR, not --runtime-flag: it does not pass those to the cleanup
+# it runs when a container exits.
+source "$(dirname "$0")/runtime_lib.sh"
 
 PODMAN=(podman --root "$WORK/storage" --runroot "$WORK/run" --tmpdir "$WORK/libpod"
         --storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
