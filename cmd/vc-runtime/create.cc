@@ -5,6 +5,8 @@
 #include "console.h"
 #include "oci/annotations.h"
 #include "oci/convert.h"
+#include "net/netlink.h"
+#include "net/netns.h"
 #include "oci/spec.h"
 #include "os/file.h"
 #include "sandbox/state.h"
@@ -20,10 +22,37 @@ vc::Result<vc::SandboxStatus> BootSandbox(Context& ctx, const std::string& id, c
   sandbox.hypervisor = config->hypervisor;
   sandbox.agent = config->agent;
   sandbox.network = config->network;
-  // A network namespace the spec names (podman's, CRI's) is the VM's to take
-  // over; without one the container gets a new one in the guest.
+  // A network namespace the spec names (podman's, CRI's, or the one made for
+  // the container) is the VM's to take over; the container shares the guest's.
   sandbox.network.netns_path = vc::oci::NetnsPathOf(spec);
   return ctx.Runtime().RunSandbox(sandbox);
+}
+
+// The spec's request for a new network namespace (an entry without a path).
+vc::oci::Namespace* NewNetnsOf(vc::oci::Spec& spec) {
+  for (auto& ns : spec.linux.namespaces)
+    if (ns.type == "network" && ns.path.empty()) return &ns;
+  return nullptr;
+}
+
+// Connects to the VM the interfaces that the container's hooks put into the
+// namespace made for it (docker's libnetwork-setkey moves the container's
+// veth end into the namespace of the pid in the state: the monitor's).
+vc::Result<> ConnectHookInterfaces(Context& ctx, const Entry& e) {
+  auto netns = vc::net::OpenNetns(e.netns);
+  if (!netns) return std::unexpected(netns.error());
+  auto links = vc::net::InNetns(netns->get(), []() -> vc::Result<std::vector<vc::net::Link>> {
+    auto nl = vc::net::Netlink::Open();
+    if (!nl) return std::unexpected(nl.error());
+    return nl->Links();
+  });
+  if (!links) return std::unexpected(links.error());
+  for (const auto& link : *links) {
+    if (link.loopback) continue;
+    if (auto added = ctx.Runtime().AddInterface(e.sandbox_id, link.name); !added)
+      return std::unexpected(added.error().Wrap("connect " + link.name + " (made by a hook) to the VM"));
+  }
+  return {};
 }
 
 }  // namespace
@@ -66,13 +95,28 @@ vc::Result<Monitor> Create(Context& ctx, const CreateOptions& o) {
     if (auto pod = ctx.Find(e.sandbox_id); !pod)
       return vc::Fail(vc::ErrorCode::kNotFound,
                       "container " + o.id + " joins sandbox " + e.sandbox_id + ", which does not exist");
+  // A new network namespace in the spec: one on the host for the VM, as runc
+  // makes one for its container. The monitor lives in it, so that hooks given
+  // its pid configure the container's network there.
+  vc::oci::Namespace* new_netns = e.OwnsVm() ? NewNetnsOf(*spec) : nullptr;
+  if (new_netns) e.netns = new_netns->path = ctx.g.root + "/netns/" + e.id;
   auto state_root = ctx.StateRoot();
   if (!state_root) return std::unexpected(state_root.error());
   if (auto ok = Reserve(ctx.g.root, e); !ok) return std::unexpected(ok.error());
-
-  auto monitor = Monitor::Fork({*state_root, e.sandbox_id, e.id, std::nullopt, o.console_socket});
-  if (!monitor) {
+  auto unreserve = [&] {
+    if (!e.netns.empty()) (void)vc::net::RemoveNamedNetns(e.netns);
     (void)Remove(ctx.g.root, e.id);
+  };
+  if (!e.netns.empty())
+    if (auto ok = vc::net::CreateNamedNetns(e.netns); !ok) {
+      e.netns.clear();
+      unreserve();
+      return std::unexpected(ok.error());
+    }
+
+  auto monitor = Monitor::Fork({*state_root, e.sandbox_id, e.id, std::nullopt, o.console_socket, e.netns});
+  if (!monitor) {
+    unreserve();
     return std::unexpected(monitor.error());
   }
   e.pid = monitor->pid();
@@ -85,7 +129,7 @@ vc::Result<Monitor> Create(Context& ctx, const CreateOptions& o) {
       (void)ctx.Runtime().StopSandbox(e.sandbox_id);
       (void)ctx.Runtime().DeleteSandbox(e.sandbox_id);
     }
-    (void)Remove(ctx.g.root, e.id);
+    unreserve();
     return std::unexpected(error);  // ~Monitor abandons it
   };
   if (auto ok = Save(ctx.g.root, e); !ok) return fail(ok.error());
@@ -103,6 +147,8 @@ vc::Result<Monitor> Create(Context& ctx, const CreateOptions& o) {
   auto container = ctx.Runtime().CreateContainer(e.sandbox_id, config);
   if (!container) return fail(container.error());
   created = true;
+  if (!e.netns.empty())
+    if (auto ok = ConnectHookInterfaces(ctx, e); !ok) return fail(ok.error());
   if (auto ok = monitor->Go(); !ok) return fail(ok.error().Wrap("monitor"));
   if (auto ok = WritePidFile(o.pid_file, e.pid); !ok) return fail(ok.error());
   return std::move(*monitor);

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "lifecycle.h"
+#include "net/netns.h"
 #include "os/log.h"
 #include "os/process.h"
 
@@ -37,6 +38,8 @@ vc::Result<> Destroy(Context& ctx, const Entry& e, bool force) {
       ::kill(e.pid, SIGKILL);
     }
   }
+  if (!e.netns.empty())
+    if (auto ok = vc::net::RemoveNamedNetns(e.netns); !ok) return ok;
   return Remove(ctx.g.root, e.id);
 }
 

@@ -26,7 +26,7 @@ std::string PathOf(const std::string& root, const std::string& id) { return Dir(
 std::string ToText(const Entry& e) {
   json j = {{"id", e.id},   {"sandbox_id", e.sandbox_id}, {"bundle", e.bundle},
             {"created", e.created}, {"pid", e.pid}, {"pid_start", e.pid_start},
-            {"annotations", e.annotations}};
+            {"annotations", e.annotations}, {"netns", e.netns}};
   return j.dump(2) + "\n";
 }
 
@@ -96,6 +96,7 @@ vc::Result<Entry> Load(const std::string& root, const std::string& id) {
   e.pid = j.value("pid", 0);
   e.pid_start = j.value("pid_start", uint64_t{0});
   e.annotations = j.value("annotations", std::map<std::string, std::string>{});
+  e.netns = j.value("netns", std::string());
   return e;
 }
 

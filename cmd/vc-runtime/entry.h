@@ -1,7 +1,6 @@
-// A container as vc-runtime records it under --root: <root>/ctrs/<id>.json,
-// beside the library's sandboxes (<root>/sbs/). The library keeps the
-// container's state; the entry says where it runs and which host process
-// stands for it.
+// A container as vc-runtime records it under --root: <root>/ctrs/<id>.json.
+// The library keeps the container's state (under its own state root); the
+// entry says where it runs and which host process stands for it.
 #pragma once
 
 #include <sys/types.h>
@@ -24,6 +23,9 @@ struct Entry {
   int32_t pid = 0;
   uint64_t pid_start = 0;  // its start time, so that a reused pid is not taken for it
   std::map<std::string, std::string> annotations;
+  // The network namespace vc-runtime made for the container's VM (the spec
+  // asked for a new one): <root>/netns/<id>, bound there; empty if none.
+  std::string netns;
 
   bool OwnsVm() const { return sandbox_id == id; }
   bool MonitorAlive() const;

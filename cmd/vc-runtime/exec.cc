@@ -74,7 +74,7 @@ vc::Result<int> Exec(Context& ctx, const ExecOptions& o) {
     if (auto ok = CheckConsoleSocket(o.console_socket); !ok) return std::unexpected(ok.error());
   auto state_root = ctx.StateRoot();
   if (!state_root) return std::unexpected(state_root.error());
-  auto monitor = Monitor::Fork({*state_root, e->sandbox_id, e->id, *cmd, o.console_socket});
+  auto monitor = Monitor::Fork({*state_root, e->sandbox_id, e->id, *cmd, o.console_socket, e->netns});
   if (!monitor) return std::unexpected(monitor.error());
   if (auto ok = monitor->Go(); !ok) return std::unexpected(ok.error());
   if (auto ok = WritePidFile(o.pid_file, monitor->pid()); !ok) return std::unexpected(ok.error());

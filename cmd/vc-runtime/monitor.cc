@@ -2,6 +2,7 @@
 #include "monitor.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 
 #include "common/cli.h"
 #include "console.h"
+#include "os/fd.h"
 
 namespace vcrt {
 namespace {
@@ -110,6 +112,23 @@ void Report(int fd, const std::string& text) {
 }  // namespace
 
 vc::Result<Monitor> Monitor::Fork(const MonitorOptions& options) {
+  // Born in its namespace: this thread steps in for the fork and back out.
+  vc::os::Fd home, netns;
+  if (!options.netns.empty()) {
+    home = vc::os::Fd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    netns = vc::os::Fd(::open(options.netns.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!home || !netns || ::setns(netns.get(), CLONE_NEWNET) != 0)
+      return vc::Fail(vc::ErrorCode::kUnavailable,
+                      "enter network namespace " + options.netns + ": " + std::strerror(errno));
+  }
+  auto forked = ForkIn(options);
+  if (home && ::setns(home.get(), CLONE_NEWNET) != 0)  // a forked monitor is abandoned
+    return vc::Fail(vc::ErrorCode::kInternal,
+                    std::string("return to the caller's network namespace: ") + std::strerror(errno));
+  return forked;
+}
+
+vc::Result<Monitor> Monitor::ForkIn(const MonitorOptions& options) {
   int go[2], report[2];
   if (::pipe2(go, O_CLOEXEC) != 0)
     return vc::Fail(vc::ErrorCode::kUnavailable, std::string("pipe: ") + std::strerror(errno));

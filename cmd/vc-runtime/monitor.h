@@ -27,6 +27,9 @@ struct MonitorOptions {
   // Set: start this process in the container (exec). Unset: attach to the init.
   std::optional<vc::Cmd> exec;
   std::string console_socket;  // non-empty: a pty, its master sent there
+  // Non-empty: the network namespace the monitor lives in (from its first
+  // instruction on), so that hooks given its pid find the container's network.
+  std::string netns;
 };
 
 class Monitor {
@@ -48,6 +51,7 @@ class Monitor {
 
  private:
   Monitor(pid_t pid, int go, int report) : pid_(pid), go_(go), report_(report) {}
+  static vc::Result<Monitor> ForkIn(const MonitorOptions& options);
   void Abandon();
 
   pid_t pid_ = -1;
