@@ -1,5 +1,7 @@
-// `ps`: the processes of a container. They run in the VM: their pids are
-// the guest's, not the host's (docs/oci.md).
+// `ps`: the processes of a container. They run in the VM: the table lists
+// their pids in the guest. The JSON list is of host pids, as runc's is, for
+// callers that look them up in the host's process table (docker top, podman
+// top): the one host process that stands for the container, its monitor.
 #include <iostream>
 
 #include "context.h"
@@ -27,7 +29,9 @@ void AddPs(CLI::App& app, Context& ctx) {
       return;
     }
     if (o->format == "json") {
-      std::cout << nlohmann::json(*pids).dump() << std::endl;
+      std::vector<int32_t> host;
+      if (Observe(ctx, *e).pid > 0) host.push_back(e->pid);
+      std::cout << nlohmann::json(host).dump() << std::endl;
       return;
     }
     std::cout << "PID\n";

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -29,10 +30,19 @@ namespace {
 constexpr int kStartFd = 3;
 constexpr int kReportFd = 4;
 
-[[noreturn]] void Die(const std::string& what, int err = errno) {
-  std::string msg = what + ": " + std::strerror(err);
+// Reports `msg` to the agent and ends the child.
+[[noreturn]] void Exit(const std::string& msg) {
   (void)os::WriteAll(kReportFd, msg);
   ::_exit(127);
+}
+
+[[noreturn]] void Die(const std::string& what, int err = errno) { Exit(what + ": " + std::strerror(err)); }
+
+// strerror's text as Go (runc) words it: lower case.
+std::string LowerError(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
 }
 
 void Check(bool ok, const std::string& what) {
@@ -210,14 +220,15 @@ constexpr size_t kJoinCount = std::size(kJoinable);
   }
 
   // As runc, a program that is missing or not executable fails the create,
-  // not the start: callers (podman) tell "not found" from other errors there.
+  // not the start, in runc's words: callers (docker, podman) tell "not found"
+  // (127) from "permission denied" (126) by them.
   const oci::Process& p = req.process;
+  const std::string exec = "exec: \"" + p.args[0] + "\": ";
   std::string program = LookPath(p.args[0], p.env);
-  if (program.empty()) Die("exec " + p.args[0], ENOENT);
+  if (program.empty()) Exit(exec + "executable file not found in $PATH");
   struct stat st {};
-  Check(::stat(program.c_str(), &st) == 0, "exec " + p.args[0]);
-  if (S_ISDIR(st.st_mode)) Die("exec " + p.args[0], EISDIR);
-  Check(::access(program.c_str(), X_OK) == 0, "exec " + p.args[0]);
+  if (::stat(program.c_str(), &st) != 0) Exit(exec + "stat " + program + ": " + LowerError(errno));
+  if (S_ISDIR(st.st_mode) || ::access(program.c_str(), X_OK) != 0) Exit(exec + LowerError(EACCES));
 
   Check(::write(kReportFd, "R", 1) == 1, "report ready");
   char go;

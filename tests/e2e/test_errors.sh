@@ -51,7 +51,7 @@ expect_error "the VM exited" virtc --initrd "$WORK/broken-initrd" run --rootfs "
 assert_clean
 pass "a VM that dies during start"
 
-expect_error "exec nonexistent-command" virtc run --rootfs "$ROOTFS" -- nonexistent-command
+expect_error "exec: \"nonexistent-command\": executable file not found in \$PATH" virtc run --rootfs "$ROOTFS" -- nonexistent-command
 assert_clean
 pass "a command that does not exist in the container"
 

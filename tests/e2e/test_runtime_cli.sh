@@ -45,7 +45,8 @@ assert_eq "$(cat "$WORK/d1.pid")" "$(jq -r .pid <<<"$state")" "state's pid is th
 assert_eq "$b" "$(jq -r .bundle <<<"$state")" "state's bundle"
 rc=0; out=$(vcr exec -e GREETING=hi d1 sh -c 'echo "$GREETING from exec"; exit 4') || rc=$?
 assert_eq "hi from exec/4" "$out/$rc" "exec output and status"
-[ "$(vcr ps --format json d1 | jq length)" -ge 1 ] || fail "ps lists no process"
+assert_eq "[$(cat "$WORK/d1.pid")]" "$(vcr ps --format json d1)" "ps's host pids: the monitor"
+[ "$(vcr ps d1 | tail -n +2 | wc -l)" -ge 1 ] || fail "ps lists no guest process"
 vcr pause d1
 assert_eq paused "$(status_of d1)" "state after pause"
 vcr resume d1

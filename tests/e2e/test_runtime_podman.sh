@@ -58,7 +58,7 @@ for cmd in /nonexistent nosuchcmd /etc/passwd; do
   rc_vc=0; pm run --rm "${LIMITS[@]}" --network none "$IMAGE" "$cmd" >"$WORK/missing.err" 2>&1 || rc_vc=$?
   assert_eq "$rc_runc" "$rc_vc" "podman's exit status for command '$cmd'"
 done
-assert_contains "$(cat "$WORK/missing.err")" "exec /etc/passwd: Permission denied" "podman's message"
+assert_contains "$(cat "$WORK/missing.err")" "exec: \"/etc/passwd\": permission denied" "podman's message"
 pass "podman run: a command that is missing or not executable (127/126 as runc)"
 
 got=$(echo hello | pm run -i --rm --network none "$IMAGE" sh -c 'read l; echo "got $l"')
