@@ -184,7 +184,9 @@ Result<> Containers::Signal(const std::string& id, const std::string& exec_id, i
   }
   auto p = Find(id, exec_id);
   if (!p) return std::unexpected(p.error());
-  if ((*p)->exited || !(*p)->started)
+  // A created container's init waits for its start; as under runc, a
+  // signal reaches it there (SIGKILL ends it before it ever runs).
+  if ((*p)->exited)
     return Fail(ErrorCode::kNotFound, "process " + (exec_id.empty() ? id : exec_id) +
                                           " is not running");
   if (::kill((*p)->pid, signal) != 0) return os::FailErrno("kill");

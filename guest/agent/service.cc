@@ -161,6 +161,7 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         r.set_running((*p)->started && !(*p)->exited);
         r.set_pid((*p)->pid);
         r.set_exit_status((*p)->exit_status);
+        r.set_exited((*p)->exited);
         return Ready<pb::ProcessStateResponse>(r);
       }));
 

@@ -38,6 +38,7 @@ struct ProcessState {
   bool running = false;
   int32_t pid = 0;
   int32_t exit_status = 0;
+  bool exited = false;  // it ended: not running, and never will (also killed before its start)
 };
 
 struct OutputChunk {

@@ -234,7 +234,7 @@ Async<int32_t> AsyncAgent::WaitProcess(std::string id, std::string exec_id) {
 Async<ProcessState> AsyncAgent::GetProcessState(std::string id, std::string exec_id) {
   auto r = co_await Call<pb::ProcessStateResponse>(*client_, "ProcessState", ProcessReq(id, exec_id));
   if (!r) co_return std::unexpected(r.error());
-  co_return ProcessState{r->running(), r->pid(), r->exit_status()};
+  co_return ProcessState{r->running(), r->pid(), r->exit_status(), r->exited()};
 }
 
 Async<size_t> AsyncAgent::WriteStdin(std::string id, std::string exec_id, std::string data) {

@@ -89,14 +89,15 @@ void Manager::Refresh(const std::string& sid, SandboxRecord& r) {
   if (r.state == SandboxState::kPaused) return;  // the guest cannot answer
   std::unique_ptr<agent::Agent> agent;
   for (auto& [cid, c] : r.containers) {
-    if (c.state != ContainerState::kRunning && c.state != ContainerState::kPaused) continue;
+    if (c.state == ContainerState::kStopped) continue;
     if (!agent) {
       auto connected = backend_->Connect(sid);
       if (!connected) return;
       agent = std::move(*connected);
     }
     auto st = agent->GetProcessState(cid, "");
-    if (st && !st->running) {
+    // A created container stops when its init is killed before the start.
+    if (st && (c.state == ContainerState::kReady ? st->exited : !st->running)) {
       c.state = ContainerState::kStopped;
       c.exit_status = st->exit_status;
     }

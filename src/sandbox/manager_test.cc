@@ -283,6 +283,19 @@ TEST_F(ManagerTest, ExitIsSeenByStatusAndDeleteReleasesTheRootfs) {
   EXPECT_EQ(impl_->StatusContainer("s1", "c1").error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(ManagerTest, ACreatedContainerKilledBeforeItsStartIsStopped) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1")));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ASSERT_TRUE(impl_->CreateContainer("s1", Container("c1")));
+  ASSERT_TRUE(impl_->KillContainer("s1", "c1", SIGKILL, false)) << "runc signals a created container too";
+  auto c = impl_->StatusContainer("s1", "c1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->state, ContainerState::kStopped);
+  EXPECT_EQ(c->exit_status, 128 + SIGKILL);
+  EXPECT_FALSE(impl_->StartContainer("s1", "c1"));
+  ASSERT_TRUE(impl_->DeleteContainer("s1", "c1"));
+}
+
 TEST_F(ManagerTest, ADeadSupervisorMeansAStoppedSandbox) {
   ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
   ASSERT_TRUE(impl_->StartSandbox("s1"));

@@ -89,7 +89,7 @@ Result<> CheckContainerOp(const std::string& id, ContainerState state, Container
       // kEnter
       {"run a process in it", {false, true, false, false}, {"start it first", "", "resume it first", "it has stopped"}},
       // kKill
-      {"signal it", {false, true, true, false}, {"start it first", "", "", "it has stopped"}},
+      {"signal it", {true, true, true, false}, {"", "", "", "it has stopped"}},
   };
   return Check("container", id, static_cast<int>(state), ToString(state), rules[static_cast<int>(op)]);
 }

@@ -35,6 +35,7 @@ TEST(ContainerState, Transitions) {
   EXPECT_FALSE(CheckContainerOp("c", ContainerState::kReady, ContainerOp::kEnter));
   EXPECT_FALSE(CheckContainerOp("c", ContainerState::kPaused, ContainerOp::kEnter));
   EXPECT_TRUE(CheckContainerOp("c", ContainerState::kRunning, ContainerOp::kKill));
+  EXPECT_TRUE(CheckContainerOp("c", ContainerState::kReady, ContainerOp::kKill));  // as runc
   EXPECT_FALSE(CheckContainerOp("c", ContainerState::kStopped, ContainerOp::kKill));
   auto del = CheckContainerOp("c1", ContainerState::kRunning, ContainerOp::kDelete);
   ASSERT_FALSE(del);

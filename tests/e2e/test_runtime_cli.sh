@@ -63,6 +63,15 @@ expect_error "does not exist" vcr state d1
 vcr delete --force d1
 pass "run -d, state, exec, ps, pause/resume, kill, delete"
 
+# As runc, a created container can be killed before its start: it stops.
+vcr create -b "$b" k1 </dev/null >/dev/null 2>&1
+vcr kill k1 KILL
+for _ in $(seq 50); do [ "$(status_of k1)" = stopped ] && break; sleep 0.2; done
+assert_eq stopped "$(status_of k1)" "state of a created container after kill"
+expect_error "is stopped: cannot start it" vcr start k1
+vcr delete k1
+pass "kill of a created container"
+
 # Bad input: clear errors, nothing left behind.
 expect_error "unknown command or argument 'frobnicate'" vcr frobnicate
 expect_error "not expected" vcr state a1 --bogus-flag

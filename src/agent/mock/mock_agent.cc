@@ -9,6 +9,7 @@ void Guest::Exit(const std::string& id, const std::string& exec_id, int32_t stat
   auto p = FindProc(id, exec_id);
   if (!p || !(*p)->running) return;
   (*p)->running = false;
+  (*p)->exited = true;
   (*p)->exit_status = status;
   exited_.notify_all();
 }
@@ -115,7 +116,8 @@ Result<> MockAgent::StartContainer(const std::string& id) {
   VC_MOCK_ENTER("StartContainer");
   auto p = g_->FindProc(id, "");
   if (!p) return std::unexpected(p.error());
-  if ((*p)->started) return Fail(ErrorCode::kFailedPrecondition, "container " + id + " was already started");
+  if ((*p)->started || (*p)->exited)
+    return Fail(ErrorCode::kFailedPrecondition, "container " + id + " was already started");
   **p = {true, true, g_->next_pid_++, 0};
   return {};
 }
@@ -187,8 +189,9 @@ Result<> MockAgent::SignalProcess(const std::string& id, const std::string& exec
   if (!p) return std::unexpected(p.error());
   if (signal == SIGKILL || signal == SIGTERM) {
     auto end = [&](Guest::Proc& proc) {
-      if (!proc.running) return;
+      if (proc.exited) return;
       proc.running = false;
+      proc.exited = true;
       proc.exit_status = 128 + signal;
     };
     end(**p);
@@ -213,7 +216,7 @@ Result<ProcessState> MockAgent::GetProcessState(const std::string& id, const std
   VC_MOCK_ENTER("ProcessState");
   auto p = g_->FindProc(id, exec_id);
   if (!p) return std::unexpected(p.error());
-  return ProcessState{(*p)->running, (*p)->pid, (*p)->exit_status};
+  return ProcessState{(*p)->running, (*p)->pid, (*p)->exit_status, (*p)->exited};
 }
 
 Result<size_t> MockAgent::WriteStdin(const std::string&, const std::string&, const std::string& data) {

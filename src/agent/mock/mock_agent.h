@@ -38,6 +38,7 @@ class Guest {
     bool running = false;
     int32_t pid = 0;
     int32_t exit_status = 0;
+    bool exited = false;
   };
   struct Container {
     std::string spec;
