@@ -18,7 +18,8 @@ for tool in runc podman dockerd /usr/bin/docker jq; do
 done
 ip link set lo up
 
-work=$(mktemp -d /tmp/vc-bench-runtime.XXXXXX)
+# Short: the VMs' sockets go under it, with 64-character ids (podman, docker).
+work=$(mktemp -d /tmp/vcb.XXXXXX)
 dockerd_pid=""
 cleanup() {
   [ -n "$dockerd_pid" ] && kill "$dockerd_pid" 2>/dev/null && sleep 2

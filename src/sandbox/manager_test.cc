@@ -216,6 +216,17 @@ TEST_F(ManagerTest, ABadNetworkIsRefusedAtCreate) {
   EXPECT_FALSE(impl_->StatusSandbox("s1"));
 }
 
+TEST_F(ManagerTest, ASandboxWhoseSocketPathsWouldNotFitIsRefused) {
+  // A 64-character id (docker's) under a deep state root.
+  const std::string deep = root_ + "/" + std::string(20, 'd');
+  Manager manager(RuntimeOptions{deep, ""}, std::make_unique<FakeBackend>());
+  auto created = manager.CreateSandbox(Sandbox(std::string(64, 'a')));
+  ASSERT_FALSE(created);
+  EXPECT_NE(created.error().message.find("use a shorter state root"), std::string::npos) << created.error().message;
+  EXPECT_FALSE(manager.StatusSandbox(std::string(64, 'a')));
+  EXPECT_TRUE(manager.CreateSandbox(Sandbox("short")));
+}
+
 TEST_F(ManagerTest, StartBootsAndStartsTheConfiguredContainers) {
   ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
   auto status = impl_->StartSandbox("s1");

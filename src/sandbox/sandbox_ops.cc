@@ -1,4 +1,7 @@
 // Sandbox lifecycle: create, start, stop, pause/resume, delete, status, list.
+#include <sys/un.h>
+
+#include "sandbox/layout.h"
 #include "sandbox/manager.h"
 #include "sandbox/state.h"
 #include "sandbox/supervisor_spec.h"
@@ -12,6 +15,15 @@ Result<SandboxStatus> Manager::CreateSandbox(const SandboxConfig& input) {
   SandboxRecord record;
   record.config = input;
   if (auto r = ValidateSandboxConfig(record.config); !r) return std::unexpected(r.error());
+  // The sandbox's sockets live in its directory; the longest must fit a
+  // socket address.
+  const std::string socket = SandboxLayout::Of(options_.state_root, record.config.id).VirtiofsdSocket();
+  if (socket.size() >= sizeof(sockaddr_un{}.sun_path))
+    return Fail(ErrorCode::kInvalidArgument,
+                "sandbox " + record.config.id + ": its socket path " + socket + " is " +
+                    std::to_string(socket.size()) + " bytes, more than a socket address holds (" +
+                    std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
+                    "): use a shorter state root (runtime.state_root)");
   for (const auto& c : record.config.containers) record.containers[c.id].config = c;
   if (auto r = store_->Create(record.config.id, ToJson(record)); !r) return std::unexpected(r.error());
   NetworkConfig& net = record.config.network;
