@@ -82,7 +82,7 @@ vc::Result<int> Exec(Context& ctx, const ExecOptions& o) {
     monitor->Release();
     return 0;
   }
-  ForwardSignalsTo(monitor->pid());
+  monitor->ForwardSignals();
   return monitor->Wait();
 }
 

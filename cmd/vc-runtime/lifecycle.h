@@ -19,9 +19,6 @@ struct CreateOptions {
   bool foreground = false;
 };
 
-// Passes the signals a foreground `run` or `exec` gets on to its monitor.
-void ForwardSignalsTo(pid_t monitor);
-
 // The options create and run share.
 void AddCreateOptions(CLI::App* cmd, CreateOptions& o);
 

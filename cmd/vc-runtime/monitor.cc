@@ -111,6 +111,25 @@ void Report(int fd, const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+volatile sig_atomic_t forward_to = 0;
+
+void Forward(int sig) {
+  if (forward_to > 0) ::kill(forward_to, sig);
+}
+
+}  // namespace
+
+void Monitor::ForwardSignals() const {
+  forward_to = pid_;
+  struct sigaction sa {};
+  sa.sa_handler = Forward;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGWINCH}) ::sigaction(s, &sa, nullptr);
+}
+
 vc::Result<Monitor> Monitor::Fork(const MonitorOptions& options) {
   // Born in its namespace: this thread steps in for the fork and back out.
   vc::os::Fd home, netns;

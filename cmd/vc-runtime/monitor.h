@@ -48,6 +48,9 @@ class Monitor {
   void Release() { pid_ = -1; }
   // Waits for it to exit: its status as a shell reports it.
   int Wait();
+  // Passes the signals this process gets (a foreground `run` or `exec`) on to
+  // the monitor, which passes them to the container's process.
+  void ForwardSignals() const;
 
  private:
   Monitor(pid_t pid, int go, int report) : pid_(pid), go_(go), report_(report) {}

@@ -1,29 +1,9 @@
 // `run`: create + start; in the foreground, waits for the container, exits
 // with its status and removes it.
-#include <signal.h>
-
 #include "lifecycle.h"
 #include "os/log.h"
 
 namespace vcrt {
-namespace {
-
-volatile sig_atomic_t forward_to = 0;
-
-void Forward(int sig) {
-  if (forward_to > 0) ::kill(forward_to, sig);
-}
-
-}  // namespace
-
-void ForwardSignalsTo(pid_t monitor) {
-  forward_to = monitor;
-  struct sigaction sa{};
-  sa.sa_handler = Forward;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  for (int s : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGWINCH}) ::sigaction(s, &sa, nullptr);
-}
 
 void AddRun(CLI::App& app, Context& ctx) {
   struct Options : CreateOptions {
@@ -46,7 +26,7 @@ void AddRun(CLI::App& app, Context& ctx) {
       ctx.Fail(e.error());
       return;
     }
-    if (!o->detach) ForwardSignalsTo(monitor->pid());
+    if (!o->detach) monitor->ForwardSignals();
     if (auto started = ctx.Runtime().StartContainer(e->sandbox_id, e->id); !started) {
       ctx.Fail(started.error());
       (void)Destroy(ctx, *e, true);

@@ -23,7 +23,7 @@ for d in / /data /vol-ro /vol-rw /etc/hostfile /proc /dev /dev/pts /dev/shm /dev
 done
 stat -c "%a" /data
 cat /vol-ro/f /etc/hostfile
-touch /on-root 2>&1; touch /vol-ro/new 2>&1; echo hi >/etc/hostfile 2>&1
+{ touch /on-root; touch /vol-ro/new; echo hi >/etc/hostfile; } 2>&1
 touch /vol-rw/written && echo wrote
 touch /data/tmp && echo tmpfs writable'
 same "$b" "mounts, their options and a read-only root"
