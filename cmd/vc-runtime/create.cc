@@ -25,6 +25,8 @@ vc::Result<vc::SandboxStatus> BootSandbox(Context& ctx, const std::string& id, c
   // A network namespace the spec names (podman's, CRI's, or the one made for
   // the container) is the VM's to take over; the container shares the guest's.
   sandbox.network.netns_path = vc::oci::NetnsPathOf(spec);
+  // runc's container lives in linux.cgroupsPath; here the VM does.
+  sandbox.cgroup_path = spec.linux.cgroups_path;
   return ctx.Runtime().RunSandbox(sandbox);
 }
 

@@ -117,6 +117,11 @@ struct SandboxConfig {
   NetworkConfig network;
   std::vector<ContainerConfig> containers;
   std::map<std::string, std::string> annotations;
+  // The host cgroup the VM's processes (supervisor, QEMU, virtiofsd) live
+  // in, as OCI's linux.cgroupsPath in cgroupfs form: absolute from each
+  // hierarchy's root, or relative to the caller's cgroup. Made if missing,
+  // removed with the sandbox (only what was made). Empty: the caller's.
+  std::string cgroup_path;
 };
 
 enum class SandboxState { kReady, kRunning, kPaused, kStopped };

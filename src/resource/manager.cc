@@ -1,6 +1,9 @@
 #include "resource/manager.h"
 
+#include <unistd.h>
+
 #include "net/json.h"
+#include "os/log.h"
 
 namespace vc::resource {
 
@@ -10,7 +13,7 @@ constexpr const char* kItem = SandboxLayout::kResourcesItem;
 
 void to_json(nlohmann::json& j, const Config& c) {
   j = {{"share_fs", c.share_fs}, {"virtiofsd_path", c.virtiofsd_path}, {"network", c.network},
-       {"net_queues", c.net_queues}};
+       {"net_queues", c.net_queues}, {"cgroup_path", c.cgroup_path}};
 }
 
 void from_json(const nlohmann::json& j, Config& c) {
@@ -19,6 +22,7 @@ void from_json(const nlohmann::json& j, Config& c) {
   c.virtiofsd_path = j.value("virtiofsd_path", d.virtiofsd_path);
   c.network = j.value("network", d.network);
   c.net_queues = j.value("net_queues", d.net_queues);
+  c.cgroup_path = j.value("cgroup_path", d.cgroup_path);
 }
 
 Result<std::unique_ptr<Manager>> Manager::New(persist::Store& store, const std::string& sandbox_id,
@@ -31,6 +35,7 @@ Result<std::unique_ptr<Manager>> Manager::New(persist::Store& store, const std::
   auto network = Network::New(config.network, config.net_queues);
   if (!network) return std::unexpected(network.error());
   m->network_ = std::move(*network);
+  m->cgroup_path_ = config.cgroup_path;
   return m;
 }
 
@@ -52,6 +57,7 @@ Result<std::unique_ptr<Manager>> Manager::Restore(persist::Store& store, const s
     if (!network) return std::unexpected(network.error());
     m->network_ = std::move(*network);
   }
+  if (auto it = state->find("cgroup"); it != state->end()) m->cgroup_ = HostCgroup::Restore(*it);
   return m;
 }
 
@@ -59,11 +65,24 @@ Result<> Manager::SaveState() {
   nlohmann::json state = nlohmann::json::object();
   if (share_fs_) state["share_fs"] = share_fs_->Save();
   if (network_) state["network"] = network_->Save();
+  if (cgroup_) state["cgroup"] = cgroup_->Save();
   return store_.SaveItem(sandbox_id_, kItem, state);
 }
 
 Result<std::vector<hypervisor::Device>> Manager::BeforeBoot() {
   if (!share_fs_) return Fail(ErrorCode::kInternal, "restored resources cannot be set up again");
+  if (!cgroup_path_.empty()) {
+    if (HostCgroup::IsSystemdPath(cgroup_path_)) {
+      log::Warn("cgroup path " + cgroup_path_ + " is systemd's form (slice:prefix:name): the VM stays in its "
+                "caller's cgroup (configure the caller for cgroupfs to place it)");
+    } else {
+      auto cgroup = HostCgroup::Create(cgroup_path_);
+      if (!cgroup) return std::unexpected(cgroup.error().Wrap("host cgroup"));
+      cgroup_ = std::move(*cgroup);
+      if (auto saved = SaveState(); !saved) return std::unexpected(saved.error());
+      if (auto joined = cgroup_->Join(::getpid()); !joined) return std::unexpected(joined.error().Wrap("host cgroup"));
+    }
+  }
   auto devices = share_fs_->Setup([this] { return SaveState(); });
   if (auto saved = SaveState(); !saved && devices) return std::unexpected(saved.error());
   if (!devices) return std::unexpected(devices.error().Wrap(std::string("set up ") + share_fs_->Kind()));
@@ -124,10 +143,12 @@ Result<> Manager::UnshareContainer(const std::string& container_id) {
 
 void Manager::Cleanup() {
   if (network_) network_->Cleanup();
-  if (!share_fs_) return;
-  share_fs_->Cleanup();
+  if (share_fs_) share_fs_->Cleanup();
+  // Last: whatever of the VM is still in it is killed first.
+  if (cgroup_)
+    if (auto removed = cgroup_->Remove(); !removed) log::Warn(removed.error().message);
   // Kept, not removed: a container's root can still be unshared by name.
-  (void)SaveState();
+  if (share_fs_) (void)SaveState();
 }
 
 }  // namespace vc::resource

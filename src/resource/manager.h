@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 
 #include "hypervisor/device.h"
 #include "persist/store.h"
+#include "resource/cgroups/host_cgroup.h"
 #include "resource/network/network.h"
 #include "resource/share_fs/share_fs.h"
 #include "vc/result.h"
@@ -32,6 +34,7 @@ struct Config {
   std::string virtiofsd_path = "/usr/lib/qemu/virtiofsd";
   NetworkConfig network = {};
   uint32_t net_queues = 1;  // per NIC
+  std::string cgroup_path = {};  // the host cgroup of the VM's processes; empty: the caller's
 };
 
 void to_json(nlohmann::json& j, const Config& c);
@@ -46,6 +49,9 @@ class Manager {
   // Resources as an earlier process left them; none if nothing was saved.
   static Result<std::unique_ptr<Manager>> Restore(persist::Store& store, const std::string& sandbox_id);
 
+  // Joins the calling process (the supervisor) to the sandbox's host cgroup,
+  // so that the daemons and the VM it starts next are in it; sets up the
+  // host side; returns the devices the VM must have from boot.
   Result<std::vector<hypervisor::Device>> BeforeBoot();
   // Host processes that must live as long as the VM; the VM is useless without them.
   std::vector<pid_t> Daemons() const;
@@ -78,6 +84,8 @@ class Manager {
   std::string sandbox_id_;
   std::unique_ptr<ShareFs> share_fs_;
   std::unique_ptr<Network> network_;
+  std::string cgroup_path_;
+  std::optional<HostCgroup> cgroup_;
 };
 
 }  // namespace vc::resource

@@ -68,7 +68,7 @@ void from_json(const json& j, ContainerConfig& c) {
 void to_json(json& j, const SandboxConfig& c) {
   j = {{"id", c.id},         {"hostname", c.hostname},     {"hypervisor", c.hypervisor},
        {"agent", c.agent},   {"containers", c.containers}, {"annotations", c.annotations},
-       {"network", c.network}};
+       {"network", c.network}, {"cgroup_path", c.cgroup_path}};
 }
 void from_json(const json& j, SandboxConfig& c) {
   c.id = j.value("id", std::string());
@@ -78,6 +78,7 @@ void from_json(const json& j, SandboxConfig& c) {
   c.containers = j.value("containers", std::vector<ContainerConfig>{});
   c.annotations = j.value("annotations", std::map<std::string, std::string>{});
   c.network = j.value("network", NetworkConfig{});
+  c.cgroup_path = j.value("cgroup_path", std::string());
 }
 
 NLOHMANN_JSON_SERIALIZE_ENUM(SandboxState, {{SandboxState::kReady, "ready"},

@@ -12,6 +12,7 @@ SupervisorSpec SupervisorSpecOf(const SandboxConfig& config) {
   spec.resources.virtiofsd_path = config.hypervisor.virtiofsd_path;
   spec.resources.network = config.network;
   spec.resources.net_queues = config.hypervisor.vcpus;
+  spec.resources.cgroup_path = config.cgroup_path;
   return spec;
 }
 

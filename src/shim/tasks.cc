@@ -46,8 +46,7 @@ Result<std::shared_ptr<Tasks::Process>> Tasks::Find(const std::string& id,
   return it->second;
 }
 
-Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path,
-                           const std::string& netns_path) {
+Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path, const oci::Spec& spec) {
   auto config = config::Load(config_path, config::Defaults(guest_dir_));
   if (!config) co_return std::unexpected(config.error());
   state_root_ = config->runtime.state_root;
@@ -57,7 +56,9 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   sandbox.hypervisor = config->hypervisor;
   sandbox.agent = config->agent;
   sandbox.network = config->network;
-  sandbox.network.netns_path = netns_path;
+  sandbox.network.netns_path = oci::NetnsPathOf(spec);
+  // The pod's (CRI's sandbox container's) cgroup holds the VM.
+  sandbox.cgroup_path = spec.linux.cgroups_path;
   Job<Result<SandboxStatus>> run{[this, sandbox] { return runtime_->RunSandbox(sandbox); }};
   auto status = co_await OnWorker(&run);
   if (!status) co_return std::unexpected(status.error());
@@ -135,7 +136,7 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
   if (!io) co_return co_await fail(io.error());
 
   if (c->owns_vm) {
-    if (auto ok = co_await BootSandbox(r.id, r.config_path, oci::NetnsPathOf(*spec)); !ok) co_return co_await fail(ok.error());
+    if (auto ok = co_await BootSandbox(r.id, r.config_path, *spec); !ok) co_return co_await fail(ok.error());
     booted = true;
   }
   if (auto ok = WriteBundleRecord(r.bundle, {state_root_, c->sandbox_id}); !ok)

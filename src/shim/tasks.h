@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "agent/async_agent.h"
+#include "oci/spec.h"
 #include "os/asio.h"
 #include "os/worker.h"
 #include "shim/events.h"
@@ -70,7 +71,7 @@ class Tasks {
   asio::awaitable<void> WatchExit(std::shared_ptr<Container> c, std::shared_ptr<Process> p);
   // Publishes the guest's OOM kills until the agent connection ends.
   asio::awaitable<void> WatchOom(std::shared_ptr<agent::AsyncAgent> agent);
-  Async<> BootSandbox(const std::string& id, const std::string& config_path, const std::string& netns_path);
+  Async<> BootSandbox(const std::string& id, const std::string& config_path, const oci::Spec& spec);
   asio::awaitable<void> StopSandbox();
   ProcessState StateOf(const Container& c, const Process& p) const;
 

@@ -102,12 +102,13 @@ assert_eq 3 "$rc" "exit code after ctr task kill -s TERM"
 pass "kill + wait: ctr run returns the exit code of the signalled workload"
 assert_no_task_left
 
-# --tty: a terminal in the guest, sized like ctr's. `script` gives ctr a
+# --tty: a terminal in the guest, sized like ctr's (ctr sets the size after
+# the start: the container waits for it). `script` gives ctr a
 # terminal; its input stays open (as a user's would): at the end of its input
 # script sends the terminal an end-of-file character.
 exec {keep_open}< <(exec sleep 120)
 keeper=$!
-out=$(script -qec "stty rows 33 cols 77; ctr --address $CTD_SOCK ${RUN[*]} --rm -t $IMAGE t6 sh -c 'test -t 0 && echo is-a-tty; stty size'" /dev/null <&"$keep_open" | tr -d '\r')
+out=$(script -qec "stty rows 33 cols 77; ctr --address $CTD_SOCK ${RUN[*]} --rm -t $IMAGE t6 sh -c 'test -t 0 && echo is-a-tty; for i in \$(seq 200); do s=\$(stty size 2>/dev/null) && [ \"\$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \$s'" /dev/null <&"$keep_open" | tr -d '\r')
 exec {keep_open}<&-
 kill "$keeper" 2>/dev/null || true
 assert_contains "$out" "is-a-tty" "terminal mode"

@@ -63,6 +63,27 @@ expect_error "does not exist" vcr state d1
 vcr delete --force d1
 pass "run -d, state, exec, ps, pause/resume, kill, delete"
 
+# linux.cgroupsPath: the VM's host processes (supervisor, QEMU, virtiofsd)
+# live in that cgroup, as runc's container does; delete removes it.
+CG="/vc-e2e-$(basename "$WORK")"
+if [ -d /sys/fs/cgroup/memory ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ]; then
+  CG_DIR=/sys/fs/cgroup/memory$CG
+else
+  CG_DIR=/sys/fs/cgroup$CG
+fi
+spec_set "$b" '.linux.cgroupsPath = $cg' --arg cg "$CG"
+spec_script "$b" 'exec sleep 600'
+vcr run -d -b "$b" g1 </dev/null >/dev/null 2>&1
+[ -d "$CG_DIR" ] || fail "no cgroup $CG_DIR"
+for pid in $(pgrep -f -- "vc-supervisor --root $ROOT --sandbox g1"; pgrep -f -- "$ROOT/sbs/g1"); do
+  grep -qx "$pid" "$CG_DIR/cgroup.procs" || fail "process $pid ($(cat /proc/$pid/comm)) is not in $CG_DIR"
+done
+[ "$(grep -c . "$CG_DIR/cgroup.procs")" -ge 3 ] || fail "the VM's processes are not in $CG_DIR: $(cat "$CG_DIR/cgroup.procs")"
+vcr delete -f g1
+[ ! -e "$CG_DIR" ] || fail "cgroup $CG_DIR left behind"
+spec_set "$b" 'del(.linux.cgroupsPath)'
+pass "linux.cgroupsPath holds the VM's host processes; delete removes it"
+
 # As runc, a created container can be killed before its start: it stops.
 vcr create -b "$b" k1 </dev/null >/dev/null 2>&1
 vcr kill k1 KILL

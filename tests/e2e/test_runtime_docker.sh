@@ -76,7 +76,7 @@ assert_eq "got hello" "$got" "stdin through docker run -i"
 # for it. (Under runc busybox's stty reports no size here; only the exit
 # status is compared.)
 tty_run() {  # runtime
-  script -eqc "stty cols 91 rows 27; $DOCKER_CLIENT -H unix://$SOCK run -it --rm --runtime $1 --network none $IMAGE sh -c 'for i in \$(seq 50); do s=\$(stty size 2>/dev/null) && [ \"\$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \"size \$s\"; test -t 0 && echo tty; exit 3'" \
+  script -eqc "stty cols 91 rows 27; $DOCKER_CLIENT -H unix://$SOCK run -it --rm --runtime $1 --network none $IMAGE sh -c 'for i in \$(seq 200); do s=\$(stty size 2>/dev/null) && [ \"\$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \"size \$s\"; test -t 0 && echo tty; exit 3'" \
     /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g'
   echo "status ${PIPESTATUS[0]}"
 }

@@ -69,7 +69,7 @@ assert_eq "got hello" "$got" "stdin through podman run -i"
 # status is compared. A NUL byte reaches the terminal's input on attach (under
 # both runtimes); its echo ^@ lands wherever timing puts it: not compared.
 tty_run() {  # runtime
-  script -eqc "stty cols 91 rows 27; ${PODMAN[*]} --runtime $1 run -it --rm ${LIMITS[*]} --network none $IMAGE sh -c 'for i in \$(seq 50); do s=\$(stty size 2>/dev/null) && [ \"\$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \"size \$s\"; test -t 0 && echo tty; exit 3'" \
+  script -eqc "stty cols 91 rows 27; ${PODMAN[*]} --runtime $1 run -it --rm ${LIMITS[*]} --network none $IMAGE sh -c 'for i in \$(seq 200); do s=\$(stty size 2>/dev/null) && [ \"\$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \"size \$s\"; test -t 0 && echo tty; exit 3'" \
     /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g'
   echo "status ${PIPESTATUS[0]}"
 }
