@@ -48,12 +48,13 @@ dk version >/dev/null || fail "dockerd did not start"
 IMAGE=vc-busybox:latest
 tar -C "$ROOTFS" -c . | dk import - "$IMAGE" >/dev/null
 
-# `docker run --rm ARGS` under a runtime; prints "output/status".
+# `docker run --rm ARGS` under a runtime; prints "stdout|stderr/status" (the
+# two streams are copied apart, so their interleaving is not compared).
 run_under() {
   local runtime=$1; shift
   local rc=0 out
-  out=$(dk run --rm --runtime "$runtime" --network none "$@" 2>&1) || rc=$?
-  echo "$out/$rc"
+  out=$(dk run --rm --runtime "$runtime" --network none "$@" 2>"$WORK/stderr") || rc=$?
+  echo "$out|$(cat "$WORK/stderr")/$rc"
 }
 same_as_runc() {  # what docker-run-args...
   local what=$1; shift

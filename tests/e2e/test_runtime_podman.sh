@@ -30,12 +30,13 @@ before_cleanup() {
 bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
 pm load -q -i "$WORK/image.tar" >/dev/null
 
-# Runs `podman run --rm ARGS` under RUNTIME-FUNCTION; prints "output/status".
+# Runs `podman run --rm ARGS` under RUNTIME-FUNCTION; prints
+# "stdout|stderr/status" (the streams apart: their interleaving varies).
 run_under() {
   local how=$1; shift
   local rc=0 out
-  out=$("$how" run --rm "${LIMITS[@]}" --network none "$@" 2>&1) || rc=$?
-  echo "$out/$rc"
+  out=$("$how" run --rm "${LIMITS[@]}" --network none "$@" 2>"$WORK/stderr") || rc=$?
+  echo "$out|$(cat "$WORK/stderr")/$rc"
 }
 same_as_runc() {  # what podman-run-args...
   local what=$1; shift
