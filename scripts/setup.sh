@@ -9,7 +9,7 @@ packages=(
   libasio-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libnl-route-3-dev libcap-dev libseccomp-dev
   qemu-system-x86 busybox-static cpio kmod xz-utils zstd
-  iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3
+  iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3 curl
   containerd runc podman conmon docker.io golang-go
 )
 
