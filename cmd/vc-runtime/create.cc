@@ -3,10 +3,10 @@
 
 #include "lifecycle.h"
 #include "console.h"
-#include "oci/annotations.h"
-#include "oci/convert.h"
 #include "net/netlink.h"
 #include "net/netns.h"
+#include "oci/annotations.h"
+#include "oci/convert.h"
 #include "oci/spec.h"
 #include "os/file.h"
 #include "sandbox/state.h"
@@ -25,6 +25,7 @@ vc::Result<vc::SandboxStatus> BootSandbox(Context& ctx, const std::string& id, c
   // A network namespace the spec names (podman's, CRI's, or the one made for
   // the container) is the VM's to take over; the container shares the guest's.
   sandbox.network.netns_path = vc::oci::NetnsPathOf(spec);
+  sandbox.hostname = spec.hostname;
   // runc's container lives in linux.cgroupsPath; here the VM does.
   sandbox.cgroup_path = spec.linux.cgroups_path;
   return ctx.Runtime().RunSandbox(sandbox);

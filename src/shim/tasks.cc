@@ -57,6 +57,8 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   sandbox.agent = config->agent;
   sandbox.network = config->network;
   sandbox.network.netns_path = oci::NetnsPathOf(spec);
+  // The pod's hostname (CRI puts it in the sandbox container's spec).
+  sandbox.hostname = spec.hostname;
   // The pod's (CRI's sandbox container's) cgroup holds the VM.
   sandbox.cgroup_path = spec.linux.cgroups_path;
   Job<Result<SandboxStatus>> run{[this, sandbox] { return runtime_->RunSandbox(sandbox); }};

@@ -84,6 +84,19 @@ vcr delete -f g1
 spec_set "$b" 'del(.linux.cgroupsPath)'
 pass "linux.cgroupsPath holds the VM's host processes; delete removes it"
 
+# A pod (CRI annotations): the sandbox container's hostname is the VM's, so a
+# member without a UTS namespace of its own sees the pod's hostname.
+spec_set "$b" '.hostname = "pod-host" | .annotations = {"io.kubernetes.cri.container-type": "sandbox", "io.kubernetes.cri.sandbox-id": "p1"}'
+spec_script "$b" 'exec sleep 600'
+vcr run -d -b "$b" p1 </dev/null >/dev/null 2>&1
+m=$(new_bundle member)
+spec_set "$m" '.linux.namespaces |= map(select(.type != "uts")) | .annotations = {"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.sandbox-id": "p1"}'
+spec_script "$m" 'hostname'
+assert_eq pod-host "$(vcr run -b "$m" m1 </dev/null)" "a pod member's hostname"
+vcr delete -f p1
+spec_set "$b" 'del(.hostname) | del(.annotations)'
+pass "a pod's VM has the pod's hostname"
+
 # As runc, a created container can be killed before its start: it stops.
 vcr create -b "$b" k1 </dev/null >/dev/null 2>&1
 vcr kill k1 KILL
