@@ -73,13 +73,17 @@ Result<std::string> Create(const std::string& container_id) {
   return dir;
 }
 
+// A value of 0 leaves the setting as it is, as runc takes it: engines send
+// whole resource documents with zeros for what they do not change (docker
+// update does).
 Result<> Apply(const std::string& dir, const oci::Resources& r) {
   auto limit = [](int64_t v) { return v < 0 ? std::string("max") : std::to_string(v); };
-  if (r.memory_limit)
+  auto set = [](const auto& v) { return v && *v != 0; };
+  if (set(r.memory_limit))
     if (auto w = WriteCgroup(dir, "memory.max", limit(*r.memory_limit)); !w) return w;
-  if (r.cpu_quota || r.cpu_period) {
-    std::string quota = r.cpu_quota ? limit(*r.cpu_quota) : "max";
-    std::string value = r.cpu_period ? quota + " " + std::to_string(*r.cpu_period) : quota;
+  if (set(r.cpu_quota) || set(r.cpu_period)) {
+    std::string quota = set(r.cpu_quota) ? limit(*r.cpu_quota) : "max";
+    std::string value = set(r.cpu_period) ? quota + " " + std::to_string(*r.cpu_period) : quota;
     if (auto w = WriteCgroup(dir, "cpu.max", value); !w) return w;
   }
   if (r.cpu_shares && *r.cpu_shares > 0) {
@@ -88,15 +92,15 @@ Result<> Apply(const std::string& dir, const oci::Resources& r) {
     uint64_t weight = 1 + ((shares - 2) * 9999) / 262142;
     if (auto w = WriteCgroup(dir, "cpu.weight", std::to_string(weight)); !w) return w;
   }
-  if (r.pids_limit)
+  if (set(r.pids_limit))
     if (auto w = WriteCgroup(dir, "pids.max", *r.pids_limit > 0 ? std::to_string(*r.pids_limit) : "max"); !w)
       return w;
-  if (r.memory_reservation)
+  if (set(r.memory_reservation))
     if (auto w = WriteCgroup(dir, "memory.low", limit(*r.memory_reservation)); !w) return w;
-  if (r.memory_swap) {
+  if (set(r.memory_swap)) {
     // The spec's swap is v1's memory+swap; v2 limits swap alone, as runc converts it.
     std::string swap = "max";
-    if (*r.memory_swap >= 0 && r.memory_limit && *r.memory_limit >= 0) {
+    if (*r.memory_swap >= 0 && set(r.memory_limit) && *r.memory_limit >= 0) {
       if (*r.memory_swap < *r.memory_limit)
         return Fail(ErrorCode::kInvalidArgument, "linux.resources.memory.swap is below memory.limit");
       swap = std::to_string(*r.memory_swap - *r.memory_limit);
@@ -107,7 +111,7 @@ Result<> Apply(const std::string& dir, const oci::Resources& r) {
     if (auto w = WriteCgroup(dir, "cpuset.cpus", r.cpu_cpus); !w) return w;
   if (!r.cpu_mems.empty())
     if (auto w = WriteCgroup(dir, "cpuset.mems", r.cpu_mems); !w) return w;
-  if (r.blkio_weight) {
+  if (set(r.blkio_weight)) {
     // v1 weight [10, 1000] onto v2 [1, 10000], as runc converts it.
     const uint64_t w1 = std::clamp<uint64_t>(*r.blkio_weight, 10, 1000);
     const uint64_t w2 = 1 + (w1 - 10) * 9999 / 990;

@@ -115,7 +115,7 @@ struct Resources {
   std::optional<int64_t> cpu_quota;           // microseconds per period; -1: unlimited
   std::optional<uint64_t> cpu_period;         // microseconds
   std::string cpu_cpus, cpu_mems;             // cpuset lists; empty: unset
-  std::optional<int64_t> pids_limit;          // -1 or 0: unlimited
+  std::optional<int64_t> pids_limit;          // -1: unlimited; 0: unchanged (runc)
   std::optional<uint16_t> blkio_weight;       // 10..1000
   std::map<std::string, uint64_t> hugepage_limits;  // page size ("2MB") -> bytes
   std::map<std::string, std::string> unified;       // cgroup v2 file -> value

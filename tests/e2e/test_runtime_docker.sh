@@ -101,6 +101,15 @@ assert_eq started "$(dk logs web)" "docker logs"
 rc=0; out=$(dk exec web sh -c 'echo "in $(hostname)"; exit 4') || rc=$?
 assert_eq "in $(dk inspect web --format '{{.Config.Hostname}}')/4" "$out/$rc" "docker exec output and status"
 assert_eq "got hi" "$(echo hi | dk exec -i web sh -c 'read l; echo "got $l"')" "docker exec -i"
+got=$(script -eqc "$DOCKER_CLIENT -H unix://$SOCK exec -it web sh -c 'test -t 0 && echo tty; exit 5'" /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g'; echo "status ${PIPESTATUS[0]}")
+assert_eq "tty
+status 5" "$got" "docker exec -it (a terminal through the console socket)"
+# docker update reaches the container's cgroup in the guest (its resource
+# document has zeros for what it leaves alone). Without a cgroup namespace
+# the container sees the whole hierarchy, as under runc.
+dk update --memory 64m --memory-swap 64m web >/dev/null
+assert_eq 67108864 "$(dk exec web sh -c 'cat /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/memory.max')" \
+  "memory.max after docker update"
 dk pause web >/dev/null
 assert_eq paused "$(dk inspect web --format '{{.State.Status}}')" "state after pause"
 dk unpause web >/dev/null
@@ -112,7 +121,7 @@ dk kill web >/dev/null
 dk wait web >/dev/null
 assert_eq "exited 137" "$(dk inspect web --format '{{.State.Status}} {{.State.ExitCode}}')" "state after kill"
 dk rm web >/dev/null
-pass "docker run -d, logs, exec, pause/unpause, stop, start again, kill, rm"
+pass "docker run -d, logs, exec (-i, -it), update, pause/unpause, stop, start again, kill, rm"
 
 # Docker's bridge: its hook puts the container's veth into the namespace of
 # the container's pid (the monitor's, made for the VM), and the VM takes it

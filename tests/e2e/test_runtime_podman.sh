@@ -97,6 +97,9 @@ assert_eq running "$(pm inspect web --format '{{.State.Status}}')" "state after 
 rc=0; out=$(pm exec web sh -c 'echo "in $(hostname)"; exit 4') || rc=$?
 assert_eq "in $(pm inspect web --format '{{.Config.Hostname}}')/4" "$out/$rc" "podman exec output and status"
 assert_eq "got hi" "$(echo hi | pm exec -i web sh -c 'read l; echo "got $l"')" "podman exec -i"
+got=$(script -eqc "${PODMAN[*]} --runtime $VCR exec -it web sh -c 'test -t 0 && echo tty; exit 5'" /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g'; echo "status ${PIPESTATUS[0]}")
+assert_eq "tty
+status 5" "$got" "podman exec -it (a terminal through the console socket)"
 pm pause web >/dev/null
 assert_eq paused "$(pm inspect web --format '{{.State.Status}}')" "state after pause"
 pm unpause web >/dev/null
@@ -106,7 +109,7 @@ assert_eq "exited 9" "$(pm inspect web --format '{{.State.Status}} {{.State.Exit
 assert_eq "started
 stopping" "$(pm logs web)" "the container's output up to its stop"
 pm rm web >/dev/null
-pass "podman run -d, logs, exec, pause/unpause, stop, rm"
+pass "podman run -d, logs, exec (-i, -it), pause/unpause, stop, rm"
 
 pm run -d --name k --network none "$IMAGE" sleep 600 >/dev/null
 pm kill -s KILL k >/dev/null
