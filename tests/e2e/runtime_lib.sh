@@ -10,3 +10,15 @@ vcr() { "$VCR_BIN" --root "$ROOT" --config "$VCR_CONFIG" "$@"; }
 VCR="$WORK/vc-runtime"
 printf '#!/bin/sh\nexec %q --root %q --config %q "$@"\n' "$VCR_BIN" "$ROOT" "$VCR_CONFIG" >"$VCR"
 chmod +x "$VCR"
+
+# on_terminal COMMAND: runs the shell command line COMMAND on a 27x91
+# pseudo-terminal (script); prints its output without CRs and NULs (the
+# engines send a NUL on attach; its echo ^@ lands wherever timing puts it),
+# then "status N" with COMMAND's exit status.
+on_terminal() {
+  script -eqc "stty cols 91 rows 27; $1" /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g'
+  echo "status ${PIPESTATUS[0]}"
+}
+# A container's shell command that waits for the terminal size the engine
+# sets after the start, then prints "size ROWS COLS".
+WAIT_SIZE='for i in $(seq 200); do s=$(stty size 2>/dev/null) && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size $s"'

@@ -77,9 +77,7 @@ assert_eq "got hello" "$got" "stdin through docker run -i"
 # for it. (Under runc busybox's stty reports no size here; only the exit
 # status is compared.)
 tty_run() {  # runtime
-  script -eqc "stty cols 91 rows 27; $DOCKER_CLIENT -H unix://$SOCK run -it --rm --runtime $1 --network none $IMAGE sh -c 'for i in \$(seq 200); do s=\$(stty size 2>/dev/null) && [ \"\$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \"size \$s\"; test -t 0 && echo tty; exit 3'" \
-    /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g'
-  echo "status ${PIPESTATUS[0]}"
+  on_terminal "$DOCKER_CLIENT -H unix://$SOCK run -it --rm --runtime $1 --network none $IMAGE sh -c '$WAIT_SIZE; test -t 0 && echo tty; exit 3'"
 }
 assert_contains "$(tty_run runc)" "status 3" "docker run -it under runc"
 assert_eq "size 27 91
@@ -101,7 +99,7 @@ assert_eq started "$(dk logs web)" "docker logs"
 rc=0; out=$(dk exec web sh -c 'echo "in $(hostname)"; exit 4') || rc=$?
 assert_eq "in $(dk inspect web --format '{{.Config.Hostname}}')/4" "$out/$rc" "docker exec output and status"
 assert_eq "got hi" "$(echo hi | dk exec -i web sh -c 'read l; echo "got $l"')" "docker exec -i"
-got=$(script -eqc "$DOCKER_CLIENT -H unix://$SOCK exec -it web sh -c 'test -t 0 && echo tty; exit 5'" /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g'; echo "status ${PIPESTATUS[0]}")
+got=$(on_terminal "$DOCKER_CLIENT -H unix://$SOCK exec -it web sh -c 'test -t 0 && echo tty; exit 5'")
 assert_eq "tty
 status 5" "$got" "docker exec -it (a terminal through the console socket)"
 # docker update reaches the container's cgroup in the guest (its resource
