@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Packs a root filesystem directory into an OCI image archive that
 # `ctr images import` loads (no registry needed):
-#   scripts/make-oci-image.sh ROOTFS_DIR OUT.tar IMAGE_NAME
+#   scripts/make-oci-image.sh ROOTFS_DIR OUT.tar IMAGE_NAME [CMD_JSON]
+# CMD_JSON is the image's command as a JSON array (default ["sh"]).
 set -euo pipefail
 rootfs=${1:?usage: make-oci-image.sh ROOTFS_DIR OUT.tar IMAGE_NAME}
 out=${2:?usage: make-oci-image.sh ROOTFS_DIR OUT.tar IMAGE_NAME}
 name=${3:?usage: make-oci-image.sh ROOTFS_DIR OUT.tar IMAGE_NAME}
+cmd=${4:-'["sh"]'}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 blobs="$work/blobs/sha256"
@@ -28,7 +30,7 @@ blob() {  # writes stdin as a blob; prints "digest size"
 }
 
 read -r config_digest config_size < <(blob <<JSON
-{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:$diff_id"]}}
+{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":$cmd,"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:$diff_id"]}}
 JSON
 )
 read -r manifest_digest manifest_size < <(blob <<JSON

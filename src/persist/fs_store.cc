@@ -49,7 +49,17 @@ class FsStore : public Store {
     return Read(ItemPath(id, item), item + " of sandbox " + id);
   }
 
-  Result<> Remove(const std::string& id) override { return os::RemoveTree(SandboxDir(id)); }
+  Result<> Remove(const std::string& id) override {
+    // The state file first: from then on a racing Lock finds no sandbox and
+    // creates no lock file; a write already under way is swept up by a retry.
+    const std::string state = Layout(id).StateFile();
+    if (::unlink(state.c_str()) != 0 && errno != ENOENT) return os::FailErrno("remove " + state);
+    for (int attempt = 1;; ++attempt) {
+      auto removed = os::RemoveTree(SandboxDir(id));
+      if (removed || attempt == 5) return removed;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
 
   Result<std::vector<std::string>> List() override {
     std::vector<std::string> ids;
@@ -68,7 +78,11 @@ class FsStore : public Store {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       std::string path = Layout(id).LockFile();
-      os::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+      // Created by the first lock of a sandbox whose state exists, never
+      // inside a directory being removed.
+      os::Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+      if (!fd && errno == ENOENT && os::Exists(Layout(id).StateFile()))
+        fd = os::Fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
       if (!fd) {
         if (errno == ENOENT) return Fail(ErrorCode::kNotFound, "sandbox " + id + " not found");
         return os::FailErrno("open " + path);

@@ -109,5 +109,21 @@ TEST_F(FsStoreTest, LockOfUnknownSandboxIsNotFound) {
   EXPECT_EQ(lock.error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(FsStoreTest, ALockTakenDuringARemovalCreatesNothing) {
+  // A second process (containerd's `shim delete`) locks while the first
+  // removes: once the state file is gone it finds no sandbox and writes no
+  // lock file into the directory being removed.
+  ASSERT_TRUE(store_->Create("s1", {{"state", "stopped"}}));
+  ASSERT_TRUE(store_->Lock("s1", 100ms));
+  ASSERT_TRUE(::unlink((store_->SandboxDir("s1") + "/lock").c_str()) == 0);
+  ASSERT_TRUE(::unlink((store_->SandboxDir("s1") + "/state.json").c_str()) == 0);
+  auto lock = store_->Lock("s1", 100ms);
+  ASSERT_FALSE(lock);
+  EXPECT_EQ(lock.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(os::Exists(store_->SandboxDir("s1") + "/lock"));
+  ASSERT_TRUE(store_->Remove("s1"));
+  EXPECT_FALSE(os::Exists(store_->SandboxDir("s1")));
+}
+
 }  // namespace
 }  // namespace vc::persist

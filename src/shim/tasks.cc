@@ -3,11 +3,13 @@
 #include "shim/tasks.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "oci/annotations.h"
 #include "oci/convert.h"
 #include "os/log.h"
+#include "resource/cgroups/host_cgroup.h"
 #include "sandbox/layout.h"
 #include "sandbox/state.h"
 #include "shim/address.h"
@@ -66,6 +68,7 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   if (!status) co_return std::unexpected(status.error());
   sandbox_id_ = id;
   vm_pid_ = static_cast<uint32_t>(status->hypervisor_pid);
+  if (!sandbox.cgroup_path.empty()) JoinVmCgroup();
   auto agent = agent::ConnectAsyncAgent(ex_, SandboxLayout::Of(state_root_, id).ClientSocket());
   if (!agent) {
     co_await StopSandbox();
@@ -78,7 +81,28 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   co_return Result<>{};
 }
 
+void Tasks::JoinVmCgroup() {
+  auto joined = [this]() -> Result<> {
+    auto own = resource::CgroupDirsOfProcess(::getpid());
+    if (!own) return std::unexpected(own.error());
+    auto vm = resource::CgroupDirsOfProcess(static_cast<pid_t>(vm_pid_));
+    if (!vm) return std::unexpected(vm.error());
+    if (*own == *vm) return {};
+    own_cgroup_ = *own;  // also after a partial move: leaving undoes it
+    return resource::MoveToCgroups(*vm, ::getpid());
+  }();
+  if (!joined) log::Warn("the shim stays out of its VM's cgroup: " + joined.error().message);
+}
+
+void Tasks::LeaveVmCgroup() {
+  if (own_cgroup_.empty()) return;
+  if (auto moved = resource::MoveToCgroups(own_cgroup_, ::getpid()); !moved)
+    log::Warn("leave the VM's cgroup: " + moved.error().message);
+  own_cgroup_.clear();
+}
+
 asio::awaitable<void> Tasks::StopSandbox() {
+  LeaveVmCgroup();
   if (agent_) agent_->Close();
   agent_.reset();
   const std::string id = sandbox_id_;

@@ -73,6 +73,11 @@ class Tasks {
   asio::awaitable<void> WatchOom(std::shared_ptr<agent::AsyncAgent> agent);
   Async<> BootSandbox(const std::string& id, const std::string& config_path, const oci::Spec& spec);
   asio::awaitable<void> StopSandbox();
+  // The shim joins its VM's host cgroup (a pod's, from CRI's cgroup_parent),
+  // as Kata's sandbox_cgroup_only, so the pod's accounting sees all of it;
+  // it leaves before the VM stops, whose cleanup removes the cgroup.
+  void JoinVmCgroup();
+  void LeaveVmCgroup();
   ProcessState StateOf(const Container& c, const Process& p) const;
 
   asio::any_io_executor ex_;
@@ -83,6 +88,7 @@ class Tasks {
   std::string state_root_;
   std::string sandbox_id_;  // the VM this shim runs; empty before the first Create
   uint32_t vm_pid_ = 0;
+  std::vector<std::string> own_cgroup_;  // where the shim was before JoinVmCgroup
   std::shared_ptr<agent::AsyncAgent> agent_;
   std::map<std::string, std::shared_ptr<Container>> containers_;
 };

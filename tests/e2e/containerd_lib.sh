@@ -35,3 +35,23 @@ ctd_log_tail() {
     echo "--- containerd log (last $2 lines) ---"; tail -n "$2" "$CTD_LOG" || true
   fi
 }
+
+# The same with containerd's CRI plugin, for pods (runtime handlers `vc` and
+# `runc`): the CNI configs in CNI_CONF_DIR; $IMAGE and a static pause image
+# tagged as containerd's default sandbox image, both in CRI's namespace
+# (k8s.io), so nothing is pulled. After it, `cri ...` (or "$CRI" ..., for
+# timeout(1)) runs the CRI test client on containerd's socket.
+ctd_up_cri() {  # CNI_CONF_DIR [HANDLER=VC_CONFIG[,CNI_CONF_DIR]...]
+  local pause_root="$WORK/pause-rootfs"
+  ctd_start_cri "$WORK/containerd" "$VC_BUILD/bin" "$VC_CONFIG" "$@" || fail "containerd did not start"
+  bash "$VC_SOURCE/scripts/make-oci-image.sh" "$ROOTFS" "$WORK/image.tar" "$IMAGE"
+  ctd_import "$WORK/image.tar" k8s.io
+  mkdir -p "$pause_root"
+  cp "$VC_BUILD/bin/vc-test-pause" "$pause_root/pause"
+  bash "$VC_SOURCE/scripts/make-oci-image.sh" "$pause_root" "$WORK/pause.tar" registry.k8s.io/pause:3.6 '["/pause"]'
+  ctd_import "$WORK/pause.tar" k8s.io
+  export CRI_SOCKET=$CTD_SOCK
+}
+
+CRI="$VC_BUILD/bin/vc-cri"
+cri() { "$CRI" "$@"; }

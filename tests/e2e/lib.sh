@@ -51,7 +51,7 @@ assert_clean() {
   left=$(leftovers)
   [ -z "$left" ] || fail "left behind: $left"
   if [ -d "$ROOT/sbs" ]; then
-    [ -z "$(ls -A "$ROOT/sbs")" ] || fail "state left behind: $(ls "$ROOT/sbs")"
+    [ -z "$(ls -A "$ROOT/sbs")" ] || fail "state left behind: $(ls -AR "$ROOT/sbs" | head -40)"
   fi
 }
 

@@ -1,7 +1,6 @@
 #include "resource/cgroups/host_cgroup.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,6 +75,14 @@ std::vector<pid_t> Procs(const std::string& dir) {
   return pids;
 }
 
+Result<CgroupMounts> HostMounts() {
+  auto mountinfo = os::ReadFile("/proc/self/mountinfo");
+  if (!mountinfo) return std::unexpected(mountinfo.error());
+  return ParseCgroupMounts(*mountinfo, [](const std::string& mount) {
+    return os::ReadFile(mount + "/cgroup.controllers").value_or("");
+  });
+}
+
 }  // namespace
 
 CgroupMounts ParseCgroupMounts(std::string_view mountinfo,
@@ -147,13 +154,11 @@ Result<HostCgroup> HostCgroup::Create(const std::string& path) {
   if (IsSystemdPath(path))
     return Fail(ErrorCode::kInvalidArgument,
                 "cgroup path '" + path + "' is systemd's slice:prefix:name form; only cgroupfs paths are supported");
-  auto mountinfo = os::ReadFile("/proc/self/mountinfo");
-  if (!mountinfo) return std::unexpected(mountinfo.error());
+  auto mounts_read = HostMounts();
+  if (!mounts_read) return std::unexpected(mounts_read.error());
+  const CgroupMounts& mounts = *mounts_read;
   auto self = os::ReadFile("/proc/self/cgroup");
   if (!self) return std::unexpected(self.error());
-  CgroupMounts mounts = ParseCgroupMounts(*mountinfo, [](const std::string& mount) {
-    return os::ReadFile(mount + "/cgroup.controllers").value_or("");
-  });
   auto dirs = CgroupDirs(mounts, path, ParseProcCgroup(*self));
   if (!dirs) return std::unexpected(dirs.error());
 
@@ -210,22 +215,32 @@ nlohmann::json HostCgroup::Save() const {
   return {{"dirs", dirs_}, {"made", made}};
 }
 
-Result<> HostCgroup::Join(pid_t pid) const {
-  for (const std::string& dir : dirs_)
+Result<> HostCgroup::Join(pid_t pid) const { return MoveToCgroups(dirs_, pid); }
+
+Result<std::vector<std::string>> CgroupDirsOfProcess(pid_t pid) {
+  auto mounts = HostMounts();
+  if (!mounts) return std::unexpected(mounts.error());
+  auto text = os::ReadFile("/proc/" + std::to_string(pid) + "/cgroup");
+  if (!text) return std::unexpected(text.error());
+  return CgroupDirs(*mounts, ".", ParseProcCgroup(*text));
+}
+
+Result<> MoveToCgroups(const std::vector<std::string>& dirs, pid_t pid) {
+  for (const std::string& dir : dirs)
     if (auto ok = WriteTo(dir + "/cgroup.procs", std::to_string(pid)); !ok) return ok;
   return {};
 }
 
 Result<> HostCgroup::Remove() const {
-  const pid_t self = ::getpid();
   Result<> out;
   for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
     const auto deadline = std::chrono::steady_clock::now() + 2s;
+    const std::string parent = it->dir.substr(0, it->dir.rfind('/'));
     for (;;) {
-      for (pid_t pid : Procs(it->dir)) {
-        if (pid == self) (void)WriteTo(it->mount + "/cgroup.procs", std::to_string(self));
-        else ::kill(pid, SIGKILL);
-      }
+      // v2 refuses a process in a parent that hands controllers down: the root takes it.
+      for (pid_t pid : Procs(it->dir))
+        if (!WriteTo(parent + "/cgroup.procs", std::to_string(pid)))
+          (void)WriteTo(it->mount + "/cgroup.procs", std::to_string(pid));
       if (::rmdir(it->dir.c_str()) == 0 || errno == ENOENT) break;
       if (errno != EBUSY || std::chrono::steady_clock::now() > deadline) {
         if (out) out = os::FailErrno("remove cgroup " + it->dir);

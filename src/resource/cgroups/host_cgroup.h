@@ -42,6 +42,12 @@ std::map<std::string, std::string> ParseProcCgroup(std::string_view text);
 Result<std::vector<std::string>> CgroupDirs(const CgroupMounts& mounts, const std::string& path,
                                             const std::map<std::string, std::string>& self);
 
+// The cgroup process `pid` is in, as directories of the hierarchies
+// CgroupDirs uses (what another process joins to share its accounting).
+Result<std::vector<std::string>> CgroupDirsOfProcess(pid_t pid);
+// Moves process `pid` (all its threads) into each of `dirs`.
+Result<> MoveToCgroups(const std::vector<std::string>& dirs, pid_t pid);
+
 class HostCgroup {
  public:
   // Makes cgroup `path` where it does not exist (v1 cpuset: cpus and mems
@@ -57,8 +63,9 @@ class HostCgroup {
   // Moves process `pid` (all its threads) into it.
   Result<> Join(pid_t pid) const;
   // Removes the directories Create made, deepest first. Processes still in
-  // them are the sandbox's leftovers (after a kill -9): they are killed; the
-  // caller itself is moved to the hierarchy's root first.
+  // one (the caller; a shim that joined its VM's cgroup) move to its parent,
+  // or to the hierarchy's root where v2 refuses the parent: the sandbox's
+  // own processes are stopped by their owners, others are not ours to kill.
   Result<> Remove() const;
 
   const std::vector<std::string>& dirs() const { return dirs_; }

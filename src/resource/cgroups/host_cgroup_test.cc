@@ -68,6 +68,18 @@ TEST(HostCgroup, ARelativePathIsUnderTheCallersCgroup) {
   EXPECT_EQ((*v1)[0], "/sys/fs/cgroup/cpu,cpuacct/sb") << "not in /proc/self/cgroup: from the root";
 }
 
+TEST(HostCgroup, DotIsTheProcessesOwnCgroup) {
+  // What CgroupDirsOfProcess asks: where another process is, to join it.
+  auto v1 = CgroupDirs(ParseCgroupMounts(kHybrid, NoControllers), ".",
+                       ParseProcCgroup("4:memory:/pod/sb\n3:cpuset:/pod/sb\n2:cpu,cpuacct:/pod/sb\n"));
+  ASSERT_TRUE(v1);
+  EXPECT_EQ((*v1)[0], "/sys/fs/cgroup/cpu,cpuacct/pod/sb");
+  EXPECT_EQ((*v1)[2], "/sys/fs/cgroup/memory/pod/sb");
+  auto v2 = CgroupDirs(ParseCgroupMounts(kUnified, AllControllers), ".", ParseProcCgroup("0::/\n"));
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(*v2, std::vector<std::string>{"/sys/fs/cgroup"});
+}
+
 TEST(HostCgroup, APathStaysInsideTheHierarchy) {
   auto dirs = CgroupDirs(ParseCgroupMounts(kUnified, AllControllers), "/../../etc/", {});
   ASSERT_TRUE(dirs);

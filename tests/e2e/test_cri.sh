@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Kubernetes pods through containerd's CRI plugin, driven as kubelet drives
+# it (vc-cri, the tests' CRI client): the same two-container pod under the
+# `runc` handler and under ours (`vc`, one VM per pod), and what a user of
+# the pod sees: localhost between its containers, the pod IP from the node,
+# hostname, DNS, hosts, logs, exec, attach, resource updates, stats; then
+# what only a VM pod has: its host processes in the pod's cgroup, a killed
+# VMM, 20 pods in a row, and bad input. The whole test runs in a network
+# namespace of its own (`unshare -n`); CNI's bridge lives there.
+if [ -z "${VC_NET_UNSHARED:-}" ]; then
+  exec env VC_NET_UNSHARED=1 unshare -n -- bash "$0" "$@"
+fi
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/containerd_lib.sh"
+
+CNI_BIN=/usr/lib/cni
+[ -x "$CRI" ] || fail "missing $CRI: build the project first (scripts/build.sh)"
+for tool in "$CNI_BIN/bridge" "$CNI_BIN/host-local" "$CNI_BIN/loopback" runc jq; do
+  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh"
+done
+# busybox-static 1.35's wget crashes with -T: bound it with timeout(1) instead.
+BUSYBOX=/bin/busybox
+CG=vc-e2e-$$  # the pods' cgroup parents: /$CG-runc, /$CG-vc
+
+before_cleanup() {
+  ctd_log_tail "$1" 40
+  # Pods a failed check left: removed through CRI while containerd runs.
+  if [ -n "${CTD_PID:-}" ]; then
+    for p in $(cri call ListPodSandbox 2>/dev/null | jq -r '.items[]?.id'); do
+      cri call StopPodSandbox "{\"pod_sandbox_id\":\"$p\"}" >/dev/null 2>&1 || true
+      cri call RemovePodSandbox "{\"pod_sandbox_id\":\"$p\"}" >/dev/null 2>&1 || true
+    done
+  fi
+  ctd_stop
+  for d in /sys/fs/cgroup/*/"$CG"-*; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+  true
+}
+
+ip link set lo up
+mkdir -p "$WORK/cni" "$WORK/cni-bad" "$WORK/logs"
+cat >"$WORK/cni/10-pods.conflist" <<JSON
+{"cniVersion": "0.4.0", "name": "vc-pods", "plugins": [{
+  "type": "bridge", "bridge": "vcpods0", "isGateway": true, "ipMasq": false,
+  "ipam": {"type": "host-local", "subnet": "10.97.0.0/24", "routes": [{"dst": "0.0.0.0/0"}],
+           "dataDir": "$WORK/cni-ipam"}}]}
+JSON
+# A network whose plugin does not exist: CNI ADD fails.
+echo '{"cniVersion": "0.4.0", "name": "broken", "plugins": [{"type": "no-such-plugin"}]}' \
+  >"$WORK/cni-bad/10-broken.conflist"
+echo '[hypervisor' >"$WORK/broken.toml"
+mkdir -p "$ROOTFS/www"
+echo "hello from the pod" >"$ROOTFS/www/index.html"
+echo "10.97.0.1 gateway.pod" >"$WORK/hosts"
+ctd_up_cri "$WORK/cni" "vc-broken=$WORK/broken.toml" "vc-badnet=$VC_CONFIG,$WORK/cni-bad"
+
+# JSON of the CRI messages.
+pod_config() {  # NAME CGROUP_PARENT
+  jq -cn --arg name "$1" --arg logs "$WORK/logs/$1" --arg cg "$2" '{
+    metadata: {name: $name, namespace: "default", uid: ("uid-" + $name), attempt: 0},
+    hostname: "webpod", log_directory: $logs,
+    dns_config: {servers: ["10.97.0.1"], searches: ["svc.test"], options: ["ndots:2"]},
+    linux: {cgroup_parent: $cg}}'
+}
+container_config() {  # NAME TTY COMMAND_JSON
+  jq -cn --arg name "$1" --argjson tty "$2" --argjson cmd "$3" --arg image "$IMAGE" --arg hosts "$WORK/hosts" '{
+    metadata: {name: $name}, image: {image: $image}, command: $cmd, log_path: ($name + ".log"),
+    tty: $tty, stdin: $tty, mounts: [{container_path: "/etc/hosts", host_path: $hosts, readonly: true}]}'
+}
+run_pod() {  # HANDLER POD_CONFIG -> pod id
+  cri call RunPodSandbox "$(jq -cn --argjson c "$2" --arg h "$1" '{config: $c, runtime_handler: $h}')" |
+    jq -r .pod_sandbox_id
+}
+start_container() {  # POD POD_CONFIG CONTAINER_CONFIG -> container id
+  local id
+  id=$(cri call CreateContainer "$(jq -cn --arg p "$1" --argjson s "$2" --argjson c "$3" \
+    '{pod_sandbox_id: $p, config: $c, sandbox_config: $s}')" | jq -r .container_id) || return 1
+  cri call StartContainer "{\"container_id\":\"$id\"}" >/dev/null || return 1
+  echo "$id"
+}
+remove_pod() {  # POD
+  cri call StopPodSandbox "{\"pod_sandbox_id\":\"$1\"}" >/dev/null
+  cri call RemovePodSandbox "{\"pod_sandbox_id\":\"$1\"}" >/dev/null
+}
+pod_state() { cri call PodSandboxStatus "{\"pod_sandbox_id\":\"$1\"}" | jq -r .status.state; }
+container_state() { cri call ContainerStatus "{\"container_id\":\"$1\"}" | jq -r '.status | "\(.state) \(.exit_code)"'; }
+pod_is() { [ "$(pod_state "$1")" = "$2" ]; }
+container_is() { [ "$(container_state "$1")" = "$2" ]; }
+wait_for() {  # TRIES COMMAND... : until it succeeds, 0.2 s apart
+  local n=$1; shift
+  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
+}
+http() { timeout 5 $BUSYBOX wget -q -O- "$1" 2>/dev/null; }
+
+# The pod every handler runs; what its containers saw goes to $OUT_<handler>.
+pod_checks() {  # HANDLER
+  local h=$1 out=""
+  local config; config=$(pod_config "web-$h" "/$CG-$h")
+  POD=$(run_pod "$h" "$config") || fail "$h: RunPodSandbox"
+  [ "$(pod_state "$POD")" = SANDBOX_READY ] || fail "$h: the pod is not ready"
+  POD_IP=$(cri call PodSandboxStatus "{\"pod_sandbox_id\":\"$POD\"}" | jq -r .status.network.ip)
+  SERVER=$(start_container "$POD" "$config" "$(container_config server false \
+    '["sh", "-c", "echo server up; exec httpd -f -p 8080 -h /www"]')") || fail "$h: server container"
+  CLIENT=$(start_container "$POD" "$config" "$(container_config client false \
+    '["sh", "-c", "while :; do sleep 1; done"]')") || fail "$h: client container"
+  SHELL_CTR=$(start_container "$POD" "$config" "$(container_config shell true '["sh"]')") ||
+    fail "$h: shell container"
+
+  wait_for 100 cri execsync "$CLIENT" wget -q -O- http://127.0.0.1:8080/index.html ||
+    fail "$h: the client does not reach the server on localhost"
+  out+="localhost: $(cri execsync "$CLIENT" wget -q -O- http://127.0.0.1:8080/index.html)"$'\n'
+  out+="node to pod IP: $(http "http://$POD_IP:8080/index.html")"$'\n'
+  out+="hostname: $(cri execsync "$CLIENT" hostname)"$'\n'
+  out+="resolv.conf: $(cri execsync "$CLIENT" cat /etc/resolv.conf | tr '\n' ' ')"$'\n'
+  out+="hosts: $(cri execsync "$CLIENT" ping -c 1 -W 5 gateway.pod | grep -o '1 packets received')"$'\n'
+  local rc=0 streams
+  streams=$(cri execsync "$SERVER" sh -c 'echo to-stdout; echo to-stderr >&2; exit 3' 2>&1) || rc=$?
+  out+="execsync: $rc $(tr '\n' ' ' <<<"$streams")"$'\n'
+  rc=0
+  streams=$(echo 'stty size; exit 7' | timeout 30 "$CRI" exec -i -t --size 100x30 "$SERVER" sh | tr -d '\r' |
+    grep -x '30 100') || rc=$?
+  out+="exec -it: $rc $streams"$'\n'
+  rc=0
+  streams=$(timeout 30 "$CRI" exec "$SERVER" sh -c 'echo o; echo e >&2; exit 4' 2>&1) || rc=$?
+  out+="exec: $rc $(tr '\n' ' ' <<<"$streams")"$'\n'
+  rc=0
+  streams=$( (sleep 1; echo 'echo attached-$((6*7)); stty size; exit 5') |
+    timeout 30 "$CRI" attach -i -t --size 90x20 "$SHELL_CTR" | tr -d '\r' | grep -x -e attached-42 -e '20 90' |
+    tr '\n' ' ') || rc=$?
+  wait_for 50 container_is "$SHELL_CTR" "CONTAINER_EXITED 5" || fail "$h: the attached shell did not exit 5: $(container_state "$SHELL_CTR"), attach gave $rc: $streams"
+  out+="attach -it: $rc $streams; then $(container_state "$SHELL_CTR")"$'\n'
+  out+="log: $(grep -c ' stdout F server up$' "$WORK/logs/web-$h/server.log")"$'\n'
+  out+="stats: $(cri call ContainerStats "{\"container_id\":\"$SERVER\"}" |
+    jq -r '.stats | [(.cpu.usage_core_nano_seconds.value | tonumber > 0), (.memory.working_set_bytes.value | tonumber > 0)] | @text')"$'\n'
+  cri call UpdateContainerResources "{\"container_id\":\"$SERVER\",\"linux\":{\"memory_limit_in_bytes\":104857600,\"cpu_period\":100000,\"cpu_quota\":50000}}" \
+    >/dev/null || fail "$h: UpdateContainerResources"
+  out+="updated: $(cri call ContainerStatus "{\"container_id\":\"$SERVER\"}" |
+    jq -r '.status.resources.linux | "\(.memory_limit_in_bytes) \(.cpu_quota)"')"$'\n'
+  printf -v "OUT_$h" '%s' "$out"
+}
+
+pod_checks runc
+runc_pod=$POD
+pod_checks vc
+assert_eq "$OUT_runc" "$OUT_vc" "what the pod's containers saw, runc against vc"
+echo "$OUT_vc" | sed 's/^/   /'
+pass "a two-container pod in a VM: localhost between its containers, the node reaches the pod IP, hostname, DNS, hosts, logs, execsync, exec -it, attach -it, stats, updates: the same as under runc"
+assert_contains "$OUT_vc" "localhost: hello from the pod" "the pod's own checks"
+assert_contains "$OUT_vc" "attach -it: 0 attached-42 20 90 ; then CONTAINER_EXITED 5" "the pod's own checks"
+
+# The update reached the container's cgroup in the guest.
+limits=$(cri execsync "$SERVER" sh -c 'd=/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup); cat $d/memory.max $d/cpu.max')
+assert_eq "104857600 50000 100000" "$(echo $limits)" "memory.max and cpu.max in the guest after UpdateContainerResources"
+pass "UpdateContainerResources: the memory and CPU limits are applied in the guest"
+
+# The pod's host processes are in its cgroup (the CRI cgroup_parent).
+vm_pid=$(pgrep -f -- "qemu-system.*$ROOT" | head -1)
+shim_pid=$(pgrep -f -- "containerd-shim-vc-v2 .*-id $POD" | head -1)
+[ -n "$vm_pid" ] && [ -n "$shim_pid" ] || fail "no QEMU or shim process for pod $POD"
+for pid in $vm_pid $shim_pid $(pgrep -f -- "virtiofsd.*$ROOT") $(pgrep -f -- "vc-supervisor.*$ROOT"); do
+  assert_contains "$(grep ':memory:' /proc/"$pid"/cgroup)" ":/$CG-vc/$POD" "the memory cgroup of $(cat /proc/"$pid"/comm)"
+done
+pass "the shim, the supervisor, virtiofsd and QEMU run in the pod's host cgroup /$CG-vc/<pod>"
+
+remove_pod "$runc_pod"
+remove_pod "$POD"
+[ -z "$(cri call ListPodSandbox | jq -r '.items[]?.id')" ] || fail "pods listed after their removal"
+assert_clean
+for d in /sys/fs/cgroup/*/"$CG"-vc; do [ ! -d "$d" ] || fail "cgroup $d left behind"; done
+[ -z "$(ls "$WORK/containerd/state/io.containerd.grpc.v1.cri/netns" 2>/dev/null)" ] || fail "pod netns left behind"
+[ -z "$(ip -o link show type veth)" ] || fail "veths left behind: $(ip -o link show type veth)"
+pass "StopPodSandbox and RemovePodSandbox leave no process, mount, state, cgroup, netns or veth"
+
+# kill -9 of the VMM under a running pod: the pod turns NotReady, its
+# containers exited, and removing it leaves nothing (Kata's TestKilledVmmCleanup).
+config=$(pod_config killed "/$CG-vc")
+POD=$(run_pod vc "$config") || fail "RunPodSandbox"
+CTR=$(start_container "$POD" "$config" "$(container_config sleeper false '["sleep", "1000"]')") || fail "container"
+kill -9 "$(pgrep -f -- "qemu-system.*$ROOT" | head -1)"
+wait_for 50 pod_is "$POD" SANDBOX_NOTREADY || fail "the pod is $(pod_state "$POD") 10 s after its VMM was killed"
+wait_for 50 container_is "$CTR" "CONTAINER_EXITED 137" || fail "the container is $(container_state "$CTR")"
+remove_pod "$POD"
+assert_clean
+pass "kill -9 of QEMU: the pod is NotReady, its container exited 137, and its removal leaves nothing"
+
+# Pods created and removed in a row leave nothing.
+for i in $(seq 20); do
+  config=$(pod_config "loop-$i" "/$CG-vc")
+  POD=$(run_pod vc "$config") || fail "RunPodSandbox $i"
+  remove_pod "$POD"
+done
+assert_clean
+[ -z "$(ip -o link show type veth)" ] || fail "veths left behind after 20 pods"
+for d in /sys/fs/cgroup/*/"$CG"-vc; do [ ! -d "$d" ] || fail "cgroup $d left behind after 20 pods"; done
+pass "20 pods created and removed in a row: nothing left"
+
+# Bad input: a clear error, nothing left.
+expect_error "broken.toml" cri call RunPodSandbox \
+  "$(jq -cn --argjson c "$(pod_config broken "/$CG-vc")" '{config: $c, runtime_handler: "vc-broken"}')"
+expect_error "no-such-plugin" cri call RunPodSandbox \
+  "$(jq -cn --argjson c "$(pod_config badnet "/$CG-vc")" '{config: $c, runtime_handler: "vc-badnet"}')"
+expect_error "not found" cri call CreateContainer \
+  "$(jq -cn --argjson c "$(container_config x false '["true"]')" --argjson s "$(pod_config x "/$CG-vc")" \
+    '{pod_sandbox_id: "no-such-pod", config: $c, sandbox_config: $s}')"
+[ -z "$(cri call ListPodSandbox | jq -r '.items[] | select(.state == "SANDBOX_READY") | .id')" ] ||
+  fail "a failed RunPodSandbox left a ready pod"
+assert_clean
+pass "a handler with a broken configuration, a failing CNI ADD and an unknown pod id are refused clearly; nothing left"
