@@ -9,6 +9,7 @@
 
 #include "agent.pb.h"
 #include "agent/net_messages.h"
+#include "cpus.h"
 #include "init.h"
 #include "network.h"
 #include "os/error.h"
@@ -114,6 +115,26 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         if (!resources) return Ready<pb::Empty>(std::unexpected(resources.error()));
         return Ready(Done(cs.Update(req.container_id(), *resources)));
       }));
+  add("OnlineCpus", Typed<pb::OnlineCpusRequest>(
+                        [](pb::OnlineCpusRequest req) -> asio::awaitable<Result<pb::OnlineCpusResponse>> {
+                          // The guest sees a hot-plugged vCPU a moment after QEMU added it.
+                          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                          for (;;) {
+                            auto online = OnlineCpus();
+                            if (!online) co_return std::unexpected(online.error());
+                            if (*online >= req.count()) {
+                              pb::OnlineCpusResponse r;
+                              r.set_online(*online);
+                              co_return r;
+                            }
+                            if (std::chrono::steady_clock::now() > deadline)
+                              co_return Fail(ErrorCode::kDeadlineExceeded,
+                                             std::to_string(*online) + " of " + std::to_string(req.count()) +
+                                                 " vCPUs came online within 10 s");
+                            asio::steady_timer tick(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
+                            co_await tick.async_wait(vc::kTuple);
+                          }
+                        }));
   add("ListPids", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
         auto pids = cs.Pids(req.container_id());
         if (!pids) return Ready<pb::ListPidsResponse>(std::unexpected(pids.error()));

@@ -35,6 +35,12 @@ struct HypervisorConfig {
   std::string accel = "auto";  // "auto" (KVM when /dev/kvm is usable, else TCG), "kvm", "tcg"
   std::string virtiofsd_path = "/usr/lib/qemu/virtiofsd";
   uint32_t pcie_root_ports = 2;  // empty PCIe slots for devices hot-plugged later (NICs)
+  // How far a running VM grows for its containers' limits (vCPUs and memory
+  // hot-plugged): 0 takes the host's CPU count and memory. Memory comes in
+  // DIMMs, one per growth, at most memory_slots of them.
+  uint32_t max_vcpus = 0;
+  uint32_t max_memory_mib = 0;
+  uint32_t memory_slots = 10;
 };
 
 struct AgentConfig {

@@ -69,6 +69,8 @@ class Agent {
   virtual Result<> UpdateContainer(const std::string& id, const std::string& oci_resources_json) = 0;
   // Guest pids of every process in the container.
   virtual Result<std::vector<int32_t>> ListPids(const std::string& id) = 0;
+  // Brings hot-plugged vCPUs online; waits until `count` are; the number online.
+  virtual Result<uint32_t> OnlineCpus(uint32_t count) = 0;
 
   // exec_id "" names the container's init process everywhere below.
   virtual Result<> ExecProcess(const std::string& id, const std::string& exec_id,

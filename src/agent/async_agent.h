@@ -41,6 +41,7 @@ class AsyncAgent {
   Async<> UpdateContainer(std::string id, std::string oci_resources_json);
   // Guest pids of every process in the container.
   Async<std::vector<int32_t>> ListPids(std::string id);
+  Async<uint32_t> OnlineCpus(uint32_t count);
 
   // exec_id "" names the container's init process everywhere below.
   Async<> ExecProcess(std::string id, std::string exec_id, Cmd cmd);

@@ -95,6 +95,7 @@ class TtrpcAgent : public Agent {
   Result<> UpdateContainer(const std::string& id, const std::string& resources) override {
     return loop_.Run(agent_->UpdateContainer(id, resources));
   }
+  Result<uint32_t> OnlineCpus(uint32_t count) override { return loop_.Run(agent_->OnlineCpus(count)); }
   Result<std::vector<int32_t>> ListPids(const std::string& id) override {
     return loop_.Run(agent_->ListPids(id));
   }
@@ -205,6 +206,14 @@ Async<std::vector<int32_t>> AsyncAgent::ListPids(std::string id) {
   auto r = co_await Call<pb::ListPidsResponse>(*client_, "ListPids", ContainerReq(id));
   if (!r) co_return std::unexpected(r.error());
   co_return std::vector<int32_t>(r->pids().begin(), r->pids().end());
+}
+
+Async<uint32_t> AsyncAgent::OnlineCpus(uint32_t count) {
+  pb::OnlineCpusRequest req;
+  req.set_count(count);
+  auto r = co_await Call<pb::OnlineCpusResponse>(*client_, "OnlineCpus", req);
+  if (!r) co_return std::unexpected(r.error());
+  co_return r->online();
 }
 
 Async<> AsyncAgent::ExecProcess(std::string id, std::string exec_id, Cmd cmd) {

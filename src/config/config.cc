@@ -102,6 +102,9 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   h.Get("accel", c.hypervisor.accel);
   h.Get("virtiofsd", c.hypervisor.virtiofsd_path);
   h.Get("pcie_root_ports", c.hypervisor.pcie_root_ports);
+  h.Get("max_vcpus", c.hypervisor.max_vcpus);
+  h.Get("max_memory_mib", c.hypervisor.max_memory_mib);
+  h.Get("memory_slots", c.hypervisor.memory_slots);
   if (auto r = h.Finish(); !r) return std::unexpected(r.error());
   TableReader a(doc["agent"].as_table(), "agent", origin);
   a.Get("transport", c.agent.transport);

@@ -11,6 +11,8 @@ TEST(Config, DefaultsAndOverrides) {
 kernel = "/k/vmlinuz"
 memory_mib = 512
 vcpus = 2
+max_vcpus = 4
+max_memory_mib = 2048
 kernel_params = ["quiet"]
 [agent]
 transport = "serial"
@@ -23,6 +25,9 @@ internetworking_model = "none"
   EXPECT_EQ(c->hypervisor.initrd_path, "/g/initramfs.cpio");  // untouched default
   EXPECT_EQ(c->hypervisor.memory_mib, 512u);
   EXPECT_EQ(c->hypervisor.vcpus, 2u);
+  EXPECT_EQ(c->hypervisor.max_vcpus, 4u);
+  EXPECT_EQ(c->hypervisor.max_memory_mib, 2048u);
+  EXPECT_EQ(c->hypervisor.memory_slots, 10u) << "default";
   EXPECT_EQ(c->hypervisor.kernel_params, std::vector<std::string>{"quiet"});
   EXPECT_EQ(c->agent.transport, "serial");
   EXPECT_EQ(c->runtime.state_root, "/run/vc-test");

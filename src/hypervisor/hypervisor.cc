@@ -33,6 +33,10 @@ Result<> Hypervisor::HotPlug(const Device& device) {
                                              " device (" + DeviceId(device) + ") into a running VM");
 }
 
+Result<VmSize> Hypervisor::Grow(const VmSize&) {
+  return Fail(ErrorCode::kUnimplemented, Name() + " cannot grow a running VM");
+}
+
 Result<> Hypervisor::HotUnplug(const Device& device) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot hot-unplug the " + KindOf(device) +
                                              " device " + DeviceId(device) + " from a running VM");

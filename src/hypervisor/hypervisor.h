@@ -30,6 +30,13 @@ struct VmSpec {
   std::string log_path;        // the hypervisor process's own output
 };
 
+// A VM's size in vCPUs and memory.
+struct VmSize {
+  uint32_t vcpus = 0;
+  uint32_t memory_mib = 0;
+  bool operator==(const VmSize&) const = default;
+};
+
 struct Capabilities {
   bool pause = true;
   bool shared_fs = true;
@@ -65,6 +72,12 @@ class Hypervisor {
   virtual Result<> Stop(std::chrono::milliseconds grace) = 0;
   virtual Result<> Pause() = 0;
   virtual Result<> Resume() = 0;
+
+  // Grows the running VM toward `want`, hot-plugging vCPUs and memory, as far
+  // as it was started to grow (nothing is taken away); returns the size it
+  // has then, which is smaller than `want` where the maximum stopped it.
+  // kUnimplemented where the backend cannot grow.
+  virtual Result<VmSize> Grow(const VmSize& want);
 
   // Host processes of the VM (QEMU: its pid), for supervision and accounting.
   virtual std::vector<pid_t> Pids() const = 0;

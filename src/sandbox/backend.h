@@ -48,6 +48,9 @@ class SandboxBackend {
   // (the supervisor does it); what the guest must configure for it.
   virtual Result<agent::GuestNetwork> AddInterface(const std::string& sandbox_id, const std::string& name) = 0;
   virtual Result<> RemoveInterface(const std::string& sandbox_id, const std::string& name) = 0;
+  // Grows the running VM to at least `want` (the supervisor hot-plugs vCPUs
+  // and memory); the size it has then.
+  virtual Result<hypervisor::VmSize> GrowVm(const std::string& sandbox_id, const hypervisor::VmSize& want) = 0;
   // Standalone CNI: a network namespace for the sandbox, wired by the CNI
   // plugins; its path. DeletePodNetwork undoes it (nothing if none was made).
   virtual Result<std::string> CreatePodNetwork(const std::string& sandbox_id, const NetworkConfig& config) = 0;

@@ -6,12 +6,14 @@
 #include <thread>
 
 #include "oci/convert.h"
+#include "os/log.h"
 #include "os/mount.h"
 #include "sandbox/hooks.h"
 #include "sandbox/manager.h"
 #include "sandbox/process.h"
 #include "sandbox/state.h"
 #include "sandbox/validate.h"
+#include "sandbox/vm_size.h"
 
 namespace vc {
 
@@ -58,6 +60,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   c.rootfs_mounted = true;
   auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
   Result<> ok = spec ? ShareMounts(sid, c.config.id, *spec) : Result<>(std::unexpected(spec.error()));
+  if (ok) ok = FitVm(sid, r, c.config.id, spec->linux.resources.value_or(oci::Resources{}), agent);
   if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump());
   if (ok) {
     // The container exists in the guest and waits for its start.
@@ -73,6 +76,26 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
     c.rootfs_mounted = false;
     return ok;
   }
+  return {};
+}
+
+Result<> Manager::FitVm(const std::string& sid, const SandboxRecord& r, const std::string& cid,
+                        const oci::Resources& resources, agent::Agent& agent) {
+  const auto need = NeededVmSize(r, cid, resources);
+  const HypervisorConfig& boot = r.config.hypervisor;
+  if (need.vcpus <= boot.vcpus && need.memory_mib <= boot.memory_mib) return {};
+  auto size = backend_->GrowVm(sid, need);
+  if (!size)
+    return std::unexpected(size.error().Wrap("grow the VM to " + std::to_string(need.vcpus) + " vCPUs and " +
+                                             std::to_string(need.memory_mib) + " MiB"));
+  if (size->vcpus > boot.vcpus)
+    if (auto online = agent.OnlineCpus(size->vcpus); !online)
+      return std::unexpected(online.error().Wrap("bring the hot-plugged vCPUs online"));
+  // As runc takes limits beyond the host: accepted; the VM stops at its maximum.
+  if (size->vcpus < need.vcpus || size->memory_mib < need.memory_mib)
+    log::Warn("sandbox " + sid + ": its containers' limits ask " + std::to_string(need.vcpus) + " vCPUs and " +
+              std::to_string(need.memory_mib) + " MiB; the VM grew to " + std::to_string(size->vcpus) +
+              " and " + std::to_string(size->memory_mib) + " MiB (hypervisor.max_vcpus, max_memory_mib, memory_slots)");
   return {};
 }
 
@@ -294,6 +317,7 @@ Result<> Manager::UpdateContainer(const std::string& sid, const std::string& cid
     if (r.state == SandboxState::kRunning && (*c)->rootfs_mounted) {
       auto agent = backend_->Connect(sid);
       if (!agent) return std::unexpected(agent.error());
+      if (auto ok = FitVm(sid, r, cid, resources, **agent); !ok) return ok;
       if (auto ok = (*agent)->UpdateContainer(cid, oci::ToJson(resources).dump()); !ok) return ok;
     }
     spec->linux.resources = resources;

@@ -72,6 +72,10 @@ class HostBackend : public SandboxBackend {
   Result<> RemoveInterface(const std::string& id, const std::string& name) override {
     return SupervisorRemoveInterface(Layout(id).ControlSocket(), name);
   }
+
+  Result<hypervisor::VmSize> GrowVm(const std::string& id, const hypervisor::VmSize& want) override {
+    return SupervisorGrowVm(Layout(id).ControlSocket(), want);
+  }
   Result<std::string> CreatePodNetwork(const std::string& id, const NetworkConfig& config) override {
     return resource::CreatePodNetns(*store_, id, config);
   }

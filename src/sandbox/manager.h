@@ -71,6 +71,10 @@ class Manager {
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
   Result<> StartInGuest(const SandboxRecord& record, ContainerRecord& c, agent::Agent& agent);
+  // Grows the VM to what its containers need with `cid` at `resources`
+  // (sandbox/vm_size.h); vCPUs it hot-plugged are brought online in the guest.
+  Result<> FitVm(const std::string& sid, const SandboxRecord& record, const std::string& cid,
+                 const oci::Resources& resources, agent::Agent& agent);
   // The container's poststop hooks (failures are logged only).
   void RunPoststop(const SandboxRecord& record, const ContainerRecord& c);
   Result<> ShareMounts(const std::string& sid, const std::string& cid, oci::Spec& spec);

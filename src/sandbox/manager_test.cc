@@ -79,6 +79,14 @@ class FakeBackend : public SandboxBackend {
     return {};
   }
   std::set<std::string> plugged;
+  Result<hypervisor::VmSize> GrowVm(const std::string& id, const hypervisor::VmSize& want) override {
+    if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
+    grown.push_back(want);
+    size = {std::max(size.vcpus, std::min(want.vcpus, 4u)), std::max(size.memory_mib, want.memory_mib)};
+    return size;
+  }
+  std::vector<hypervisor::VmSize> grown;  // what GrowVm was asked
+  hypervisor::VmSize size{1, 256};
   Result<std::string> CreatePodNetwork(const std::string& id, const NetworkConfig&) override {
     pod_networks.insert(id);
     return "/proc/self/ns/net";
@@ -383,6 +391,32 @@ TEST_F(ManagerTest, UpdateIsAppliedAndKeptForTheNextStart) {
   EXPECT_EQ(applied["pids"]["limit"], 20);
   EXPECT_EQ(applied["memory"]["limit"], 64 << 20) << "earlier limits stay";
   EXPECT_EQ(impl_->UpdateContainer("s1", "nope", pids).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ManagerTest, TheVmGrowsForItsContainersLimits) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  EXPECT_TRUE(backend_->grown.empty()) << "no limits: the boot size does";
+  ContainerResources limits;
+  limits.cpu_quota_usec = 150000;
+  limits.cpu_period_usec = 100000;
+  limits.memory_limit_bytes = 100 << 20;
+  ASSERT_TRUE(impl_->UpdateContainer("s1", "c1", limits));
+  ASSERT_EQ(backend_->grown.size(), 1u);
+  EXPECT_EQ(backend_->grown[0], (hypervisor::VmSize{1 + 2, 256 + 100})) << "boot size plus the limits";
+  EXPECT_EQ(GuestOf("s1").online_cpus(), 3u) << "the hot-plugged vCPUs are brought online";
+  auto calls = GuestOf("s1").Calls();
+  EXPECT_LT(std::find(calls.begin(), calls.end(), "OnlineCpus"), std::find(calls.begin(), calls.end(), "UpdateContainer"))
+      << "the VM grows before the limit is applied";
+
+  // Beyond what the VM can grow to (4 vCPUs here): accepted, as runc takes
+  // limits beyond the host; the VM stops at its maximum.
+  ContainerResources beyond;
+  beyond.cpu_quota_usec = 1000000;
+  ASSERT_TRUE(impl_->UpdateContainer("s1", "c1", beyond));
+  EXPECT_EQ(backend_->grown.back().vcpus, 11u);
+  EXPECT_EQ(GuestOf("s1").online_cpus(), 4u);
+  EXPECT_EQ(nlohmann::json::parse(GuestOf("s1").resources("c1"))["cpu"]["quota"], 1000000);
 }
 
 TEST_F(ManagerTest, BindMountSourcesAreSharedAndRenamedForTheGuest) {

@@ -51,4 +51,15 @@ Result<> SupervisorRemoveInterface(const std::string& control_socket, const std:
   return {};
 }
 
+Result<hypervisor::VmSize> SupervisorGrowVm(const std::string& control_socket, const hypervisor::VmSize& want) {
+  pb::VmSize req;
+  req.set_vcpus(want.vcpus);
+  req.set_memory_mib(want.memory_mib);
+  auto reply = Call(control_socket, "GrowVm", req.SerializeAsString());
+  if (!reply) return std::unexpected(reply.error());
+  pb::VmSize resp;
+  if (!resp.ParseFromString(*reply)) return Fail(ErrorCode::kInternal, "supervisor: malformed GrowVm response");
+  return hypervisor::VmSize{resp.vcpus(), resp.memory_mib()};
+}
+
 }  // namespace vc

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "hypervisor/hypervisor.h"
 #include "vc/result.h"
 
 namespace vc {
@@ -16,5 +17,7 @@ inline constexpr const char* kSupervisorService = "vc.supervisor.v1.Supervisor";
 // configure for it.
 Result<agent::GuestNetwork> SupervisorAddInterface(const std::string& control_socket, const std::string& name);
 Result<> SupervisorRemoveInterface(const std::string& control_socket, const std::string& name);
+// Grows the VM to at least `want`; the size it has then.
+Result<hypervisor::VmSize> SupervisorGrowVm(const std::string& control_socket, const hypervisor::VmSize& want);
 
 }  // namespace vc

@@ -32,6 +32,18 @@ void RegisterControl(ttrpc::MethodTable& table, os::Worker& worker, ControlOps o
                   if (!removed) co_return std::unexpected(removed.error());
                   co_return agent::v1::Empty{};
                 }));
+  table.Add(kSupervisorService, "GrowVm",
+            ttrpc::Typed<pb::VmSize>([&worker, shared](pb::VmSize req) -> asio::awaitable<Result<pb::VmSize>> {
+              os::Job<Result<hypervisor::VmSize>> job{[shared, want = hypervisor::VmSize{req.vcpus(), req.memory_mib()}] {
+                return shared->grow_vm(want);
+              }};
+              auto size = co_await worker.Run(&job);
+              if (!size) co_return std::unexpected(size.error());
+              pb::VmSize resp;
+              resp.set_vcpus(size->vcpus);
+              resp.set_memory_mib(size->memory_mib);
+              co_return resp;
+            }));
 }
 
 }  // namespace vc::supervisor

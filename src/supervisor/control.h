@@ -8,6 +8,7 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "hypervisor/hypervisor.h"
 #include "os/worker.h"
 #include "ttrpc/server.h"
 
@@ -17,6 +18,7 @@ namespace vc::supervisor {
 struct ControlOps {
   std::function<Result<agent::GuestNetwork>(const std::string& name)> add_interface;
   std::function<Result<>(const std::string& name)> remove_interface;
+  std::function<Result<hypervisor::VmSize>(const hypervisor::VmSize& want)> grow_vm;
 };
 
 // REQUIRES: `worker` outlives the table's use.

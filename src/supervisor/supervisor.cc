@@ -123,7 +123,8 @@ class Supervisor {
     if (ec) return Fail(ErrorCode::kUnavailable, "listen: " + ec.message());
     RegisterControl(control_, worker_,
                     {[this](const std::string& name) { return AddInterface(name); },
-                     [this](const std::string& name) { return RemoveInterface(name); }});
+                     [this](const std::string& name) { return RemoveInterface(name); },
+                     [this](const hypervisor::VmSize& want) { return GrowVm(want); }});
     return {};
   }
 
@@ -138,6 +139,13 @@ class Supervisor {
     }
     log::Info("interface " + name + " hot-plugged as " + added->device.id);
     return added->guest;
+  }
+
+  Result<hypervisor::VmSize> GrowVm(const hypervisor::VmSize& want) {
+    auto size = hypervisor_->Grow(want);
+    if (size)
+      log::Info("VM size " + std::to_string(size->vcpus) + " vCPUs, " + std::to_string(size->memory_mib) + " MiB");
+    return size;
   }
 
   Result<> RemoveInterface(const std::string& name) {

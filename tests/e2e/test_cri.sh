@@ -153,6 +153,27 @@ limits=$(cri execsync "$SERVER" sh -c 'd=/sys/fs/cgroup$(cut -d: -f3 /proc/self/
 assert_eq "104857600 50000 100000" "$(echo $limits)" "memory.max and cpu.max in the guest after UpdateContainerResources"
 pass "UpdateContainerResources: the memory and CPU limits are applied in the guest"
 
+# The VM boots with 1 vCPU and 256 MiB; its containers' limits come on top
+# (Kata's rule), hot-plugged: the 0.5 CPU above made it 2 vCPUs (at most the
+# host's), a 512 MiB limit adds memory.
+vm_size() { cri execsync "$SERVER" sh -c 'echo $(nproc) $(awk "/MemTotal/ {print int(\$2 / 1024)}" /proc/meminfo)'; }
+host_cpus=$(nproc)
+read -r cpus mem_before < <(vm_size)
+assert_eq "$(( host_cpus < 2 ? host_cpus : 2 ))" "$cpus" "vCPUs the guest has online after a 0.5 CPU limit"
+cri call UpdateContainerResources "{\"container_id\":\"$SERVER\",\"linux\":{\"memory_limit_in_bytes\":536870912}}" \
+  >/dev/null || fail "UpdateContainerResources to 512 MiB"
+read -r _ mem_after < <(vm_size)
+[ $((mem_after - mem_before)) -ge 380 ] || fail "guest memory went from $mem_before to $mem_after MiB for a 512 MiB limit"
+pass "limits beyond the VM's boot size grow it: vCPUs and memory hot-plugged (${cpus} vCPUs; ${mem_before} -> ${mem_after} MiB)"
+# More CPUs than the host has: accepted, as under runc; the VM stops at the host's count.
+cri call UpdateContainerResources "{\"container_id\":\"$SERVER\",\"linux\":{\"cpu_period\":100000,\"cpu_quota\":6400000}}" \
+  >/dev/null || fail "UpdateContainerResources to 64 CPUs"
+read -r cpus _ < <(vm_size)
+assert_eq "$host_cpus" "$cpus" "vCPUs after a 64-CPU limit on a $host_cpus-CPU host"
+assert_eq "6400000 100000" "$(cri execsync "$SERVER" sh -c 'cat /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/cpu.max')" \
+  "cpu.max after a 64-CPU limit"
+pass "a limit beyond the host is taken, as runc takes it: the VM grows to the host's $host_cpus CPUs"
+
 # The pod's host processes are in its cgroup (the CRI cgroup_parent).
 vm_pid=$(pgrep -f -- "qemu-system.*$ROOT" | head -1)
 shim_pid=$(pgrep -f -- "containerd-shim-vc-v2 .*-id $POD" | head -1)

@@ -56,6 +56,11 @@ std::vector<NetRoute> Guest::routes() {
   return routes_;
 }
 
+uint32_t Guest::online_cpus() {
+  std::lock_guard lock(mu_);
+  return online_cpus_;
+}
+
 Result<> Guest::Enter(const std::string& method) {
   calls_.push_back(method);
   if (destroyed_) return Fail(ErrorCode::kUnavailable, "the mock VM was destroyed");
@@ -162,6 +167,12 @@ Result<> MockAgent::UpdateContainer(const std::string& id, const std::string& oc
   if (!c) return std::unexpected(c.error());
   (*c)->resources = oci_resources_json;
   return {};
+}
+
+Result<uint32_t> MockAgent::OnlineCpus(uint32_t count) {
+  VC_MOCK_ENTER("OnlineCpus");
+  g_->online_cpus_ = std::max(g_->online_cpus_, count);
+  return g_->online_cpus_;
 }
 
 Result<std::vector<int32_t>> MockAgent::ListPids(const std::string& id) {

@@ -30,6 +30,7 @@ class Guest {
   std::string resources(const std::string& container_id);
   std::vector<NetInterface> interfaces();
   std::vector<NetRoute> routes();
+  uint32_t online_cpus();
 
  private:
   friend class MockAgent;
@@ -58,6 +59,7 @@ class Guest {
   std::vector<std::string> calls_;            // guarded by mu_
   std::map<std::string, Error> fail_next_;    // guarded by mu_
   std::vector<NetInterface> interfaces_;      // guarded by mu_
+  uint32_t online_cpus_ = 1;                  // guarded by mu_
   std::vector<NetRoute> routes_;              // guarded by mu_
   bool destroyed_ = false;                    // guarded by mu_
   int32_t next_pid_ = 2;                      // guarded by mu_
@@ -79,6 +81,7 @@ class MockAgent : public Agent {
   Result<Stats> StatsContainer(const std::string& id) override;
   Result<> UpdateContainer(const std::string& id, const std::string& oci_resources_json) override;
   Result<std::vector<int32_t>> ListPids(const std::string& id) override;
+  Result<uint32_t> OnlineCpus(uint32_t count) override;
   Result<> ExecProcess(const std::string& id, const std::string& exec_id, const Cmd& cmd) override;
   Result<> SignalProcess(const std::string& id, const std::string& exec_id, int signal, bool all) override;
   Result<int32_t> WaitProcess(const std::string& id, const std::string& exec_id) override;

@@ -45,6 +45,12 @@ Args ArgsOf(const BlockDevice& d) {
           "-device", "virtio-blk-pci,id=" + d.id + "-dev,drive=" + d.id};
 }
 
+// Boot size; with room to grow, the DIMM slots and the ceiling.
+std::string MemoryOption(uint32_t mib, uint32_t max_mib, uint32_t slots) {
+  if (max_mib <= mib || slots == 0) return std::to_string(mib);
+  return "size=" + std::to_string(mib) + "M,slots=" + std::to_string(slots) + ",maxmem=" + std::to_string(max_mib) + "M";
+}
+
 template <typename T>
 bool Has(const std::vector<Device>& devices) {
   return std::any_of(devices.begin(), devices.end(),
@@ -80,7 +86,8 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
   if (in.accel != "kvm" && in.accel != "tcg")
     return Fail(ErrorCode::kInvalidArgument, "unknown accelerator " + in.accel);
 
-  std::string append = "console=ttyS0 quiet panic=-1";
+  // Hot-added memory comes online by itself (vCPUs: the agent onlines them).
+  std::string append = "console=ttyS0 quiet panic=-1 memhp_default_state=online";
   for (const auto& p : c.kernel_params) append += " " + p;
 
   std::vector<std::string> argv = {
@@ -88,8 +95,8 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
       "-name", "sandbox-" + s.sandbox_id,
       "-machine", "q35,accel=" + in.accel,
       "-cpu", in.accel == "kvm" ? "host" : "max",
-      "-m", std::to_string(c.memory_mib),
-      "-smp", std::to_string(c.vcpus),
+      "-m", MemoryOption(c.memory_mib, in.max_memory_mib, c.memory_slots),
+      "-smp", std::to_string(c.vcpus) + (in.max_vcpus > c.vcpus ? ",maxcpus=" + std::to_string(in.max_vcpus) : ""),
       "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
       "-kernel", c.kernel_path,
       "-initrd", c.initrd_path,

@@ -13,6 +13,10 @@ struct ArgvInput {
   const std::vector<Device>& devices;  // cold-plugged, in this order
   std::string binary;  // resolved path of qemu-system-x86_64
   std::string accel;   // "kvm" or "tcg"
+  // What the VM may grow to by hot-plug (the configuration's maximum, the
+  // host's where it says 0); no larger than its boot size: no growth.
+  uint32_t max_vcpus = 0;
+  uint32_t max_memory_mib = 0;
 };
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);

@@ -54,6 +54,19 @@ TEST(QemuArgv, TcgMachine) {
   EXPECT_TRUE(ValuesOf(*argv, "-object").empty()) << "private memory without a vhost-user device";
 }
 
+TEST(QemuArgv, RoomToGrowGivesCpuAndMemorySlots) {
+  auto argv = BuildArgv({Spec(), kAgentOnly, "q", "tcg", 4, 2048});
+  ASSERT_TRUE(argv);
+  EXPECT_EQ(ValuesOf(*argv, "-smp"), std::vector<std::string>{"2,maxcpus=4"});
+  EXPECT_EQ(ValuesOf(*argv, "-m"), std::vector<std::string>{"size=512M,slots=10,maxmem=2048M"});
+  EXPECT_NE(ValuesOf(*argv, "-append")[0].find("memhp_default_state=online"), std::string::npos)
+      << "hot-added memory comes online without the agent";
+  auto same = BuildArgv({Spec(), kAgentOnly, "q", "tcg", 2, 512});
+  ASSERT_TRUE(same);
+  EXPECT_EQ(ValuesOf(*same, "-smp"), std::vector<std::string>{"2"}) << "no room: no slots";
+  EXPECT_EQ(ValuesOf(*same, "-m"), std::vector<std::string>{"512"});
+}
+
 TEST(QemuArgv, KvmUsesHostCpu) {
   auto argv = BuildArgv({Spec(), kAgentOnly, "q", "kvm"});
   ASSERT_TRUE(argv);
@@ -128,7 +141,7 @@ TEST(QemuArgv, VsockAndKernelParams) {
   EXPECT_TRUE(Contains(ValuesOf(*argv, "-device"), "vhost-vsock-pci,id=vsock,guest-cid=7"));
   EXPECT_FALSE(Contains(ValuesOf(*argv, "-device"), "virtio-serial-pci,id=serial0"));
   EXPECT_EQ(ValuesOf(*argv, "-append"),
-            std::vector<std::string>{"console=ttyS0 quiet panic=-1 loglevel=3 vc.debug=1"});
+            std::vector<std::string>{"console=ttyS0 quiet panic=-1 memhp_default_state=online loglevel=3 vc.debug=1"});
 }
 
 TEST(QemuArgv, RejectsBadConfig) {

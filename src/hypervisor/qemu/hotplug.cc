@@ -1,5 +1,8 @@
 #include "hypervisor/qemu/hotplug.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace vc::hypervisor::qemu {
 
 Result<> PlugNet(QmpClient& qmp, const NetDevice& nic, const std::string& port) {
@@ -45,6 +48,48 @@ Result<> UnplugNet(QmpClient& qmp, const std::string& id, std::chrono::milliseco
                             timeout);
   if (!gone) return std::unexpected(gone.error().Wrap("the guest did not release network device " + id));
   if (auto r = qmp.Execute("netdev_del", {{"id", id}}); !r) return std::unexpected(r.error());
+  return {};
+}
+
+Result<uint32_t> PlugCpus(QmpClient& qmp, uint32_t count) {
+  auto slots = qmp.Execute("query-hotpluggable-cpus");
+  if (!slots) return std::unexpected(slots.error());
+  if (!slots->is_array()) return Fail(ErrorCode::kInternal, "query-hotpluggable-cpus: not a list: " + slots->dump());
+  uint32_t plugged = 0;
+  std::vector<nlohmann::json> free;
+  for (const auto& slot : *slots) {
+    if (slot.contains("qom-path")) ++plugged;
+    else free.push_back(slot);
+  }
+  // Lowest topology ids first (QEMU lists the slots last first).
+  auto key = [](const nlohmann::json& slot) {
+    const auto props = slot.value("props", nlohmann::json::object());
+    return std::tuple(props.value("socket-id", 0), props.value("die-id", 0), props.value("core-id", 0),
+                      props.value("thread-id", 0));
+  };
+  std::sort(free.begin(), free.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  for (const auto& slot : free) {
+    if (plugged >= count) break;
+    nlohmann::json device = slot.value("props", nlohmann::json::object());
+    device["driver"] = slot.value("type", std::string());
+    device["id"] = "cpu" + std::to_string(plugged);
+    if (auto r = qmp.Execute("device_add", device); !r) return std::unexpected(r.error().Wrap("add a vCPU"));
+    ++plugged;
+  }
+  return plugged;
+}
+
+Result<> PlugMemory(QmpClient& qmp, const std::string& id, uint32_t mib, bool shared) {
+  const std::string backend = id + "-mem";
+  nlohmann::json object = {{"qom-type", shared ? "memory-backend-memfd" : "memory-backend-ram"},
+                           {"id", backend},
+                           {"size", uint64_t{mib} << 20}};
+  if (shared) object["share"] = true;
+  if (auto r = qmp.Execute("object-add", object); !r) return std::unexpected(r.error().Wrap("add guest memory"));
+  if (auto r = qmp.Execute("device_add", {{"driver", "pc-dimm"}, {"id", id}, {"memdev", backend}}); !r) {
+    (void)qmp.Execute("object-del", {{"id", backend}});
+    return std::unexpected(r.error().Wrap("add guest memory"));
+  }
   return {};
 }
 

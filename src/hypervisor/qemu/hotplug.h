@@ -20,4 +20,14 @@ Result<> PlugNet(QmpClient& qmp, const NetDevice& nic, const std::string& port);
 // then removes its backend (netdev_del).
 Result<> UnplugNet(QmpClient& qmp, const std::string& id, std::chrono::milliseconds timeout);
 
+// Adds vCPUs until the VM has `count` or no slot is free: query-hotpluggable-cpus
+// lists every slot, a plugged one with its qom-path; free slots are filled in
+// order with device_add of their type and properties. Returns the vCPUs it has then.
+Result<uint32_t> PlugCpus(QmpClient& qmp, uint32_t count);
+
+// Adds `mib` of guest memory as DIMM `id`: a memory backend (memfd, shared
+// with vhost-user daemons when `shared`: virtiofsd maps all guest memory),
+// then a pc-dimm on it; the backend goes again if the DIMM fails.
+Result<> PlugMemory(QmpClient& qmp, const std::string& id, uint32_t mib, bool shared);
+
 }  // namespace vc::hypervisor::qemu

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "hypervisor/qemu/accel.h"
@@ -21,6 +23,20 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kQmpTimeout = 10s;
+constexpr uint32_t kDimmMib = 128;  // x86's memory block: the unit the guest onlines
+
+uint32_t HostCpus() {
+  long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<uint32_t>(n) : 1;
+}
+
+// Whole DIMMs' worth of the host's memory.
+uint32_t HostMemoryMib() {
+  struct sysinfo info {};
+  if (::sysinfo(&info) != 0) return 0;
+  const uint64_t mib = (uint64_t{info.totalram} * info.mem_unit) >> 20;
+  return static_cast<uint32_t>(std::min<uint64_t>(mib / kDimmMib * kDimmMib, UINT32_MAX));
+}
 
 }  // namespace
 
@@ -46,7 +62,13 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   auto accel = ChooseAccel(c.accel);
   if (!accel) return std::unexpected(accel.error());
   accel_ = *accel;
-  auto argv = BuildArgv({spec, devices(), binary_, accel_});
+  size_ = {c.vcpus, c.memory_mib};
+  max_size_ = {std::max(c.max_vcpus ? c.max_vcpus : HostCpus(), c.vcpus),
+               std::max(c.max_memory_mib ? c.max_memory_mib : HostMemoryMib(), c.memory_mib)};
+  memory_slots_ = c.memory_slots;
+  shared_memory_ = std::any_of(devices().begin(), devices().end(),
+                               [](const Device& d) { return std::holds_alternative<ShareFsDevice>(d); });
+  auto argv = BuildArgv({spec, devices(), binary_, accel_, max_size_.vcpus, max_size_.memory_mib});
   if (!argv) return std::unexpected(argv.error());
 
   qmp_socket_ = spec.control_socket;
@@ -92,11 +114,19 @@ Result<> QemuHypervisor::Attach(const nlohmann::json& state) {
   qmp_socket_ = state.value("qmp_socket", std::string());
   accel_ = state.value("accel", std::string());
   binary_ = state.value("binary", std::string());
+  size_ = {state.value("vcpus", 0u), state.value("memory_mib", 0u)};
+  max_size_ = {state.value("max_vcpus", 0u), state.value("max_memory_mib", 0u)};
+  memory_slots_ = state.value("memory_slots", 0u);
+  dimms_ = state.value("dimms", 0u);
+  shared_memory_ = state.value("shared_memory", false);
   return CheckAlive();
 }
 
 nlohmann::json QemuHypervisor::Save() const {
-  return {{"pid", pid_}, {"qmp_socket", qmp_socket_}, {"accel", accel_}, {"binary", binary_}};
+  return {{"pid", pid_},         {"qmp_socket", qmp_socket_},       {"accel", accel_},
+          {"binary", binary_},   {"vcpus", size_.vcpus},            {"memory_mib", size_.memory_mib},
+          {"max_vcpus", max_size_.vcpus}, {"max_memory_mib", max_size_.memory_mib},
+          {"memory_slots", memory_slots_}, {"dimms", dimms_},       {"shared_memory", shared_memory_}};
 }
 
 Result<> QemuHypervisor::CheckAlive() const {
@@ -163,6 +193,30 @@ Result<> QemuHypervisor::HotUnplug(const Device& device) {
   if (auto r = UnplugNet(*qmp, DeviceId(device), 30s); !r) return r;
   port_of_.erase(DeviceId(device));
   return {};
+}
+
+Result<VmSize> QemuHypervisor::Grow(const VmSize& want) {
+  if (auto alive = CheckAlive(); !alive) return std::unexpected(alive.error());
+  const uint32_t vcpus = std::min(want.vcpus, max_size_.vcpus);
+  // Whole DIMMs, no more than the ceiling leaves room for, while a slot is free.
+  const uint32_t missing = want.memory_mib > size_.memory_mib ? want.memory_mib - size_.memory_mib : 0;
+  const uint32_t room = (max_size_.memory_mib - size_.memory_mib) / kDimmMib * kDimmMib;
+  const uint32_t add_mib = dimms_ < memory_slots_ ? std::min((missing + kDimmMib - 1) / kDimmMib * kDimmMib, room) : 0;
+  if (vcpus <= size_.vcpus && add_mib == 0) return size_;
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  if (vcpus > size_.vcpus) {
+    auto plugged = PlugCpus(*qmp, vcpus);
+    if (!plugged) return std::unexpected(plugged.error());
+    size_.vcpus = *plugged;
+  }
+  if (add_mib > 0) {
+    if (auto r = PlugMemory(*qmp, "dimm" + std::to_string(dimms_), add_mib, shared_memory_); !r)
+      return std::unexpected(r.error());
+    ++dimms_;
+    size_.memory_mib += add_mib;
+  }
+  return size_;
 }
 
 Result<> QemuHypervisor::Pause() { return SetRunning(false); }

@@ -20,6 +20,10 @@ class QemuHypervisor : public Hypervisor {
   Result<> Resume() override;
   std::vector<pid_t> Pids() const override;
   std::string Accelerator() const override { return accel_; }
+  // vCPUs by device_add into free CPU slots; memory in DIMMs of 128 MiB
+  // multiples (the guest onlines whole memory blocks), one per call, up to
+  // maxmem and while one of memory_slots is free.
+  Result<VmSize> Grow(const VmSize& want) override;
 
  protected:
   bool Running() const override { return pid_ > 0; }
@@ -37,6 +41,11 @@ class QemuHypervisor : public Hypervisor {
   std::string binary_;
   uint32_t root_ports_ = 0;
   std::map<std::string, std::string> port_of_;  // hot-plugged device id -> root port
+  VmSize size_;      // now
+  VmSize max_size_;  // what it may grow to
+  uint32_t memory_slots_ = 0;
+  uint32_t dimms_ = 0;          // hot-plugged so far
+  bool shared_memory_ = false;  // guest memory is a shared memfd (vhost-user devices)
 };
 
 }  // namespace vc::hypervisor::qemu

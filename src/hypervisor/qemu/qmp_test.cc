@@ -197,6 +197,82 @@ TEST(QmpHotplug, AFailedDeviceAddTakesTheBackendBack) {
   EXPECT_EQ(CommandOf(lines.back()), "netdev_del");
 }
 
+TEST(QmpHotplug, VcpusFillTheFreeSlotsLowestFirst) {
+  // As QEMU answers for -smp 1,maxcpus=4: the last slot first, the boot CPU plugged.
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "query-hotpluggable-cpus")
+      return Ok(nlohmann::json::parse(R"([
+        {"props": {"core-id": 0, "thread-id": 0, "socket-id": 3}, "vcpus-count": 1, "type": "max-x86_64-cpu"},
+        {"props": {"core-id": 0, "thread-id": 0, "socket-id": 2}, "vcpus-count": 1, "type": "max-x86_64-cpu"},
+        {"props": {"core-id": 0, "thread-id": 0, "socket-id": 1}, "vcpus-count": 1, "type": "max-x86_64-cpu"},
+        {"props": {"core-id": 0, "thread-id": 0, "socket-id": 0}, "vcpus-count": 1,
+         "qom-path": "/machine/unattached/device[0]", "type": "max-x86_64-cpu"}])").dump());
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto vcpus = PlugCpus(*qmp, 3);
+  ASSERT_TRUE(vcpus) << vcpus.error().message;
+  EXPECT_EQ(*vcpus, 3u);
+  auto lines = server.lines();
+  ASSERT_EQ(lines.size(), 4u);  // capabilities, query, 2 x device_add
+  for (int i : {2, 3}) {
+    auto add = nlohmann::json::parse(lines[i]);
+    EXPECT_EQ(add["execute"], "device_add");
+    EXPECT_EQ(add["arguments"]["driver"], "max-x86_64-cpu");
+    EXPECT_EQ(add["arguments"]["socket-id"], i - 1) << "socket 1, then 2";
+    EXPECT_EQ(add["arguments"]["id"], "cpu" + std::to_string(i - 1));
+  }
+}
+
+TEST(QmpHotplug, VcpusStopAtTheLastFreeSlot) {
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "query-hotpluggable-cpus")
+      return Ok(R"([{"props": {"socket-id": 1}, "vcpus-count": 1, "type": "max-x86_64-cpu"}, )"
+                R"({"props": {"socket-id": 0}, "vcpus-count": 1, "qom-path": "/m/d0", "type": "max-x86_64-cpu"}])");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto vcpus = PlugCpus(*qmp, 3);
+  ASSERT_TRUE(vcpus) << vcpus.error().message;
+  EXPECT_EQ(*vcpus, 2u) << "as many as the VM has slots for";
+  EXPECT_EQ(server.lines().size(), 3u) << "one device_add";
+}
+
+TEST(QmpHotplug, MemoryIsASharedBackendAndADimm) {
+  FakeQmp server([](const std::string&) { return Ok(); });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  ASSERT_TRUE(PlugMemory(*qmp, "dimm0", 256, true));
+  auto lines = server.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  auto object = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(object["execute"], "object-add");
+  EXPECT_EQ(object["arguments"]["qom-type"], "memory-backend-memfd");
+  EXPECT_EQ(object["arguments"]["share"], true) << "virtiofsd maps all guest memory";
+  EXPECT_EQ(object["arguments"]["size"], 256ull << 20);
+  auto dimm = nlohmann::json::parse(lines[2]);
+  EXPECT_EQ(dimm["arguments"]["driver"], "pc-dimm");
+  EXPECT_EQ(dimm["arguments"]["memdev"], object["arguments"]["id"]);
+}
+
+TEST(QmpHotplug, AFailedDimmTakesItsMemoryBack) {
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "device_add")
+      return std::string(R"({"error": {"class": "GenericError", "desc": "a memory slot is missing"}})" "\n");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto r = PlugMemory(*qmp, "dimm0", 128, false);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("a memory slot is missing"), std::string::npos);
+  auto lines = server.lines();
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["arguments"]["qom-type"], "memory-backend-ram");
+  EXPECT_EQ(CommandOf(lines.back()), "object-del");
+}
+
 TEST(QmpHotplug, UnplugWaitsForTheGuestThenRemovesTheBackend) {
   FakeQmp server([](const std::string& line) {
     if (CommandOf(line) == "device_del")
