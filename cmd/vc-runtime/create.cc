@@ -28,6 +28,7 @@ vc::Result<vc::SandboxStatus> BootSandbox(Context& ctx, const std::string& id, c
   sandbox.hostname = spec.hostname;
   // runc's container lives in linux.cgroupsPath; here the VM does.
   sandbox.cgroup_path = spec.linux.cgroups_path;
+  sandbox.sandbox_cgroup_only = config->sandbox_cgroup_only;
   return ctx.Runtime().RunSandbox(sandbox);
 }
 

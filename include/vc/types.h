@@ -128,6 +128,11 @@ struct SandboxConfig {
   // hierarchy's root, or relative to the caller's cgroup. Made if missing,
   // removed with the sandbox (only what was made). Empty: the caller's.
   std::string cgroup_path;
+  // true (Kata's sandbox_cgroup_only): all of them in cgroup_path. false:
+  // only the VMM's vCPU threads there, the rest in an overhead cgroup
+  // (/vc_overhead/<id>), so the pod's limits count the guest's work and not
+  // the VMM's own; cgroup v1 only (v2 keeps a process's threads together).
+  bool sandbox_cgroup_only = true;
 };
 
 enum class SandboxState { kReady, kRunning, kPaused, kStopped };

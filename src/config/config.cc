@@ -35,6 +35,9 @@ class TableReader {
       auto v = node->value<std::string>();
       if (!v) return Wrong(key, "a string");
       out = *v;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (!node->is_boolean()) return Wrong(key, "true or false");
+      out = **node->as_boolean();
     } else {
       auto v = node->value<int64_t>();
       if (!v || *v < 0 || *v > static_cast<int64_t>(std::numeric_limits<T>::max()))
@@ -113,6 +116,7 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   TableReader r(doc["runtime"].as_table(), "runtime", origin);
   r.Get("state_root", c.runtime.state_root);
   r.Get("internetworking_model", c.network.model);
+  r.Get("sandbox_cgroup_only", c.sandbox_cgroup_only);
   if (auto ok = r.Finish(); !ok) return std::unexpected(ok.error());
   if (c.hypervisor.memory_mib < 64)
     return Fail(ErrorCode::kInvalidArgument, origin + ": hypervisor.memory_mib must be at least 64");

@@ -22,6 +22,7 @@ struct Config {
   AgentConfig agent;
   RuntimeOptions runtime;
   NetworkConfig network;  // the model; the namespace comes with each pod
+  bool sandbox_cgroup_only = true;  // SandboxConfig::sandbox_cgroup_only
 };
 
 // Where the configuration is read from when none is named.

@@ -19,6 +19,7 @@ transport = "serial"
 [runtime]
 state_root = "/run/vc-test"
 internetworking_model = "none"
+sandbox_cgroup_only = false
 )", "test.toml", Defaults("/g"));
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->hypervisor.kernel_path, "/k/vmlinuz");
@@ -32,6 +33,7 @@ internetworking_model = "none"
   EXPECT_EQ(c->agent.transport, "serial");
   EXPECT_EQ(c->runtime.state_root, "/run/vc-test");
   EXPECT_EQ(c->network.model, "none");
+  EXPECT_FALSE(c->sandbox_cgroup_only);
 
   auto empty = Parse("", "empty.toml", Defaults("/g"));
   ASSERT_TRUE(empty);

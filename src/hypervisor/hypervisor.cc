@@ -37,6 +37,10 @@ Result<VmSize> Hypervisor::Grow(const VmSize&) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot grow a running VM");
 }
 
+Result<std::vector<pid_t>> Hypervisor::VcpuThreads() {
+  return Fail(ErrorCode::kUnimplemented, Name() + " cannot tell its vCPU threads");
+}
+
 Result<> Hypervisor::HotUnplug(const Device& device) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot hot-unplug the " + KindOf(device) +
                                              " device " + DeviceId(device) + " from a running VM");

@@ -78,6 +78,9 @@ class Hypervisor {
   // has then, which is smaller than `want` where the maximum stopped it.
   // kUnimplemented where the backend cannot grow.
   virtual Result<VmSize> Grow(const VmSize& want);
+  // The host threads that run the vCPUs (for a cgroup of their own);
+  // kUnimplemented where the backend cannot tell.
+  virtual Result<std::vector<pid_t>> VcpuThreads();
 
   // Host processes of the VM (QEMU: its pid), for supervision and accounting.
   virtual std::vector<pid_t> Pids() const = 0;

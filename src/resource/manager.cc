@@ -13,7 +13,7 @@ constexpr const char* kItem = SandboxLayout::kResourcesItem;
 
 void to_json(nlohmann::json& j, const Config& c) {
   j = {{"share_fs", c.share_fs}, {"virtiofsd_path", c.virtiofsd_path}, {"network", c.network},
-       {"net_queues", c.net_queues}, {"cgroup_path", c.cgroup_path}};
+       {"net_queues", c.net_queues}, {"cgroup_path", c.cgroup_path}, {"cgroup_only", c.cgroup_only}};
 }
 
 void from_json(const nlohmann::json& j, Config& c) {
@@ -23,6 +23,7 @@ void from_json(const nlohmann::json& j, Config& c) {
   c.network = j.value("network", d.network);
   c.net_queues = j.value("net_queues", d.net_queues);
   c.cgroup_path = j.value("cgroup_path", d.cgroup_path);
+  c.cgroup_only = j.value("cgroup_only", d.cgroup_only);
 }
 
 Result<std::unique_ptr<Manager>> Manager::New(persist::Store& store, const std::string& sandbox_id,
@@ -36,6 +37,7 @@ Result<std::unique_ptr<Manager>> Manager::New(persist::Store& store, const std::
   if (!network) return std::unexpected(network.error());
   m->network_ = std::move(*network);
   m->cgroup_path_ = config.cgroup_path;
+  m->cgroup_only_ = config.cgroup_only;
   return m;
 }
 
@@ -58,6 +60,7 @@ Result<std::unique_ptr<Manager>> Manager::Restore(persist::Store& store, const s
     m->network_ = std::move(*network);
   }
   if (auto it = state->find("cgroup"); it != state->end()) m->cgroup_ = HostCgroup::Restore(*it);
+  if (auto it = state->find("vcpu_cgroup"); it != state->end()) m->vcpu_cgroup_ = HostCgroup::Restore(*it);
   return m;
 }
 
@@ -66,6 +69,7 @@ Result<> Manager::SaveState() {
   if (share_fs_) state["share_fs"] = share_fs_->Save();
   if (network_) state["network"] = network_->Save();
   if (cgroup_) state["cgroup"] = cgroup_->Save();
+  if (vcpu_cgroup_) state["vcpu_cgroup"] = vcpu_cgroup_->Save();
   return store_.SaveItem(sandbox_id_, kItem, state);
 }
 
@@ -78,6 +82,16 @@ Result<std::vector<hypervisor::Device>> Manager::BeforeBoot() {
     } else {
       auto cgroup = HostCgroup::Create(cgroup_path_);
       if (!cgroup) return std::unexpected(cgroup.error().Wrap("host cgroup"));
+      if (!cgroup_only_) {
+        vcpu_cgroup_ = std::move(*cgroup);
+        if (auto saved = SaveState(); !saved) return std::unexpected(saved.error());
+        if (!vcpu_cgroup_->HoldsThreads())
+          return Fail(ErrorCode::kInvalidArgument,
+                      "sandbox_cgroup_only = false needs cgroup v1 hierarchies (cgroup v2 keeps a process's "
+                      "threads in one cgroup): set it to true on this host");
+        cgroup = HostCgroup::Create("/vc_overhead/" + sandbox_id_);
+        if (!cgroup) return std::unexpected(cgroup.error().Wrap("overhead cgroup"));
+      }
       cgroup_ = std::move(*cgroup);
       if (auto saved = SaveState(); !saved) return std::unexpected(saved.error());
       if (auto joined = cgroup_->Join(::getpid()); !joined) return std::unexpected(joined.error().Wrap("host cgroup"));
@@ -91,6 +105,13 @@ Result<std::vector<hypervisor::Device>> Manager::BeforeBoot() {
   if (!nics) return std::unexpected(nics.error().Wrap("set up the network"));
   devices->insert(devices->end(), nics->begin(), nics->end());
   return devices;
+}
+
+Result<> Manager::PlaceVcpuThreads(const std::vector<pid_t>& threads) {
+  if (!vcpu_cgroup_) return {};
+  for (pid_t tid : threads)
+    if (auto moved = vcpu_cgroup_->JoinThread(tid); !moved) return std::unexpected(moved.error().Wrap("vCPU cgroup"));
+  return {};
 }
 
 std::vector<pid_t> Manager::Daemons() const {
@@ -145,8 +166,9 @@ void Manager::Cleanup() {
   if (network_) network_->Cleanup();
   if (share_fs_) share_fs_->Cleanup();
   // Last: whatever of the VM is still in it is killed first.
-  if (cgroup_)
-    if (auto removed = cgroup_->Remove(); !removed) log::Warn(removed.error().message);
+  for (auto* cgroup : {&vcpu_cgroup_, &cgroup_})
+    if (*cgroup)
+      if (auto removed = (*cgroup)->Remove(); !removed) log::Warn(removed.error().message);
   // Kept, not removed: a container's root can still be unshared by name.
   if (share_fs_) (void)SaveState();
 }

@@ -35,6 +35,8 @@ struct Config {
   NetworkConfig network = {};
   uint32_t net_queues = 1;  // per NIC
   std::string cgroup_path = {};  // the host cgroup of the VM's processes; empty: the caller's
+  // false: only the vCPU threads in cgroup_path, the rest in /vc_overhead/<id> (v1 only).
+  bool cgroup_only = true;
 };
 
 void to_json(nlohmann::json& j, const Config& c);
@@ -49,10 +51,15 @@ class Manager {
   // Resources as an earlier process left them; none if nothing was saved.
   static Result<std::unique_ptr<Manager>> Restore(persist::Store& store, const std::string& sandbox_id);
 
-  // Joins the calling process (the supervisor) to the sandbox's host cgroup,
-  // so that the daemons and the VM it starts next are in it; sets up the
-  // host side; returns the devices the VM must have from boot.
+  // Joins the calling process (the supervisor) to the sandbox's host cgroup
+  // (or, with cgroup_only false, its overhead cgroup), so that the daemons
+  // and the VM it starts next are in it; sets up the host side; returns the
+  // devices the VM must have from boot.
   Result<std::vector<hypervisor::Device>> BeforeBoot();
+  // Whether the VMM's vCPU threads go to a cgroup of their own (cgroup_only
+  // false): PlaceVcpuThreads, after boot and after vCPUs were added.
+  bool PlacesVcpuThreads() const { return vcpu_cgroup_.has_value(); }
+  Result<> PlaceVcpuThreads(const std::vector<pid_t>& threads);
   // Host processes that must live as long as the VM; the VM is useless without them.
   std::vector<pid_t> Daemons() const;
   std::vector<agent::SharedMount> GuestMounts() const;
@@ -85,7 +92,9 @@ class Manager {
   std::unique_ptr<ShareFs> share_fs_;
   std::unique_ptr<Network> network_;
   std::string cgroup_path_;
-  std::optional<HostCgroup> cgroup_;
+  bool cgroup_only_ = true;
+  std::optional<HostCgroup> cgroup_;       // the supervisor's, and what it starts
+  std::optional<HostCgroup> vcpu_cgroup_;  // the pod's, for vCPU threads only
 };
 
 }  // namespace vc::resource

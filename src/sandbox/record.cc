@@ -72,7 +72,7 @@ void from_json(const json& j, ContainerConfig& c) {
 void to_json(json& j, const SandboxConfig& c) {
   j = {{"id", c.id},         {"hostname", c.hostname},     {"hypervisor", c.hypervisor},
        {"agent", c.agent},   {"containers", c.containers}, {"annotations", c.annotations},
-       {"network", c.network}, {"cgroup_path", c.cgroup_path}};
+       {"network", c.network}, {"cgroup_path", c.cgroup_path}, {"sandbox_cgroup_only", c.sandbox_cgroup_only}};
 }
 void from_json(const json& j, SandboxConfig& c) {
   c.id = j.value("id", std::string());
@@ -83,6 +83,7 @@ void from_json(const json& j, SandboxConfig& c) {
   c.annotations = j.value("annotations", std::map<std::string, std::string>{});
   c.network = j.value("network", NetworkConfig{});
   c.cgroup_path = j.value("cgroup_path", std::string());
+  c.sandbox_cgroup_only = j.value("sandbox_cgroup_only", true);
 }
 
 NLOHMANN_JSON_SERIALIZE_ENUM(SandboxState, {{SandboxState::kReady, "ready"},

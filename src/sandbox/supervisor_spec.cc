@@ -13,6 +13,7 @@ SupervisorSpec SupervisorSpecOf(const SandboxConfig& config) {
   spec.resources.network = config.network;
   spec.resources.net_queues = config.hypervisor.vcpus;
   spec.resources.cgroup_path = config.cgroup_path;
+  spec.resources.cgroup_only = config.sandbox_cgroup_only;
   return spec;
 }
 

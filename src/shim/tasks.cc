@@ -63,6 +63,7 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   sandbox.hostname = spec.hostname;
   // The pod's (CRI's sandbox container's) cgroup holds the VM.
   sandbox.cgroup_path = spec.linux.cgroups_path;
+  sandbox.sandbox_cgroup_only = config->sandbox_cgroup_only;
   Job<Result<SandboxStatus>> run{[this, sandbox] { return runtime_->RunSandbox(sandbox); }};
   auto status = co_await OnWorker(&run);
   if (!status) co_return std::unexpected(status.error());

@@ -94,6 +94,7 @@ class Supervisor {
     hypervisor::VmSpec vm{spec_.sandbox_id, spec_.hypervisor, layout_.QmpSocket(), layout_.QemuLog()};
     if (auto r = hypervisor_->Start(vm); !r) return std::unexpected(r.error().Wrap("start VM"));
     for (pid_t pid : hypervisor_->Pids()) vm_pids_.push_back(pid);
+    if (auto placed = PlaceVcpuThreads(); !placed) return placed;
 
     auto upstream = vsock_cid ? ConnectVsock(*vsock_cid) : ConnectSerial(layout_.AgentSocket());
     if (!upstream) return std::unexpected(upstream.error());
@@ -143,9 +144,18 @@ class Supervisor {
 
   Result<hypervisor::VmSize> GrowVm(const hypervisor::VmSize& want) {
     auto size = hypervisor_->Grow(want);
-    if (size)
-      log::Info("VM size " + std::to_string(size->vcpus) + " vCPUs, " + std::to_string(size->memory_mib) + " MiB");
+    if (!size) return size;
+    log::Info("VM size " + std::to_string(size->vcpus) + " vCPUs, " + std::to_string(size->memory_mib) + " MiB");
+    if (auto placed = PlaceVcpuThreads(); !placed) return std::unexpected(placed.error());
     return size;
+  }
+
+  // With sandbox_cgroup_only false, the vCPU threads (new ones too) go to the pod's cgroup.
+  Result<> PlaceVcpuThreads() {
+    if (!resources_->PlacesVcpuThreads()) return {};
+    auto threads = hypervisor_->VcpuThreads();
+    if (!threads) return std::unexpected(threads.error().Wrap("vCPU threads"));
+    return resources_->PlaceVcpuThreads(*threads);
   }
 
   Result<> RemoveInterface(const std::string& name) {

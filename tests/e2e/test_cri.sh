@@ -51,7 +51,9 @@ echo '[hypervisor' >"$WORK/broken.toml"
 mkdir -p "$ROOTFS/www"
 echo "hello from the pod" >"$ROOTFS/www/index.html"
 echo "10.97.0.1 gateway.pod" >"$WORK/hosts"
-ctd_up_cri "$WORK/cni" "vc-broken=$WORK/broken.toml" "vc-badnet=$VC_CONFIG,$WORK/cni-bad"
+# Kata's other mode: only the vCPU threads in the pod's cgroup ([runtime] is VC_CONFIG's last table).
+{ cat "$VC_CONFIG"; echo "sandbox_cgroup_only = false"; } >"$WORK/split.toml"
+ctd_up_cri "$WORK/cni" "vc-broken=$WORK/broken.toml" "vc-badnet=$VC_CONFIG,$WORK/cni-bad" "vc-split=$WORK/split.toml"
 
 # JSON of the CRI messages.
 pod_config() {  # NAME CGROUP_PARENT
@@ -102,7 +104,7 @@ pod_checks() {  # HANDLER
   SERVER=$(start_container "$POD" "$config" "$(container_config server false \
     '["sh", "-c", "echo server up; exec httpd -f -p 8080 -h /www"]')") || fail "$h: server container"
   CLIENT=$(start_container "$POD" "$config" "$(container_config client false \
-    '["sh", "-c", "while :; do sleep 1; done"]')") || fail "$h: client container"
+    '["sh", "-c", "while :; do echo tick; sleep 1; done"]')") || fail "$h: client container"
   SHELL_CTR=$(start_container "$POD" "$config" "$(container_config shell true '["sh"]')") ||
     fail "$h: shell container"
 
@@ -130,6 +132,15 @@ pod_checks() {  # HANDLER
   wait_for 50 container_is "$SHELL_CTR" "CONTAINER_EXITED 5" || fail "$h: the attached shell did not exit 5: $(container_state "$SHELL_CTR"), attach gave $rc: $streams"
   out+="attach -it: $rc $streams; then $(container_state "$SHELL_CTR")"$'\n'
   out+="log: $(grep -c ' stdout F server up$' "$WORK/logs/web-$h/server.log")"$'\n'
+  # kubelet's log rotation: the file renamed, then ReopenContainerLog.
+  local log="$WORK/logs/web-$h/client.log"
+  wait_for 50 grep -q tick "$log" || fail "$h: no tick in the client's log"
+  mv "$log" "$log.1"
+  cri call ReopenContainerLog "{\"container_id\":\"$CLIENT\"}" >/dev/null || fail "$h: ReopenContainerLog"
+  wait_for 50 grep -q tick "$log" || fail "$h: nothing in the client's log after ReopenContainerLog"
+  out+="reopened log: $(grep -c ' stdout F tick$' "$log.1" | sed 's/^[1-9][0-9]*$/ticks/') then ticks"$'\n'
+  out+="container stats listed: $(cri call ListContainerStats "{\"filter\":{\"pod_sandbox_id\":\"$POD\"}}" |
+    jq '.stats | length')"$'\n'
   out+="stats: $(cri call ContainerStats "{\"container_id\":\"$SERVER\"}" |
     jq -r '.stats | [(.cpu.usage_core_nano_seconds.value | tonumber > 0), (.memory.working_set_bytes.value | tonumber > 0)] | @text')"$'\n'
   cri call UpdateContainerResources "{\"container_id\":\"$SERVER\",\"linux\":{\"memory_limit_in_bytes\":104857600,\"cpu_period\":100000,\"cpu_quota\":50000}}" \
@@ -191,6 +202,36 @@ for d in /sys/fs/cgroup/*/"$CG"-vc; do [ ! -d "$d" ] || fail "cgroup $d left beh
 [ -z "$(ls "$WORK/containerd/state/io.containerd.grpc.v1.cri/netns" 2>/dev/null)" ] || fail "pod netns left behind"
 [ -z "$(ip -o link show type veth)" ] || fail "veths left behind: $(ip -o link show type veth)"
 pass "StopPodSandbox and RemovePodSandbox leave no process, mount, state, cgroup, netns or veth"
+
+# sandbox_cgroup_only = false: the vCPU threads in the pod's cgroup, QEMU's
+# other threads, virtiofsd and the supervisor in /vc_overhead/<pod>.
+config=$(pod_config split "/$CG-vc")
+POD=$(run_pod vc-split "$config") || fail "RunPodSandbox with sandbox_cgroup_only = false"
+vm_pid=$(pgrep -f -- "qemu-system.*sandbox-$POD" | head -1)
+[ -n "$vm_pid" ] || fail "no QEMU for pod $POD"
+assert_contains "$(grep ':memory:' /proc/"$vm_pid"/cgroup)" ":/vc_overhead/$POD" "QEMU's main thread's memory cgroup"
+assert_contains "$(grep ':cpu:' /proc/"$(pgrep -f -- "vc-supervisor.*$POD" | head -1)"/cgroup)" ":/vc_overhead/$POD" \
+  "the supervisor's cpu cgroup"
+vcpu_threads() {  # checks each is in the pod's cgroup; prints how many
+  local n=0
+  for task in /proc/"$vm_pid"/task/*; do
+    case "$(cat "$task/comm")" in
+      "CPU "*) n=$((n + 1))
+               assert_contains "$(grep ':cpu:' "$task/cgroup")" ":/$CG-vc/$POD" "the cpu cgroup of vCPU thread $(cat "$task/comm")" ;;
+    esac
+  done
+  echo "$n"
+}
+assert_eq 1 "$(vcpu_threads)" "vCPU threads of a 1-vCPU VM"
+# A container with a 1-CPU limit grows the VM by a vCPU: its thread joins too.
+start_container "$POD" "$config" "$(container_config limited false '["sleep", "1000"]' |
+  jq -c '.linux = {resources: {cpu_period: 100000, cpu_quota: 100000}}')" >/dev/null || fail "container with a CPU limit"
+vcpus=$(( $(nproc) < 2 ? $(nproc) : 2 ))
+assert_eq "$vcpus" "$(vcpu_threads)" "vCPU threads after a 1-CPU limit"
+remove_pod "$POD"
+assert_clean
+[ ! -d "/sys/fs/cgroup/memory/vc_overhead/$POD" ] || fail "overhead cgroup of $POD left behind"
+pass "sandbox_cgroup_only = false: the vCPU threads ($vcpus, one hot-plugged) in the pod's cgroup, the rest of the VM in /vc_overhead/<pod>; removed with the pod"
 
 # kill -9 of the VMM under a running pod: the pod turns NotReady, its
 # containers exited, and removing it leaves nothing (Kata's TestKilledVmmCleanup).

@@ -92,7 +92,8 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
 
   std::vector<std::string> argv = {
       in.binary,
-      "-name", "sandbox-" + s.sandbox_id,
+      // Named threads ("CPU 0/TCG"): top -H and the vCPU cgroup test tell them apart.
+      "-name", "sandbox-" + s.sandbox_id + ",debug-threads=on",
       "-machine", "q35,accel=" + in.accel,
       "-cpu", in.accel == "kvm" ? "host" : "max",
       "-m", MemoryOption(c.memory_mib, in.max_memory_mib, c.memory_slots),

@@ -42,7 +42,7 @@ TEST(QemuArgv, TcgMachine) {
   EXPECT_EQ(ValuesOf(*argv, "-cpu"), std::vector<std::string>{"max"});
   EXPECT_EQ(ValuesOf(*argv, "-m"), std::vector<std::string>{"512"});
   EXPECT_EQ(ValuesOf(*argv, "-smp"), std::vector<std::string>{"2"});
-  EXPECT_EQ(ValuesOf(*argv, "-name"), std::vector<std::string>{"sandbox-sb1"});
+  EXPECT_EQ(ValuesOf(*argv, "-name"), std::vector<std::string>{"sandbox-sb1,debug-threads=on"});
   EXPECT_EQ(ValuesOf(*argv, "-qmp"),
             std::vector<std::string>{"unix:/run/vc/sbs/sb1/qmp.sock,server=on,wait=off"});
   EXPECT_TRUE(Contains(*argv, "-nodefaults"));

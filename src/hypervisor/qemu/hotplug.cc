@@ -79,6 +79,16 @@ Result<uint32_t> PlugCpus(QmpClient& qmp, uint32_t count) {
   return plugged;
 }
 
+Result<std::vector<pid_t>> VcpuThreadIds(QmpClient& qmp) {
+  auto cpus = qmp.Execute("query-cpus-fast");
+  if (!cpus) return std::unexpected(cpus.error());
+  if (!cpus->is_array()) return Fail(ErrorCode::kInternal, "query-cpus-fast: not a list: " + cpus->dump());
+  std::vector<pid_t> threads;
+  for (const auto& cpu : *cpus)
+    if (cpu.contains("thread-id")) threads.push_back(cpu["thread-id"].get<pid_t>());
+  return threads;
+}
+
 Result<> PlugMemory(QmpClient& qmp, const std::string& id, uint32_t mib, bool shared) {
   const std::string backend = id + "-mem";
   nlohmann::json object = {{"qom-type", shared ? "memory-backend-memfd" : "memory-backend-ram"},

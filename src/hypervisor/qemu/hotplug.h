@@ -3,8 +3,11 @@
 // play them against a fake QMP server.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "hypervisor/device.h"
 #include "hypervisor/qemu/qmp.h"
@@ -24,6 +27,9 @@ Result<> UnplugNet(QmpClient& qmp, const std::string& id, std::chrono::milliseco
 // lists every slot, a plugged one with its qom-path; free slots are filled in
 // order with device_add of their type and properties. Returns the vCPUs it has then.
 Result<uint32_t> PlugCpus(QmpClient& qmp, uint32_t count);
+
+// The host thread of each vCPU (query-cpus-fast).
+Result<std::vector<pid_t>> VcpuThreadIds(QmpClient& qmp);
 
 // Adds `mib` of guest memory as DIMM `id`: a memory backend (memfd, shared
 // with vhost-user daemons when `shared`: virtiofsd maps all guest memory),

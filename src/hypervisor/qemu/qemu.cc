@@ -219,6 +219,13 @@ Result<VmSize> QemuHypervisor::Grow(const VmSize& want) {
   return size_;
 }
 
+Result<std::vector<pid_t>> QemuHypervisor::VcpuThreads() {
+  if (auto alive = CheckAlive(); !alive) return std::unexpected(alive.error());
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  return VcpuThreadIds(*qmp);
+}
+
 Result<> QemuHypervisor::Pause() { return SetRunning(false); }
 Result<> QemuHypervisor::Resume() { return SetRunning(true); }
 

@@ -24,6 +24,7 @@ class QemuHypervisor : public Hypervisor {
   // multiples (the guest onlines whole memory blocks), one per call, up to
   // maxmem and while one of memory_slots is free.
   Result<VmSize> Grow(const VmSize& want) override;
+  Result<std::vector<pid_t>> VcpuThreads() override;
 
  protected:
   bool Running() const override { return pid_ > 0; }

@@ -75,6 +75,13 @@ std::vector<pid_t> Procs(const std::string& dir) {
   return pids;
 }
 
+bool HasChildCgroups(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.is_directory(ec)) return true;
+  return false;
+}
+
 Result<CgroupMounts> HostMounts() {
   auto mountinfo = os::ReadFile("/proc/self/mountinfo");
   if (!mountinfo) return std::unexpected(mountinfo.error());
@@ -164,6 +171,7 @@ Result<HostCgroup> HostCgroup::Create(const std::string& path) {
 
   HostCgroup cgroup;
   cgroup.dirs_ = *dirs;
+  cgroup.unified_ = !mounts.unified.empty();
   std::vector<std::string> roots;
   if (!mounts.unified.empty()) roots.push_back(mounts.unified);
   for (const auto& [hierarchy, mount] : mounts.v1) roots.push_back(mount);
@@ -204,6 +212,7 @@ Result<HostCgroup> HostCgroup::Create(const std::string& path) {
 HostCgroup HostCgroup::Restore(const nlohmann::json& state) {
   HostCgroup cgroup;
   cgroup.dirs_ = state.value("dirs", std::vector<std::string>{});
+  cgroup.unified_ = state.value("unified", false);
   for (const auto& m : state.value("made", nlohmann::json::array()))
     cgroup.made_.push_back({m.value("mount", std::string()), m.value("dir", std::string())});
   return cgroup;
@@ -212,10 +221,17 @@ HostCgroup HostCgroup::Restore(const nlohmann::json& state) {
 nlohmann::json HostCgroup::Save() const {
   nlohmann::json made = nlohmann::json::array();
   for (const auto& m : made_) made.push_back({{"mount", m.mount}, {"dir", m.dir}});
-  return {{"dirs", dirs_}, {"made", made}};
+  return {{"dirs", dirs_}, {"made", made}, {"unified", unified_}};
 }
 
 Result<> HostCgroup::Join(pid_t pid) const { return MoveToCgroups(dirs_, pid); }
+
+Result<> HostCgroup::JoinThread(pid_t tid) const {
+  if (unified_) return Fail(ErrorCode::kUnimplemented, "cgroup v2 moves whole processes, not single threads");
+  for (const std::string& dir : dirs_)
+    if (auto ok = WriteTo(dir + "/tasks", std::to_string(tid)); !ok) return ok;
+  return {};
+}
 
 Result<std::vector<std::string>> CgroupDirsOfProcess(pid_t pid) {
   auto mounts = HostMounts();
@@ -236,6 +252,9 @@ Result<> HostCgroup::Remove() const {
   for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
     const auto deadline = std::chrono::steady_clock::now() + 2s;
     const std::string parent = it->dir.substr(0, it->dir.rfind('/'));
+    // A parent we made that now holds others' cgroups too (a shared
+    // /vc_overhead, a pod's parent) is theirs as well: it stays.
+    if (HasChildCgroups(it->dir)) continue;
     for (;;) {
       // v2 refuses a process in a parent that hands controllers down: the root takes it.
       for (pid_t pid : Procs(it->dir))

@@ -62,7 +62,12 @@ class HostCgroup {
 
   // Moves process `pid` (all its threads) into it.
   Result<> Join(pid_t pid) const;
-  // Removes the directories Create made, deepest first. Processes still in
+  // Whether single threads can join it (v1 hierarchies; v2 moves whole processes).
+  bool HoldsThreads() const { return !unified_; }
+  // Moves thread `tid` alone into it (v1: each hierarchy's tasks file).
+  Result<> JoinThread(pid_t tid) const;
+  // Removes the directories Create made, deepest first, but for one that
+  // holds other cgroups by then (a parent it shares). Processes still in
   // one (the caller; a shim that joined its VM's cgroup) move to its parent,
   // or to the hierarchy's root where v2 refuses the parent: the sandbox's
   // own processes are stopped by their owners, others are not ours to kill.
@@ -77,6 +82,7 @@ class HostCgroup {
   };
   std::vector<std::string> dirs_;  // the cgroup in each hierarchy
   std::vector<Made> made_;         // what Create made, parents first
+  bool unified_ = false;           // in the cgroup v2 hierarchy
 };
 
 }  // namespace vc::resource

@@ -101,8 +101,12 @@ TEST(HostCgroup, SystemdPathsAreRecognised) {
 
 TEST(HostCgroup, StateRoundTrips) {
   nlohmann::json state = {{"dirs", {"/sys/fs/cgroup/memory/a"}},
-                          {"made", {{{"mount", "/sys/fs/cgroup/memory"}, {"dir", "/sys/fs/cgroup/memory/a"}}}}};
+                          {"made", {{{"mount", "/sys/fs/cgroup/memory"}, {"dir", "/sys/fs/cgroup/memory/a"}}}},
+                          {"unified", false}};
   EXPECT_EQ(HostCgroup::Restore(state).Save(), state);
+  EXPECT_TRUE(HostCgroup::Restore(state).HoldsThreads()) << "v1: single threads can join";
+  state["unified"] = true;
+  EXPECT_FALSE(HostCgroup::Restore(state).HoldsThreads());
 }
 
 }  // namespace
