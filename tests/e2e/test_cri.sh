@@ -63,10 +63,11 @@ pod_config() {  # NAME CGROUP_PARENT
     dns_config: {servers: ["10.97.0.1"], searches: ["svc.test"], options: ["ndots:2"]},
     linux: {cgroup_parent: $cg}}'
 }
-container_config() {  # NAME TTY COMMAND_JSON
-  jq -cn --arg name "$1" --argjson tty "$2" --argjson cmd "$3" --arg image "$IMAGE" --arg hosts "$WORK/hosts" '{
+container_config() {  # NAME TTY COMMAND_JSON [STDIN (default: TTY)]
+  jq -cn --arg name "$1" --argjson tty "$2" --argjson cmd "$3" --argjson stdin "${4:-$2}" --arg image "$IMAGE" \
+    --arg hosts "$WORK/hosts" '{
     metadata: {name: $name}, image: {image: $image}, command: $cmd, log_path: ($name + ".log"),
-    tty: $tty, stdin: $tty, mounts: [{container_path: "/etc/hosts", host_path: $hosts, readonly: true}]}'
+    tty: $tty, stdin: $stdin, mounts: [{container_path: "/etc/hosts", host_path: $hosts, readonly: true}]}'
 }
 run_pod() {  # HANDLER POD_CONFIG -> pod id
   cri call RunPodSandbox "$(jq -cn --argjson c "$2" --arg h "$1" '{config: $c, runtime_handler: $h}')" |
@@ -107,12 +108,18 @@ pod_checks() {  # HANDLER
     '["sh", "-c", "while :; do echo tick; sleep 1; done"]')") || fail "$h: client container"
   SHELL_CTR=$(start_container "$POD" "$config" "$(container_config shell true '["sh"]')") ||
     fail "$h: shell container"
+  # Without a terminal, and in a PID namespace of its own (kubelet's default;
+  # CRI's is the pod's, which the others have).
+  PLAIN=$(start_container "$POD" "$config" "$(container_config plain false '["sh"]' true |
+    jq -c '.linux = {security_context: {namespace_options: {pid: "CONTAINER"}}}')") || fail "$h: plain container"
 
   wait_for 100 cri execsync "$CLIENT" wget -q -O- http://127.0.0.1:8080/index.html ||
     fail "$h: the client does not reach the server on localhost"
   out+="localhost: $(cri execsync "$CLIENT" wget -q -O- http://127.0.0.1:8080/index.html)"$'\n'
   out+="node to pod IP: $(http "http://$POD_IP:8080/index.html")"$'\n'
   out+="hostname: $(cri execsync "$CLIENT" hostname)"$'\n'
+  out+="pod PID namespace: $(cri execsync "$CLIENT" ps -o comm | { grep -cx -e pause -e httpd || true; }) of pause, httpd"$'\n'
+  out+="own PID namespace: $(cri execsync "$PLAIN" ps -o comm | { grep -cx -e pause -e httpd || true; }) of pause, httpd"$'\n'
   out+="resolv.conf: $(cri execsync "$CLIENT" cat /etc/resolv.conf | tr '\n' ' ')"$'\n'
   out+="hosts: $(cri execsync "$CLIENT" ping -c 1 -W 5 gateway.pod | grep -o '1 packets received')"$'\n'
   local rc=0 streams
@@ -131,6 +138,11 @@ pod_checks() {  # HANDLER
     tr '\n' ' ') || rc=$?
   wait_for 50 container_is "$SHELL_CTR" "CONTAINER_EXITED 5" || fail "$h: the attached shell did not exit 5: $(container_state "$SHELL_CTR"), attach gave $rc: $streams"
   out+="attach -it: $rc $streams; then $(container_state "$SHELL_CTR")"$'\n'
+  rc=0
+  streams=$( (sleep 1; echo 'echo attached-plain; exit 6') | timeout 30 "$CRI" attach -i "$PLAIN" 2>&1 |
+    tr '\n' ' ') || rc=$?
+  wait_for 50 container_is "$PLAIN" "CONTAINER_EXITED 6" || fail "$h: the attached plain shell did not exit 6"
+  out+="attach -i: $rc $streams; then $(container_state "$PLAIN")"$'\n'
   out+="log: $(grep -c ' stdout F server up$' "$WORK/logs/web-$h/server.log")"$'\n'
   # kubelet's log rotation: the file renamed, then ReopenContainerLog.
   local log="$WORK/logs/web-$h/client.log"
@@ -155,7 +167,7 @@ runc_pod=$POD
 pod_checks vc
 assert_eq "$OUT_runc" "$OUT_vc" "what the pod's containers saw, runc against vc"
 echo "$OUT_vc" | sed 's/^/   /'
-pass "a two-container pod in a VM: localhost between its containers, the node reaches the pod IP, hostname, DNS, hosts, logs, execsync, exec -it, attach -it, stats, updates: the same as under runc"
+pass "a pod in a VM: localhost between its containers, the node reaches the pod IP, hostname, the pod's and a private PID namespace, DNS, hosts, logs and their reopening, execsync, exec with and without a terminal, attach with and without, stats, updates: the same as under runc"
 assert_contains "$OUT_vc" "localhost: hello from the pod" "the pod's own checks"
 assert_contains "$OUT_vc" "attach -it: 0 attached-42 20 90 ; then CONTAINER_EXITED 5" "the pod's own checks"
 
