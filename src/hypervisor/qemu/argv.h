@@ -14,7 +14,8 @@ struct ArgvInput {
   std::string binary;  // resolved path of qemu-system-x86_64
   std::string accel;   // "kvm" or "tcg"
   // What the VM may grow to by hot-plug (the configuration's maximum, the
-  // host's where it says 0); no larger than its boot size: no growth.
+  // host's where it says 0); no larger than its boot size (or no memory
+  // slots): no growth.
   uint32_t max_vcpus = 0;
   uint32_t max_memory_mib = 0;
 };

@@ -55,16 +55,21 @@ TEST(QemuArgv, TcgMachine) {
 }
 
 TEST(QemuArgv, RoomToGrowGivesCpuAndMemorySlots) {
-  auto argv = BuildArgv({Spec(), kAgentOnly, "q", "tcg", 4, 2048});
+  VmSpec s = Spec();
+  s.config.memory_slots = 10;
+  auto argv = BuildArgv({s, kAgentOnly, "q", "tcg", 4, 2048});
   ASSERT_TRUE(argv);
   EXPECT_EQ(ValuesOf(*argv, "-smp"), std::vector<std::string>{"2,maxcpus=4"});
   EXPECT_EQ(ValuesOf(*argv, "-m"), std::vector<std::string>{"size=512M,slots=10,maxmem=2048M"});
   EXPECT_NE(ValuesOf(*argv, "-append")[0].find("memhp_default_state=online"), std::string::npos)
       << "hot-added memory comes online without the agent";
-  auto same = BuildArgv({Spec(), kAgentOnly, "q", "tcg", 2, 512});
+  auto same = BuildArgv({s, kAgentOnly, "q", "tcg", 2, 512});
   ASSERT_TRUE(same);
   EXPECT_EQ(ValuesOf(*same, "-smp"), std::vector<std::string>{"2"}) << "no room: no slots";
   EXPECT_EQ(ValuesOf(*same, "-m"), std::vector<std::string>{"512"});
+  auto no_slots = BuildArgv({Spec(), kAgentOnly, "q", "tcg", 4, 2048});
+  ASSERT_TRUE(no_slots);
+  EXPECT_EQ(ValuesOf(*no_slots, "-m"), std::vector<std::string>{"512"}) << "no memory slots: a fixed size";
 }
 
 TEST(QemuArgv, KvmUsesHostCpu) {
