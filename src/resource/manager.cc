@@ -165,7 +165,7 @@ Result<> Manager::UnshareContainer(const std::string& container_id) {
 void Manager::Cleanup() {
   if (network_) network_->Cleanup();
   if (share_fs_) share_fs_->Cleanup();
-  // Last: whatever of the VM is still in it is killed first.
+  // Last, the vCPU cgroup first: what is still in them moves to their parents.
   for (auto* cgroup : {&vcpu_cgroup_, &cgroup_})
     if (*cgroup)
       if (auto removed = (*cgroup)->Remove(); !removed) log::Warn(removed.error().message);

@@ -81,8 +81,10 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
 
 Result<> Manager::FitVm(const std::string& sid, const SandboxRecord& r, const std::string& cid,
                         const oci::Resources& resources, agent::Agent& agent) {
-  const auto need = NeededVmSize(r, cid, resources);
   const HypervisorConfig& boot = r.config.hypervisor;
+  auto need = NeededVmSize(r, cid, resources);
+  // Without memory slots the VM keeps its boot memory; limits apply inside it.
+  if (boot.memory_slots == 0) need.memory_mib = boot.memory_mib;
   if (need.vcpus <= boot.vcpus && need.memory_mib <= boot.memory_mib) return {};
   auto size = backend_->GrowVm(sid, need);
   if (!size)

@@ -394,7 +394,9 @@ TEST_F(ManagerTest, UpdateIsAppliedAndKeptForTheNextStart) {
 }
 
 TEST_F(ManagerTest, TheVmGrowsForItsContainersLimits) {
-  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  auto sandbox = Sandbox("s1", {Container("c1")});
+  sandbox.hypervisor.memory_slots = 10;
+  ASSERT_TRUE(impl_->CreateSandbox(sandbox));
   ASSERT_TRUE(impl_->StartSandbox("s1"));
   EXPECT_TRUE(backend_->grown.empty()) << "no limits: the boot size does";
   ContainerResources limits;
@@ -417,6 +419,20 @@ TEST_F(ManagerTest, TheVmGrowsForItsContainersLimits) {
   EXPECT_EQ(backend_->grown.back().vcpus, 11u);
   EXPECT_EQ(GuestOf("s1").online_cpus(), 4u);
   EXPECT_EQ(nlohmann::json::parse(GuestOf("s1").resources("c1"))["cpu"]["quota"], 1000000);
+}
+
+TEST_F(ManagerTest, WithoutMemorySlotsOnlyVcpusAreAskedFor) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ContainerResources limits;
+  limits.memory_limit_bytes = 100 << 20;
+  ASSERT_TRUE(impl_->UpdateContainer("s1", "c1", limits));
+  EXPECT_TRUE(backend_->grown.empty()) << "a memory limit alone: the boot memory does";
+  limits.cpu_quota_usec = 100000;
+  limits.cpu_period_usec = 100000;
+  ASSERT_TRUE(impl_->UpdateContainer("s1", "c1", limits));
+  ASSERT_EQ(backend_->grown.size(), 1u);
+  EXPECT_EQ(backend_->grown[0], (hypervisor::VmSize{2, 256}));
 }
 
 TEST_F(ManagerTest, BindMountSourcesAreSharedAndRenamedForTheGuest) {

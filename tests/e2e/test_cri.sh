@@ -118,6 +118,12 @@ pod_checks() {  # HANDLER
   out+="localhost: $(cri execsync "$CLIENT" wget -q -O- http://127.0.0.1:8080/index.html)"$'\n'
   out+="node to pod IP: $(http "http://$POD_IP:8080/index.html")"$'\n'
   out+="hostname: $(cri execsync "$CLIENT" hostname)"$'\n'
+  local ns same
+  for ns in ipc uts net; do
+    same=no
+    [ "$(cri execsync "$SERVER" readlink /proc/self/ns/$ns)" = "$(cri execsync "$CLIENT" readlink /proc/self/ns/$ns)" ] && same=yes
+    out+="$ns namespace shared: $same"$'\n'
+  done
   out+="pod PID namespace: $(cri execsync "$CLIENT" ps -o comm | { grep -cx -e pause -e httpd || true; }) of pause, httpd"$'\n'
   out+="own PID namespace: $(cri execsync "$PLAIN" ps -o comm | { grep -cx -e pause -e httpd || true; }) of pause, httpd"$'\n'
   out+="resolv.conf: $(cri execsync "$CLIENT" cat /etc/resolv.conf | tr '\n' ' ')"$'\n'
@@ -163,12 +169,17 @@ pod_checks() {  # HANDLER
 }
 
 pod_checks runc
-runc_pod=$POD
+runc_pod=$POD runc_ip=$POD_IP runc_client=$CLIENT
 pod_checks vc
 assert_eq "$OUT_runc" "$OUT_vc" "what the pod's containers saw, runc against vc"
 echo "$OUT_vc" | sed 's/^/   /'
 pass "a pod in a VM: localhost between its containers, the node reaches the pod IP, hostname, the pod's and a private PID namespace, DNS, hosts, logs and their reopening, execsync, exec with and without a terminal, attach with and without, stats, updates: the same as under runc"
 assert_contains "$OUT_vc" "localhost: hello from the pod" "the pod's own checks"
+assert_eq "hello from the pod" "$(cri execsync "$CLIENT" wget -q -O- "http://$runc_ip:8080/index.html")" \
+  "the VM pod reaching the runc pod's IP"
+assert_eq "hello from the pod" "$(cri execsync "$runc_client" wget -q -O- "http://$POD_IP:8080/index.html")" \
+  "the runc pod reaching the VM pod's IP"
+pass "pods reach each other's IP across the CNI bridge (VM pod $POD_IP, runc pod $runc_ip)"
 assert_contains "$OUT_vc" "attach -it: 0 attached-42 20 90 ; then CONTAINER_EXITED 5" "the pod's own checks"
 
 # The update reached the container's cgroup in the guest.

@@ -33,10 +33,10 @@ struct Session {
   int timeout_s = 120;
   std::shared_ptr<grpc::Channel> channel;
 
-  std::expected<vc::cri::MessagePtr, std::string> Run(const std::string& method, const nlohmann::json& request) {
+  std::expected<vc::cri::MessagePtr, std::string> Run(const std::string& method, const std::string& request_json) {
     const auto* m = FindMethod(method);
     if (!m) return std::unexpected("no CRI method " + method);
-    return Call(channel, *m, request.dump(), timeout_s);
+    return Call(channel, *m, request_json, timeout_s);
   }
 };
 
@@ -88,15 +88,14 @@ int main(int argc, char** argv) {
 
   s.channel = grpc::CreateChannel("unix:" + s.socket, grpc::InsecureChannelCredentials());
   if (call->parsed()) {
-    const auto* m = FindMethod(method);
-    if (!m) return Die("no CRI method " + method);
-    auto reply = Call(s.channel, *m, json, s.timeout_s);
+    auto reply = s.Run(method, json);
     if (!reply) return Die(reply.error());
     std::cout << vc::cri::ToJson(**reply) << "\n";
     return 0;
   }
   if (execsync->parsed()) {
-    auto reply = s.Run("ExecSync", {{"container_id", container}, {"cmd", cmd}, {"timeout", exec_timeout}});
+    auto reply =
+        s.Run("ExecSync", nlohmann::json{{"container_id", container}, {"cmd", cmd}, {"timeout", exec_timeout}}.dump());
     if (!reply) return Die(reply.error());
     const auto& r = static_cast<const runtime::v1::ExecSyncResponse&>(**reply);
     std::cout << r.stdout() << std::flush;
@@ -107,7 +106,7 @@ int main(int argc, char** argv) {
   nlohmann::json request{{"container_id", container}, {"stdin", stream.stdin}, {"tty", tty},
                          {"stdout", true}, {"stderr", !tty}};
   if (exec->parsed()) request["cmd"] = cmd;
-  auto reply = s.Run(exec->parsed() ? "Exec" : "Attach", request);
+  auto reply = s.Run(exec->parsed() ? "Exec" : "Attach", request.dump());
   if (!reply) return Die(reply.error());
   const auto* url_field = (*reply)->GetDescriptor()->FindFieldByName("url");
   auto code = vc::cri::Stream((*reply)->GetReflection()->GetString(**reply, url_field), stream);

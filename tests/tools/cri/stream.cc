@@ -9,7 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <optional>
 #include <random>
 #include <regex>
 
