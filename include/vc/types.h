@@ -37,12 +37,11 @@ struct HypervisorConfig {
   uint32_t pcie_root_ports = 2;  // empty PCIe slots for devices hot-plugged later (NICs)
   // How far a running VM grows for its containers' limits (vCPUs and memory
   // hot-plugged): 0 takes the host's CPU count and memory. Memory comes in
-  // DIMMs, one per growth, at most memory_slots of them; 0 slots (the
-  // default) keeps the boot memory, as a VM able to grow costs more (about
-  // 60 MiB of host memory under TCG). The shim gives pods 10.
+  // DIMMs, one per growth, at most memory_slots of them (0: the boot memory
+  // stays).
   uint32_t max_vcpus = 0;
   uint32_t max_memory_mib = 0;
-  uint32_t memory_slots = 0;
+  uint32_t memory_slots = 10;
 };
 
 struct AgentConfig {

@@ -28,7 +28,7 @@ sandbox_cgroup_only = false
   EXPECT_EQ(c->hypervisor.vcpus, 2u);
   EXPECT_EQ(c->hypervisor.max_vcpus, 4u);
   EXPECT_EQ(c->hypervisor.max_memory_mib, 2048u);
-  EXPECT_EQ(c->hypervisor.memory_slots, 0u) << "default: no memory growth";
+  EXPECT_EQ(c->hypervisor.memory_slots, 10u) << "default";
   EXPECT_EQ(c->hypervisor.kernel_params, std::vector<std::string>{"quiet"});
   EXPECT_EQ(c->agent.transport, "serial");
   EXPECT_EQ(c->runtime.state_root, "/run/vc-test");

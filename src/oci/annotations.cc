@@ -2,11 +2,6 @@
 
 namespace vc::oci {
 
-bool IsPodSandbox(const std::map<std::string, std::string>& annotations) {
-  auto type = annotations.find(kContainerTypeAnnotation);
-  return type != annotations.end() && type->second == "sandbox";
-}
-
 std::string SandboxOf(const std::string& container_id,
                       const std::map<std::string, std::string>& annotations) {
   auto type = annotations.find(kContainerTypeAnnotation);

@@ -10,10 +10,6 @@ namespace vc::oci {
 inline constexpr const char* kContainerTypeAnnotation = "io.kubernetes.cri.container-type";
 inline constexpr const char* kSandboxIdAnnotation = "io.kubernetes.cri.sandbox-id";
 
-// Whether the spec is a CRI pod's sandbox (pause) container: its pod's
-// containers join its VM later.
-bool IsPodSandbox(const std::map<std::string, std::string>& annotations);
-
 // The id of the sandbox whose VM a container joins: the sandbox id of a CRI
 // container of type "container", else the container's own id (it starts a VM).
 std::string SandboxOf(const std::string& container_id,

@@ -201,9 +201,6 @@ TEST(OciAnnotations, PodMembersJoinTheirSandbox) {
   EXPECT_EQ(SandboxOf("sb", {{kContainerTypeAnnotation, "sandbox"}, {kSandboxIdAnnotation, "sb"}}), "sb");
   EXPECT_EQ(SandboxOf("c2", {{kContainerTypeAnnotation, "container"}, {kSandboxIdAnnotation, "sb"}}), "sb");
   EXPECT_EQ(SandboxOf("c3", {{kContainerTypeAnnotation, "container"}}), "c3");
-  EXPECT_TRUE(IsPodSandbox({{kContainerTypeAnnotation, "sandbox"}}));
-  EXPECT_FALSE(IsPodSandbox({{kContainerTypeAnnotation, "container"}}));
-  EXPECT_FALSE(IsPodSandbox({}));
 }
 
 }  // namespace

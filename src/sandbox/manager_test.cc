@@ -422,7 +422,9 @@ TEST_F(ManagerTest, TheVmGrowsForItsContainersLimits) {
 }
 
 TEST_F(ManagerTest, WithoutMemorySlotsOnlyVcpusAreAskedFor) {
-  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  auto sandbox = Sandbox("s1", {Container("c1")});
+  sandbox.hypervisor.memory_slots = 0;
+  ASSERT_TRUE(impl_->CreateSandbox(sandbox));
   ASSERT_TRUE(impl_->StartSandbox("s1"));
   ContainerResources limits;
   limits.memory_limit_bytes = 100 << 20;

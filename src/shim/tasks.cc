@@ -23,7 +23,6 @@ using namespace std::chrono_literals;
 // How long an exit waits for the process's output to drain (a background
 // child may hold stdout open for ever), and init's exit for its execs' exits.
 constexpr auto kDrainLimit = 2s;
-constexpr uint32_t kPodMemorySlots = 10;
 
 Tasks::Tasks(asio::any_io_executor ex, Publisher& events, std::string guest_dir)
     : ex_(std::move(ex)), events_(events), guest_dir_(std::move(guest_dir)) {}
@@ -57,10 +56,6 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   SandboxConfig sandbox;
   sandbox.id = id;
   sandbox.hypervisor = config->hypervisor;
-  // A pod's containers come later, with limits the VM grows for: room for
-  // memory unless the configuration gave some (or none, by max_memory_mib).
-  if (oci::IsPodSandbox(spec.annotations) && sandbox.hypervisor.memory_slots == 0)
-    sandbox.hypervisor.memory_slots = kPodMemorySlots;
   sandbox.agent = config->agent;
   sandbox.network = config->network;
   sandbox.network.netns_path = oci::NetnsPathOf(spec);

@@ -87,7 +87,10 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
     return Fail(ErrorCode::kInvalidArgument, "unknown accelerator " + in.accel);
 
   // Hot-added memory comes online by itself (vCPUs: the agent onlines them).
-  std::string append = "console=ttyS0 quiet panic=-1 memhp_default_state=online";
+  // No bounce buffers: the virtio devices reach all guest memory, and a VM
+  // whose memory can grow above 4 GiB would otherwise have the kernel fill
+  // 64 MiB of swiotlb (measured: 185 -> 114 MiB of guest memory touched).
+  std::string append = "console=ttyS0 quiet panic=-1 memhp_default_state=online swiotlb=noforce";
   for (const auto& p : c.kernel_params) append += " " + p;
 
   std::vector<std::string> argv = {

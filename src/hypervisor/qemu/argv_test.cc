@@ -56,7 +56,6 @@ TEST(QemuArgv, TcgMachine) {
 
 TEST(QemuArgv, RoomToGrowGivesCpuAndMemorySlots) {
   VmSpec s = Spec();
-  s.config.memory_slots = 10;
   auto argv = BuildArgv({s, kAgentOnly, "q", "tcg", 4, 2048});
   ASSERT_TRUE(argv);
   EXPECT_EQ(ValuesOf(*argv, "-smp"), std::vector<std::string>{"2,maxcpus=4"});
@@ -67,7 +66,8 @@ TEST(QemuArgv, RoomToGrowGivesCpuAndMemorySlots) {
   ASSERT_TRUE(same);
   EXPECT_EQ(ValuesOf(*same, "-smp"), std::vector<std::string>{"2"}) << "no room: no slots";
   EXPECT_EQ(ValuesOf(*same, "-m"), std::vector<std::string>{"512"});
-  auto no_slots = BuildArgv({Spec(), kAgentOnly, "q", "tcg", 4, 2048});
+  s.config.memory_slots = 0;
+  auto no_slots = BuildArgv({s, kAgentOnly, "q", "tcg", 4, 2048});
   ASSERT_TRUE(no_slots);
   EXPECT_EQ(ValuesOf(*no_slots, "-m"), std::vector<std::string>{"512"}) << "no memory slots: a fixed size";
 }
@@ -146,7 +146,7 @@ TEST(QemuArgv, VsockAndKernelParams) {
   EXPECT_TRUE(Contains(ValuesOf(*argv, "-device"), "vhost-vsock-pci,id=vsock,guest-cid=7"));
   EXPECT_FALSE(Contains(ValuesOf(*argv, "-device"), "virtio-serial-pci,id=serial0"));
   EXPECT_EQ(ValuesOf(*argv, "-append"),
-            std::vector<std::string>{"console=ttyS0 quiet panic=-1 memhp_default_state=online loglevel=3 vc.debug=1"});
+            std::vector<std::string>{"console=ttyS0 quiet panic=-1 memhp_default_state=online swiotlb=noforce loglevel=3 vc.debug=1"});
 }
 
 TEST(QemuArgv, RejectsBadConfig) {
