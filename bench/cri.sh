@@ -27,12 +27,7 @@ work=$(mktemp -d /tmp/vcb.XXXXXX)
 cg=vc-bench-$$
 source scripts/private-containerd.sh
 cleanup() {
-  if [ -n "${CTD_PID:-}" ]; then
-    for p in $(cri call ListPodSandbox 2>/dev/null | jq -r '.items[]?.id'); do
-      cri call StopPodSandbox "{\"pod_sandbox_id\":\"$p\"}" >/dev/null 2>&1 || true
-      cri call RemovePodSandbox "{\"pod_sandbox_id\":\"$p\"}" >/dev/null 2>&1 || true
-    done
-  fi
+  ctd_remove_pods "$build/bin/vc-cri"
   ctd_stop
   pkill -9 -f -- "$work" 2>/dev/null || true
   grep -F "$work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true

@@ -10,6 +10,7 @@
 #                            more handlers of our shim with their own configuration
 #   ctd_import TAR [NS]      import an image archive (scripts/make-oci-image.sh) into
 #                            namespace NS (default: ctr's; CRI's is k8s.io)
+#   ctd_remove_pods VC_CRI   stop and remove every pod through CRI (VC_CRI: the tests' client, vc-cri)
 #   ctd_stop                 stop it, kill shims it left (and their sockets), unmount their bundles
 
 ctd_start() {
@@ -85,6 +86,15 @@ _ctd_run() {  # BIN_DIR
 ctd_ctr() { ctr --address "$CTD_SOCK" "$@"; }
 
 ctd_import() { ctd_ctr -n "${2:-default}" images import "$1" >/dev/null; }
+
+ctd_remove_pods() {
+  [ -n "${CTD_PID:-}" ] || return 0
+  local p
+  for p in $("$1" --socket "$CTD_SOCK" call ListPodSandbox 2>/dev/null | jq -r '.items[]?.id'); do
+    "$1" --socket "$CTD_SOCK" call StopPodSandbox "{\"pod_sandbox_id\":\"$p\"}" >/dev/null 2>&1 || true
+    "$1" --socket "$CTD_SOCK" call RemovePodSandbox "{\"pod_sandbox_id\":\"$p\"}" >/dev/null 2>&1 || true
+  done
+}
 
 ctd_stop() {
   [ -n "${CTD_PID:-}" ] || return 0

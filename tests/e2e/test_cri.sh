@@ -25,12 +25,7 @@ CG=vc-e2e-$$  # the pods' cgroup parents: /$CG-runc, /$CG-vc
 before_cleanup() {
   ctd_log_tail "$1" 40
   # Pods a failed check left: removed through CRI while containerd runs.
-  if [ -n "${CTD_PID:-}" ]; then
-    for p in $(cri call ListPodSandbox 2>/dev/null | jq -r '.items[]?.id'); do
-      cri call StopPodSandbox "{\"pod_sandbox_id\":\"$p\"}" >/dev/null 2>&1 || true
-      cri call RemovePodSandbox "{\"pod_sandbox_id\":\"$p\"}" >/dev/null 2>&1 || true
-    done
-  fi
+  ctd_remove_pods "$CRI"
   ctd_stop
   for d in /sys/fs/cgroup/*/"$CG"-*; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   true
