@@ -37,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 
 printf '[hypervisor]\nkernel = "%s"\ninitrd = "%s"\n[runtime]\nstate_root = "%s/vm"\n' \
-  "$build/guest/vmlinuz" "$build/guest/initramfs.cpio" "$work" >"$work/vc.toml"
+  "$build/guest/vmlinux" "$build/guest/initramfs.cpio" "$work" >"$work/vc.toml"
 mkdir -p "$work/cni" "$work/pause"
 cat >"$work/cni/10-pods.conflist" <<JSON
 {"cniVersion": "0.4.0", "name": "bench", "plugins": [{"type": "bridge", "bridge": "vcbench0", "isGateway": true,

@@ -20,7 +20,7 @@ runs=${1:-3}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/network.sh [RUNS]" >&2; exit 2; }
 build=$PWD/build
 virtc_bin=$build/bin/virtc
-for need in "$virtc_bin" "$build/bin/vc-supervisor" "$build/guest/vmlinuz" "$build/guest/initramfs.cpio"; do
+for need in "$virtc_bin" "$build/bin/vc-supervisor" "$build/guest/vmlinux" "$build/guest/initramfs.cpio"; do
   [ -e "$need" ] || { echo "missing $need: run scripts/build.sh" >&2; exit 1; }
 done
 command -v iperf3 >/dev/null || { echo "iperf3 missing (apt-get install iperf3)" >&2; exit 1; }

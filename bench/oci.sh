@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}
 build=$PWD/build
 virtc=$build/bin/virtc
-for need in "$virtc" "$build/guest/vmlinuz" "$build/guest/initramfs.cpio"; do
+for need in "$virtc" "$build/guest/vmlinux" "$build/guest/initramfs.cpio"; do
   [ -e "$need" ] || { echo "missing $need: run scripts/build.sh" >&2; exit 1; }
 done
 for tool in containerd ctr runc jq; do

@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
-# Start-up, exec latency and memory of a sandbox, measured side by side with a
-# bare QEMU boot of the same kernel (the floor on this machine).
-#   bench/run.sh [RUNS]     (default 5; needs root and a build: scripts/build.sh)
+# Start time and memory of sandboxes, side by side in one run with their
+# baselines: a bare QEMU boot of the same kernel to a trivial init (same
+# machine options), and a bare boot of Debian's cloud kernel as a bzImage
+# (q35, 256 MiB, QEMU's defaults). Prints one table.
+#   bench/run.sh [RUNS] [IDLE]   (default 5 runs, 10 idle sandboxes; needs
+#                                 root and a build: scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
+idle=${2:-10}
 build=$PWD/build
 virtc=$build/bin/virtc
-for need in "$virtc" "$build/bin/vc-bench-init" "$build/guest/vmlinuz" "$build/guest/initramfs.cpio"; do
+lean=$build/guest/vmlinux
+debian=$build/guest/debian
+for need in "$virtc" "$build/bin/vc-bench-init" "$build/bin/containerd-shim-vc-v2" "$lean" \
+            "$build/guest/initramfs.cpio" "$debian/vmlinux" "$debian/vmlinuz" "$debian/initramfs.cpio"; do
   [ -e "$need" ] || { echo "missing $need: run scripts/build.sh" >&2; exit 1; }
 done
+command -v containerd >/dev/null || { echo "containerd missing: run scripts/setup.sh" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/vc-bench.XXXXXX)
 root=$work/root
+source scripts/private-containerd.sh
 cleanup() {
-  "$virtc" --root "$root" sandbox stop --id bench >/dev/null 2>&1 || true
-  "$virtc" --root "$root" sandbox delete --id bench >/dev/null 2>&1 || true
+  ctd_stop
+  for id in $("$virtc" --root "$root" sandbox list 2>/dev/null | awk 'NR > 1 {print $1}'); do
+    "$virtc" --root "$root" sandbox stop --id "$id" >/dev/null 2>&1 || true
+    "$virtc" --root "$root" sandbox delete --id "$id" >/dev/null 2>&1 || true
+  done
+  pkill -9 -f -- "$work/" 2>/dev/null || true
+  grep -F "$work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 bash scripts/make-rootfs.sh "$work/rootfs"
 
-# Floor initramfs: only an init that powers off.
+# The floor: an initramfs whose init powers the VM off at once.
 mkdir -p "$work/floor"
 cp "$build/bin/vc-bench-init" "$work/floor/init"
 (cd "$work/floor" && echo init | cpio --quiet -o -H newc -R 0:0) >"$work/floor.cpio"
@@ -29,49 +43,91 @@ cp "$build/bin/vc-bench-init" "$work/floor/init"
 accel=tcg
 [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -e /sys/module/kvm_pvm ] && accel=kvm
 cpu=max; [ "$accel" = kvm ] && cpu=host
+# The accelerator options the runtime passes (src/hypervisor/qemu/argv.h).
+ours_accel=$accel; [ "$accel" = tcg ] && ours_accel="tcg,tb-size=$(sed -n 's/.*kDefaultTcgCacheMib = \([0-9]*\);.*/\1/p' src/hypervisor/qemu/argv.h)"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
-
-bare=() ours=()
-for i in $(seq "$runs"); do
-  t0=$(now_ms)
-  qemu-system-x86_64 -machine "q35,accel=$accel" -cpu "$cpu" -m 256 -smp 1 -nodefaults -no-user-config \
-    -display none -no-reboot -kernel "$build/guest/vmlinuz" -initrd "$work/floor.cpio" \
+bare_boot() {  # KERNEL ACCEL-OPTIONS
+  qemu-system-x86_64 -machine q35 -accel "$2" -cpu "$cpu" -m 256 -smp 1 -nodefaults -no-user-config \
+    -display none -no-reboot -kernel "$1" -initrd "$work/floor.cpio" \
     -append "console=ttyS0 quiet panic=-1" -serial null
-  bare+=($(( $(now_ms) - t0 )))
-  t0=$(now_ms)
-  "$virtc" --root "$root" run --rootfs "$work/rootfs" -- true
-  ours+=($(( $(now_ms) - t0 )))
-done
-bare_ms=$(printf '%s\n' "${bare[@]}" | median)
-ours_ms=$(printf '%s\n' "${ours[@]}" | median)
+}
+timed() {  # ARRAY COMMAND...: appends the command's milliseconds to ARRAY
+  local -n into=$1; shift
+  local t0; t0=$(now_ms)
+  "$@" >/dev/null
+  into+=($(( $(now_ms) - t0 )))
+}
 
-# A running sandbox for exec latency and memory.
-"$virtc" --root "$root" sandbox run --id bench --rootfs "$work/rootfs" -- sleep 100000 >/dev/null
-enter=()
-for i in $(seq $((runs * 2))); do
-  t0=$(now_ms)
-  "$virtc" --root "$root" container enter --sandbox bench --id main -- true
-  enter+=($(( $(now_ms) - t0 )))
-done
-enter_ms=$(printf '%s\n' "${enter[@]}" | median)
+cat >"$work/vc.toml" <<TOML
+[runtime]
+state_root = "$root"
+TOML
+image=docker.io/library/vc-bench:latest
+bash scripts/make-oci-image.sh "$work/rootfs" "$work/image.tar" "$image"
+ctd_start "$work/containerd" "$build/bin"
+ctd_import "$work/image.tar"
+ctr_run=(run --runtime io.containerd.vc.v2 --runtime-config-path "$work/vc.toml")
 
+# Interleaved, so a slow moment of the machine hits every column alike.
+bare_lean=() bare_debian=() cold=() cold_debian=() via_ctr=()
+for i in $(seq "$runs"); do
+  timed bare_lean bare_boot "$lean" "$ours_accel"
+  timed bare_debian bare_boot "$debian/vmlinuz" "$accel"
+  timed cold "$virtc" --root "$root" run --rootfs "$work/rootfs" -- true
+  timed cold_debian "$virtc" --root "$root" --kernel "$debian/vmlinux" run --rootfs "$work/rootfs" -- true
+  timed via_ctr ctd_ctr "${ctr_run[@]}" --rm "$image" "once$i" true </dev/null
+done
+"$virtc" --root "$root" run --timeline --rootfs "$work/rootfs" -- true 2>"$work/timeline" >/dev/null
+largest=$(awk 'NR > 1 && $3 > max {max = $3; name = $1} END {printf "%s (%.0f ms)", name, max}' "$work/timeline")
+
+# Idle sandboxes alive at once: the host memory of each (QEMU, virtiofsd, supervisor).
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
-dir=$root/sbs/bench
-qemu_pid=$(pgrep -f -- "-name sandbox-bench" | head -1)
-sup_pid=$(pgrep -f -- "vc-supervisor --root $root --sandbox bench" | head -1)
-vfs_pids=$(pgrep -f -- "virtiofsd --socket-path=$dir/" || true)
-qemu_pss=$(pss_kb "$qemu_pid")
-sup_pss=$(pss_kb "$sup_pid")
-vfs_pss=0
-for p in $vfs_pids; do vfs_pss=$(( vfs_pss + $(pss_kb "$p") )); done
-agent_rss=$("$virtc" --root "$root" sandbox status --id bench --json | sed -n 's/.*"agent_rss_bytes": \([0-9]*\).*/\1/p')
+for i in $(seq "$idle"); do
+  "$virtc" --root "$root" sandbox run --id "idle$i" --rootfs "$work/rootfs" -- sleep 100000 >/dev/null
+done
+sleep 10  # let the guests settle
+total_kb=0
+for i in $(seq "$idle"); do
+  for pid in $(pgrep -f -- "-name sandbox-idle$i,") $(pgrep -f -- "vc-supervisor --root $root --sandbox idle$i\$") \
+             $(pgrep -f -- "virtiofsd --socket-path=$root/sbs/idle$i/"); do
+    total_kb=$(( total_kb + $(pss_kb "$pid") ))
+  done
+done
+enter=()
+for i in $(seq "$runs"); do timed enter "$virtc" --root "$root" container enter --sandbox idle1 --id main -- true; done
+for i in $(seq "$idle"); do
+  "$virtc" --root "$root" sandbox stop --id "idle$i" >/dev/null
+  "$virtc" --root "$root" sandbox delete --id "idle$i" >/dev/null
+done
 
-echo "accelerator: $accel   runs: $runs   (medians)"
-echo "bare QEMU boot to a trivial init:      ${bare_ms} ms   [${bare[*]}]"
-echo "virtc run --rootfs R -- true (cold):   ${ours_ms} ms   [${ours[*]}]"
-awk -v a="$ours_ms" -v b="$bare_ms" 'BEGIN {printf "ratio run/bare:                        %.2f\n", a / b}'
-echo "exec latency (virtc container enter -- true): ${enter_ms} ms   [${enter[*]}]"
-echo "host PSS: qemu $((qemu_pss / 1024)) MiB, virtiofsd $((vfs_pss / 1024)) MiB, vc-supervisor $((sup_pss / 1024)) MiB, total $(( (qemu_pss + vfs_pss + sup_pss) / 1024 )) MiB"
-echo "agent RSS in the guest: $(( agent_rss / 1024 )) KiB"
+# The shim's own memory with 1 and 10 containers in one pod.
+shim_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$(pgrep -f -- "containerd-shim-vc-v2 .*-address $CTD_SOCK" | head -1)/status"; }
+pod=(--annotation io.kubernetes.cri.sandbox-id=pod)
+ctd_ctr "${ctr_run[@]}" -d --annotation io.kubernetes.cri.container-type=sandbox "${pod[@]}" "$image" pod sleep 100000 </dev/null
+shim1=$(shim_rss)
+for i in $(seq 2 10); do
+  ctd_ctr "${ctr_run[@]}" -d --annotation io.kubernetes.cri.container-type=container "${pod[@]}" "$image" "c$i" sleep 100000 </dev/null
+done
+shim10=$(shim_rss)
+
+m() { printf '%s\n' "$@" | median; }
+b_lean=$(m "${bare_lean[@]}") b_deb=$(m "${bare_debian[@]}")
+c_lean=$(m "${cold[@]}") c_deb=$(m "${cold_debian[@]}") c_ctr=$(m "${via_ctr[@]}")
+row() { printf '%-58s %10s %12s %7s %8s\n' "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "accelerator: $accel   runs: $runs (medians)   idle sandboxes: $idle   kernel $(cat "$build/guest/kernel-release")"
+row "metric" "value" "baseline" "ratio" "goal"
+row "bare boot, lean vmlinux (PVH) to a trivial init (A)" "$b_lean ms" "" "" ""
+row "bare boot, Debian's bzImage to a trivial init (B)" "$b_deb ms" "" "" ""
+row "cold virtc run -- true / A" "$c_lean ms" "$b_lean ms" "$(ratio "$c_lean" "$b_lean")" "<= 1.10"
+row "cold virtc run -- true / B" "$c_lean ms" "$b_deb ms" "$(ratio "$c_lean" "$b_deb")" "<= 0.60"
+row "cold virtc run -- true, Debian's kernel (PVH) / B" "$c_deb ms" "$b_deb ms" "$(ratio "$c_deb" "$b_deb")" ""
+row "ctr run --rm with the shim / A" "$c_ctr ms" "$b_lean ms" "$(ratio "$c_ctr" "$b_lean")" "<= 1.25"
+row "host PSS per idle sandbox (mean of $idle)" "$(( total_kb / idle / 1024 )) MiB" "" "" "<= 61 MB"
+row "exec latency: virtc container enter -- true" "$(m "${enter[@]}") ms" "" "" ""
+row "shim RSS, 1 container" "$(( shim1 / 1024 )) MiB" "" "" "<= 5 MiB"
+row "shim RSS, 10 containers" "$(( shim10 / 1024 )) MiB" "" "" "<= 5 MiB"
+echo "largest phase of a cold start: $largest"
+echo "runs (ms): A [${bare_lean[*]}]  B [${bare_debian[*]}]  run [${cold[*]}]  run-debian [${cold_debian[*]}]  ctr [${via_ctr[*]}]"

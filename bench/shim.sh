@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 build=$PWD/build
-for need in "$build/bin/containerd-shim-vc-v2" "$build/bin/virtc" "$build/guest/vmlinuz"; do
+for need in "$build/bin/containerd-shim-vc-v2" "$build/bin/virtc" "$build/guest/vmlinux"; do
   [ -e "$need" ] || { echo "missing $need: run scripts/build.sh" >&2; exit 1; }
 done
 command -v containerd >/dev/null || { echo "containerd missing: run scripts/setup.sh" >&2; exit 1; }
@@ -28,7 +28,7 @@ image=docker.io/library/vc-bench:latest
 bash scripts/make-oci-image.sh "$work/rootfs" "$work/image.tar" "$image"
 cat >"$work/vc.toml" <<TOML
 [hypervisor]
-kernel = "$build/guest/vmlinuz"
+kernel = "$build/guest/vmlinux"
 initrd = "$build/guest/initramfs.cpio"
 [runtime]
 state_root = "$work/vcroot"

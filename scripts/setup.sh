@@ -8,7 +8,8 @@ packages=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev
   libasio-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev libnl-route-3-dev libcap-dev libseccomp-dev
-  qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+  qemu-system-x86 busybox-static cpio kmod xz-utils zstd lz4
+  linux-source-6.1 bc bison flex libelf-dev libssl-dev
   iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3 curl
   containerd runc podman conmon docker.io golang-go
 )

@@ -35,11 +35,12 @@ std::unique_ptr<vc::Runtime> Context::NewRuntime() const {
 
 vc::HypervisorConfig HypervisorFrom(const Globals& g) {
   vc::HypervisorConfig h;
-  h.kernel_path = g.kernel.empty() ? DefaultGuestDir() + "/vmlinuz" : g.kernel;
-  h.initrd_path = g.initrd.empty() ? DefaultGuestDir() + "/initramfs.cpio" : g.initrd;
+  h.kernel_path = g.kernel.empty() ? DefaultGuestDir() + "/vmlinux" : g.kernel;
+  h.initrd_path = g.initrd;  // empty: the one beside the kernel
   h.binary_path = g.qemu;
   h.accel = g.accel;
   h.memory_mib = g.memory_mib;
+  h.shared_fs = g.shared_fs;
   h.vcpus = g.vcpus;
   return h;
 }

@@ -26,6 +26,7 @@ struct Globals {
   std::string qemu;
   std::string accel = "auto";
   uint32_t memory_mib = 256;
+  std::string shared_fs = "virtio-fs";
   uint32_t vcpus = 1;
   std::string agent_transport = "auto";
   bool json = false;

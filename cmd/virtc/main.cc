@@ -19,11 +19,15 @@ int main(int argc, char** argv) {
   virtc::Context ctx;
   virtc::Globals& g = ctx.g;
   app.add_option("--root", g.root, "state directory")->capture_default_str();
-  app.add_option("--kernel", g.kernel, "guest kernel (default: <virtc dir>/../guest/vmlinuz)");
-  app.add_option("--initrd", g.initrd, "guest initramfs (default: <virtc dir>/../guest/initramfs.cpio)");
+  // Given twice, the last one counts (a wrapper's default, then the caller's).
+  app.add_option("--kernel", g.kernel, "guest kernel (default: <virtc dir>/../guest/vmlinux, the lean kernel; Debian's: guest/debian/vmlinux)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--initrd", g.initrd, "guest initramfs (default: initramfs.cpio beside the kernel)");
   app.add_option("--qemu", g.qemu, "QEMU binary (default: qemu-system-x86_64 from PATH)");
   app.add_option("--accel", g.accel, "auto, kvm or tcg")->capture_default_str();
   app.add_option("--memory", g.memory_mib, "VM memory in MiB")->capture_default_str();
+  app.add_option("--shared-fs", g.shared_fs, "how container roots reach the guest: virtio-fs or virtio-9p")
+      ->capture_default_str();
   app.add_option("--vcpus", g.vcpus, "VM vCPUs")->capture_default_str();
   app.add_option("--agent-transport", g.agent_transport,
                  "auto (vsock when /dev/vhost-vsock is usable), serial or vsock")->capture_default_str();

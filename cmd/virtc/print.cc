@@ -15,6 +15,12 @@ nlohmann::json ContainerJson(const vc::ContainerStatus& c) {
   return j;
 }
 
+nlohmann::json TimelineJson(const std::vector<vc::StartPhase>& phases) {
+  nlohmann::json json = nlohmann::json::array();
+  for (const auto& p : phases) json.push_back({{"phase", p.name}, {"at_ms", p.at_ms}});
+  return json;
+}
+
 std::string ExitOf(const vc::ContainerStatus& c) {
   return c.exit_status ? std::to_string(*c.exit_status) : "-";
 }
@@ -29,7 +35,8 @@ Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_con
     json.push_back({{"id", s.id}, {"state", vc::ToString(s.state)}, {"hypervisor", s.hypervisor},
                     {"accel", s.accel}, {"agent", s.agent}, {"hypervisor_pid", s.hypervisor_pid},
                     {"guest_kernel", s.guest_kernel}, {"agent_version", s.agent_version},
-                    {"agent_rss_bytes", s.agent_rss_bytes}, {"containers", containers}});
+                    {"agent_rss_bytes", s.agent_rss_bytes}, {"containers", containers},
+                    {"timeline", TimelineJson(s.timeline)}});
   }
   if (with_containers && json.size() == 1) json = json[0];
 
@@ -52,6 +59,20 @@ Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_con
     }
   }
   return {std::move(json), table.str()};
+}
+
+Report TimelineReport(const std::vector<vc::StartPhase>& phases) {
+  std::ostringstream table;
+  table << std::left << std::setw(20) << "PHASE" << std::right << "  " << std::setw(8) << "AT(ms)" << "  "
+        << std::setw(8) << "TOOK(ms)" << "\n"
+        << std::fixed << std::setprecision(1);
+  double last = 0;
+  for (const auto& p : phases) {
+    table << std::left << std::setw(20) << p.name << std::right << "  " << std::setw(8) << p.at_ms << "  "
+          << std::setw(8) << p.at_ms - last << "\n";
+    last = p.at_ms;
+  }
+  return {TimelineJson(phases), table.str()};
 }
 
 Report ContainerReport(const vc::ContainerStatus& c) {
@@ -102,11 +123,11 @@ Report RoutesReport(const std::vector<vc::NetRoute>& list) {
   return {std::move(json), table.str()};
 }
 
-void Print(const Report& report, bool json) {
+void Print(const Report& report, bool json, std::ostream& out) {
   if (json)
-    std::cout << report.json.dump(2) << std::endl;
+    out << report.json.dump(2) << std::endl;
   else
-    std::cout << report.table << std::flush;
+    out << report.table << std::flush;
 }
 
 }  // namespace virtc

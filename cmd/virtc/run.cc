@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "common.h"
+#include "print.h"
 
 namespace virtc {
 namespace {
@@ -9,6 +10,7 @@ namespace {
 struct RunOptions {
   std::string rootfs, bundle, id;
   vc::NetworkConfig network;
+  bool timeline = false;
 };
 
 int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args) {
@@ -30,6 +32,8 @@ int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args)
     ForwardSignals(shared);
     status = Relay(shared, true);
   }
+  // On stderr: stdout is the container's.
+  if (o.timeline) Print(TimelineReport(sandbox->timeline), false, std::cerr);
   auto stopped = rt->StopSandbox(sandbox->id);
   auto deleted = rt->DeleteSandbox(sandbox->id);
   if (!status) return Failed(status.error(), kRuntimeError);
@@ -46,6 +50,7 @@ void AddRunVerbs(CLI::App& app, Context& ctx) {
   auto* rootfs_opt = run->add_option("--rootfs", o->rootfs, "container root directory");
   run->add_option("--bundle", o->bundle, "OCI bundle (config.json + rootfs)")->excludes(rootfs_opt);
   run->add_option("--id", o->id, "sandbox id (default: generated)");
+  run->add_flag("--timeline", o->timeline, "print the phases of the start on stderr once the command ended");
   AddNetworkOptions(run, o->network);
   run->prefix_command();
   run->callback([&ctx, o, run] {

@@ -11,6 +11,7 @@ namespace {
 struct SandboxOptions {
   std::string id, rootfs, bundle, container_id = "main";
   vc::NetworkConfig network;
+  bool timeline = false;
 };
 
 // A verb that takes --id and makes one call of the runtime.
@@ -79,10 +80,11 @@ void AddSandboxVerbs(CLI::App& app, Context& ctx) {
   auto* status = sandbox->add_subcommand("status", "show a sandbox and its containers");
   status->add_option("--id", o->id, "sandbox id")->required();
   status->add_flag("--json", ctx.g.json, "print JSON");
+  status->add_flag("--timeline", o->timeline, "print the phases of the sandbox's last start instead");
   status->callback([&ctx, o] {
     auto s = ctx.NewRuntime()->StatusSandbox(o->id);
     if (!s) { ctx.exit_code = Failed(s.error()); return; }
-    Print(SandboxesReport({*s}, true), ctx.g.json);
+    Print(o->timeline ? TimelineReport(s->timeline) : SandboxesReport({*s}, true), ctx.g.json);
   });
   auto* list = sandbox->add_subcommand("list", "list all sandboxes");
   list->add_flag("--json", ctx.g.json, "print JSON");

@@ -29,7 +29,17 @@ namespace vc::agent {
 
 namespace {
 std::string log_sandbox;  // the agent's one thread only
+uint64_t agent_start_usec = 0;
 }  // namespace
+
+uint64_t UptimeUsec() {
+  timespec boot{};
+  ::clock_gettime(CLOCK_BOOTTIME, &boot);
+  return static_cast<uint64_t>(boot.tv_sec) * 1000000 + static_cast<uint64_t>(boot.tv_nsec) / 1000;
+}
+
+void RecordAgentStart() { agent_start_usec = UptimeUsec(); }
+uint64_t AgentStartUptimeUsec() { return agent_start_usec; }
 
 void SetLogSandbox(const std::string& sandbox_id) { log_sandbox = sandbox_id; }
 

@@ -2,6 +2,7 @@
 // agent channel device, and powering the VM off.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ Result<Channels> FindChannels(const std::string& port_name, int timeout_ms);
 
 // Flushes file systems and powers the VM off. Does not return.
 [[noreturn]] void PowerOff();
+
+// The guest's CLOCK_BOOTTIME in microseconds: now, and when main() began
+// (RecordAgentStart, called first thing).
+uint64_t UptimeUsec();
+void RecordAgentStart();
+uint64_t AgentStartUptimeUsec();
 
 // Writes a line to the guest console (the host keeps it in console.log).
 void Log(const std::string& line);

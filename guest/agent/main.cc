@@ -76,6 +76,7 @@ asio::awaitable<void> ServeVsock(const vc::ttrpc::MethodTable& table) {
 }  // namespace
 
 int main() {
+  vc::agent::RecordAgentStart();
   if (::getpid() == 1) {
     // Modules load from the initramfs; then it is left behind for a tmpfs root.
     Log("started");

@@ -45,6 +45,8 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         utsname u{};
         ::uname(&u);
         r.set_kernel_release(u.release);
+        r.set_uptime_usec(UptimeUsec());
+        r.set_agent_start_uptime_usec(AgentStartUptimeUsec());
         if (auto statm = os::ReadFile("/proc/self/statm")) {
           unsigned long size = 0, resident = 0;
           if (std::sscanf(statm->c_str(), "%lu %lu", &size, &resident) == 2)
@@ -60,11 +62,19 @@ void AgentService::Register(ttrpc::MethodTable& table) {
           if (!host.empty() && ::sethostname(host.data(), host.size()) != 0)
             return os::FailErrno("sethostname " + host);
           for (const auto& s : req.storages()) {
-            if (s.driver() != "virtiofs")
+            if (s.driver() != "virtiofs" && s.driver() != "9p")
               return Fail(ErrorCode::kInvalidArgument, "unsupported storage driver " + s.driver());
             if (auto r = os::MakeDirs(s.mount_point(), 0755); !r) return r;
-            if (::mount(s.source().c_str(), s.mount_point().c_str(), "virtiofs", 0, nullptr) != 0)
-              return os::FailErrno("mount virtio-fs " + s.source() + " on " + s.mount_point());
+            std::string data;
+            for (const auto& o : s.options()) data += (data.empty() ? "" : ",") + o;
+            if (::mount(s.source().c_str(), s.mount_point().c_str(), s.driver().c_str(), 0,
+                        data.empty() ? nullptr : data.c_str()) != 0) {
+              if (errno == ENODEV)
+                return Fail(ErrorCode::kUnavailable, "the guest kernel has no " + s.driver() +
+                                                         " file system (Debian's cloud kernel has no 9p: use "
+                                                         "shared_fs = \"virtio-fs\" or the lean kernel)");
+              return os::FailErrno("mount " + s.driver() + " " + s.source() + " on " + s.mount_point());
+            }
             mounts_.push_back(s.mount_point());
           }
           return {};

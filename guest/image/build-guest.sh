@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds the guest assets from Debian packages:
-#   OUT/vmlinuz         Debian's cloud kernel (linux-image-cloud-amd64), unpacked, not installed
-#   OUT/initramfs.cpio  vc-agent as /init + the kernel modules it needs (uncompressed:
-#                       under TCG, decompressing costs more than copying): those it
-#                       loads at boot (/etc/modules.order) and those it loads only
-#                       once the VM has a NIC (/etc/modules.net)
-#   OUT/kernel-release  e.g. 6.1.0-56-cloud-amd64
+# Builds the guest initramfs files, and the assets of Debian's cloud kernel
+# (the lean kernel, OUT/vmlinux, comes from guest/kernel/build-kernel.sh):
+#   OUT/initramfs.cpio         vc-agent as /init, for the lean kernel (everything built in)
+#   OUT/debian/vmlinuz         Debian's cloud kernel (linux-image-cloud-amd64), unpacked, not installed
+#   OUT/debian/vmlinux         the same kernel uncompressed: QEMU boots it through its PVH entry
+#   OUT/debian/initramfs.cpio  vc-agent as /init + the kernel modules it needs: those it
+#                              loads at boot (/etc/modules.order) and those it loads only
+#                              once the VM has a NIC (/etc/modules.net)
+#   OUT/debian/kernel-release  e.g. 6.1.0-56-cloud-amd64
+# Both initramfs files are uncompressed: under TCG, decompressing costs more than copying.
 # Usage: build-guest.sh --agent PATH --out DIR [--cache DIR]
 set -euo pipefail
 
@@ -31,7 +34,7 @@ done
 [ -n "$agent" ] && [ -n "$out" ] || die "usage: build-guest.sh --agent PATH --out DIR [--cache DIR]"
 [ -x "$agent" ] || die "agent binary $agent not found"
 cache=${cache:-$out/cache}
-mkdir -p "$out" "$cache"
+mkdir -p "$out/debian" "$cache"
 
 # The versioned kernel package behind the metapackage.
 kernel_package() {
@@ -97,33 +100,59 @@ for m in "${WANTED[@]}"; do visit "$m"; done
 boot_count=${#order[@]}
 for m in "${WANTED_NET[@]}"; do visit "$m"; done
 
-stage=$(mktemp -d "$out/.stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{dev,proc,sys,run,tmp,mnt,etc,lib/modules}
-# Debug info stays on the host; the guest loads every byte of the initramfs.
-strip --strip-all -o "$stage/init" "$agent"
-chmod 0755 "$stage/init"
-: >"$stage/etc/modules.order"
-: >"$stage/etc/modules.net"
-i=0
-for rel in "${order[@]}"; do
-  list=modules.order
-  [ "$i" -ge "$boot_count" ] && list=modules.net
-  i=$((i + 1))
-  src="$moddir/$rel"
-  dst="$stage/lib/modules/$release/${rel%.ko*}.ko"
-  mkdir -p "$(dirname "$dst")"
-  case "$rel" in
-    *.ko.xz) xz -dc "$src" >"$dst" ;;
-    *.ko.zst) zstd -qdc "$src" >"$dst" ;;
-    *.ko.gz) gzip -dc "$src" >"$dst" ;;
-    *) cp "$src" "$dst" ;;
-  esac
-  echo "/lib/modules/$release/${rel%.ko*}.ko" >>"$stage/etc/$list"
-done
+# The decompressed kernel inside a bzImage whose payload is LZ4 (Debian's):
+# the payload starts at an LZ4 legacy frame magic; the first one that
+# decompresses to an ELF file is it.
+extract_vmlinux() {
+  local bzimage=$1 dest=$2 offset
+  for offset in $(LC_ALL=C grep -obUaP '\x02\x21\x4c\x18' "$bzimage" | cut -d: -f1); do
+    # lz4 complains about the bytes after its frame; the ELF check decides.
+    tail -c +$((offset + 1)) "$bzimage" | lz4 -dc >"$dest.tmp" 2>/dev/null || true
+    if [ "$(head -c 4 "$dest.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] && readelf -h "$dest.tmp" >/dev/null 2>&1; then
+      mv "$dest.tmp" "$dest"
+      return 0
+    fi
+  done
+  rm -f "$dest.tmp"
+  die "no LZ4-compressed ELF kernel found in $bzimage"
+}
 
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) >"$out/initramfs.cpio.tmp"
-mv "$out/initramfs.cpio.tmp" "$out/initramfs.cpio"
-cp "$tree/boot/vmlinuz-$release" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
-echo "$release" >"$out/kernel-release"
-echo "guest: kernel $release, ${#order[@]} modules, initramfs $(du -k "$out/initramfs.cpio" | cut -f1) KiB"
+# make_initramfs DEST [MODULES...]: the agent as /init, and the modules (paths
+# under $moddir; the first $boot_count load at boot, the rest with a NIC).
+make_initramfs() {
+  local dest=$1 stage rel src dst list i=0
+  shift
+  stage=$(mktemp -d "$out/.stage.XXXXXX")
+  mkdir -p "$stage"/{dev,proc,sys,run,tmp,mnt,etc,lib/modules}
+  # Debug info stays on the host; the guest loads every byte of the initramfs.
+  strip --strip-all -o "$stage/init" "$agent"
+  chmod 0755 "$stage/init"
+  : >"$stage/etc/modules.order"
+  : >"$stage/etc/modules.net"
+  for rel in "$@"; do
+    list=modules.order
+    [ "$i" -ge "$boot_count" ] && list=modules.net
+    i=$((i + 1))
+    src="$moddir/$rel"
+    dst="$stage/lib/modules/$release/${rel%.ko*}.ko"
+    mkdir -p "$(dirname "$dst")"
+    case "$rel" in
+      *.ko.xz) xz -dc "$src" >"$dst" ;;
+      *.ko.zst) zstd -qdc "$src" >"$dst" ;;
+      *.ko.gz) gzip -dc "$src" >"$dst" ;;
+      *) cp "$src" "$dst" ;;
+    esac
+    echo "/lib/modules/$release/${rel%.ko*}.ko" >>"$stage/etc/$list"
+  done
+  (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) >"$dest.tmp"
+  rm -rf "$stage"
+  mv "$dest.tmp" "$dest"
+}
+
+trap 'rm -rf "$out"/.stage.*' EXIT
+make_initramfs "$out/initramfs.cpio"
+make_initramfs "$out/debian/initramfs.cpio" "${order[@]}"
+cp -p "$tree/boot/vmlinuz-$release" "$out/debian/vmlinuz.tmp" && mv "$out/debian/vmlinuz.tmp" "$out/debian/vmlinuz"
+[ "$out/debian/vmlinux" -nt "$out/debian/vmlinuz" ] || extract_vmlinux "$out/debian/vmlinuz" "$out/debian/vmlinux"
+echo "$release" >"$out/debian/kernel-release"
+echo "guest: initramfs $(du -k "$out/initramfs.cpio" | cut -f1) KiB; Debian's kernel $release, ${#order[@]} modules, initramfs $(du -k "$out/debian/initramfs.cpio" | cut -f1) KiB"

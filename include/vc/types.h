@@ -27,12 +27,17 @@ struct Cmd {
 struct HypervisorConfig {
   std::string type = "qemu";  // "qemu", or "mock" for tests of code above the hypervisor
   std::string binary_path;    // empty: qemu-system-x86_64 from PATH
-  std::string kernel_path;    // guest kernel (bzImage)
-  std::string initrd_path;    // guest initramfs with vc-agent as /init
+  // Guest kernel: an uncompressed ELF kernel with a PVH entry point (QEMU
+  // boots it directly, the fastest way) or a bzImage.
+  std::string kernel_path;
+  std::string initrd_path;    // guest initramfs with vc-agent as /init; empty: initramfs.cpio beside the kernel
   std::vector<std::string> kernel_params;
   uint32_t vcpus = 1;
   uint32_t memory_mib = 256;
   std::string accel = "auto";  // "auto" (KVM when /dev/kvm is usable, else TCG), "kvm", "tcg"
+  // How container roots and volumes reach the guest: "virtio-fs" (virtiofsd,
+  // the faster) or "virtio-9p" (served by QEMU itself; what VM templates use).
+  std::string shared_fs = "virtio-fs";
   std::string virtiofsd_path = "/usr/lib/qemu/virtiofsd";
   uint32_t pcie_root_ports = 2;  // empty PCIe slots for devices hot-plugged later (NICs)
   // How far a running VM grows for its containers' limits (vCPUs and memory
@@ -42,6 +47,9 @@ struct HypervisorConfig {
   uint32_t max_vcpus = 0;
   uint32_t max_memory_mib = 0;
   uint32_t memory_slots = 10;
+  // Under TCG (no KVM), QEMU's cache of translated guest code: its pages
+  // count as the VMM's memory once used. 0: the runtime's default.
+  uint32_t tcg_cache_mib = 0;
 };
 
 struct AgentConfig {
@@ -160,6 +168,24 @@ struct ContainerStats {
   uint64_t pids_limit = 0;          // 0: unlimited
 };
 
+// One step of a sandbox's start: its name and when it ended, in milliseconds
+// since StartSandbox (or RunSandbox) began. In order:
+//   config        the call checked the sandbox and wrote the supervisor's spec
+//   supervisor    vc-supervisor runs
+//   share-fs      the shared file system daemon (virtiofsd) is ready
+//   vmm           QEMU runs and answers on QMP
+//   guest-kernel  the guest kernel started its clock (firmware, loader done)
+//   agent-start   the kernel booted and started vc-agent as /init
+//   agent-ready   the agent answered its first request
+//   sandbox       the sandbox is set up in the guest (mounts, network)
+//   created:ID, started:ID   the first container(s), until one has started
+// The guest phases are read from the guest's clock (CLOCK_BOOTTIME) as the
+// agent reports it, mapped onto the host's.
+struct StartPhase {
+  std::string name;
+  double at_ms = 0;
+};
+
 struct SandboxStatus {
   std::string id;
   SandboxState state = SandboxState::kReady;
@@ -172,6 +198,7 @@ struct SandboxStatus {
   std::string agent_version;
   uint64_t agent_rss_bytes = 0;
   std::vector<ContainerStatus> containers;
+  std::vector<StartPhase> timeline;  // of the last start; empty before one
 };
 
 }  // namespace vc

@@ -22,8 +22,10 @@ struct GuestInfo {
 };
 
 struct SharedMount {
-  std::string tag;          // virtio-fs tag
-  std::string guest_path;   // where the guest mounts it
+  std::string tag;                   // the share device's tag
+  std::string guest_path;            // where the guest mounts it
+  std::string fstype = "virtiofs";   // "virtiofs" or "9p"
+  std::vector<std::string> options;  // mount options
 };
 
 // What the guest configures to take the pod's network over: each interface

@@ -159,9 +159,10 @@ Async<> AsyncAgent::CreateSandbox(std::string sandbox_id, std::string hostname,
   req.set_hostname(hostname);
   for (const auto& m : mounts) {
     auto* s = req.add_storages();
-    s->set_driver("virtiofs");
+    s->set_driver(m.fstype);
     s->set_source(m.tag);
-    s->set_fstype("virtiofs");
+    s->set_fstype(m.fstype);
+    for (const auto& o : m.options) s->add_options(o);
     s->set_mount_point(m.guest_path);
   }
   return CallVoid(*client_, "CreateSandbox", req);

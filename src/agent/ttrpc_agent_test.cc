@@ -92,12 +92,15 @@ TEST(TtrpcAgent, TranslatesRequestsAndResponses) {
   EXPECT_EQ(info->kernel_release, "6.1-test");
   EXPECT_EQ(info->agent_rss_bytes, 4096u);
 
-  ASSERT_TRUE((*agent)->CreateSandbox("sb", "host1", {{"vcshared", "/run/vc/shared"}}));
+  ASSERT_TRUE((*agent)->CreateSandbox("sb", "host1", {{"vcshared", "/run/vc/shared", "9p", {"trans=virtio", "cache=mmap"}}}));
   auto sandbox = fake.Last<pb::CreateSandboxRequest>("CreateSandbox");
   EXPECT_EQ(sandbox.hostname(), "host1");
   ASSERT_EQ(sandbox.storages_size(), 1);
-  EXPECT_EQ(sandbox.storages(0).driver(), "virtiofs");
+  EXPECT_EQ(sandbox.storages(0).driver(), "9p");
+  EXPECT_EQ(sandbox.storages(0).fstype(), "9p");
   EXPECT_EQ(sandbox.storages(0).source(), "vcshared");
+  EXPECT_EQ(std::vector<std::string>(sandbox.storages(0).options().begin(), sandbox.storages(0).options().end()),
+            (std::vector<std::string>{"trans=virtio", "cache=mmap"}));
   EXPECT_EQ(sandbox.storages(0).mount_point(), "/run/vc/shared");
 
   Cmd cmd;

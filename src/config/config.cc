@@ -73,7 +73,7 @@ class TableReader {
 
 Config Defaults(const std::string& guest_dir) {
   Config c;
-  c.hypervisor.kernel_path = guest_dir + "/vmlinuz";
+  c.hypervisor.kernel_path = guest_dir + "/vmlinux";
   c.hypervisor.initrd_path = guest_dir + "/initramfs.cpio";
   return c;
 }
@@ -104,11 +104,15 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   h.Get("vcpus", c.hypervisor.vcpus);
   h.Get("accel", c.hypervisor.accel);
   h.Get("virtiofsd", c.hypervisor.virtiofsd_path);
+  h.Get("shared_fs", c.hypervisor.shared_fs);
   h.Get("pcie_root_ports", c.hypervisor.pcie_root_ports);
   h.Get("max_vcpus", c.hypervisor.max_vcpus);
   h.Get("max_memory_mib", c.hypervisor.max_memory_mib);
   h.Get("memory_slots", c.hypervisor.memory_slots);
+  h.Get("tcg_cache_mib", c.hypervisor.tcg_cache_mib);
   if (auto r = h.Finish(); !r) return std::unexpected(r.error());
+  // A kernel named alone brings the initramfs beside it (guest/debian/...).
+  if (doc["hypervisor"]["kernel"] && !doc["hypervisor"]["initrd"]) c.hypervisor.initrd_path.clear();
   TableReader a(doc["agent"].as_table(), "agent", origin);
   a.Get("transport", c.agent.transport);
   a.Get("start_timeout_ms", c.agent.start_timeout_ms);

@@ -28,7 +28,9 @@ struct Config {
 // Where the configuration is read from when none is named.
 inline constexpr const char* kDefaultPath = "/etc/vc/configuration.toml";
 
-// Defaults: guest assets in `guest_dir` (vmlinuz, initramfs.cpio).
+// Defaults: guest assets in `guest_dir` (vmlinux, initramfs.cpio). A
+// configuration that names only hypervisor.kernel gets the initramfs beside
+// that kernel.
 Config Defaults(const std::string& guest_dir);
 
 // Parses TOML text over the defaults. `origin` names the text in errors.

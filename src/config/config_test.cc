@@ -23,7 +23,7 @@ sandbox_cgroup_only = false
 )", "test.toml", Defaults("/g"));
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->hypervisor.kernel_path, "/k/vmlinuz");
-  EXPECT_EQ(c->hypervisor.initrd_path, "/g/initramfs.cpio");  // untouched default
+  EXPECT_EQ(c->hypervisor.initrd_path, "") << "the library takes the one beside the kernel";
   EXPECT_EQ(c->hypervisor.memory_mib, 512u);
   EXPECT_EQ(c->hypervisor.vcpus, 2u);
   EXPECT_EQ(c->hypervisor.max_vcpus, 4u);
@@ -37,7 +37,8 @@ sandbox_cgroup_only = false
 
   auto empty = Parse("", "empty.toml", Defaults("/g"));
   ASSERT_TRUE(empty);
-  EXPECT_EQ(empty->hypervisor.kernel_path, "/g/vmlinuz");
+  EXPECT_EQ(empty->hypervisor.kernel_path, "/g/vmlinux");
+  EXPECT_EQ(empty->hypervisor.initrd_path, "/g/initramfs.cpio");
   EXPECT_EQ(empty->runtime.state_root, "/run/vc");
   EXPECT_EQ(empty->network.model, "tcfilter");
 }

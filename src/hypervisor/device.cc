@@ -8,6 +8,7 @@ template <typename T> constexpr const char* kKind = nullptr;
 template <> constexpr const char* kKind<ConsoleDevice> = "console";
 template <> constexpr const char* kKind<SerialPortDevice> = "serial port";
 template <> constexpr const char* kKind<ShareFsDevice> = "share-fs";
+template <> constexpr const char* kKind<Share9pDevice> = "9p share";
 template <> constexpr const char* kKind<VsockDevice> = "vsock";
 template <> constexpr const char* kKind<NetDevice> = "network";
 template <> constexpr const char* kKind<BlockDevice> = "block";

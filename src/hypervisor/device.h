@@ -33,6 +33,13 @@ struct ShareFsDevice {
   uint32_t queue_size = 1024;
 };
 
+// A virtio-9p share of a host directory, served by the hypervisor itself.
+struct Share9pDevice {
+  std::string id;
+  std::string path;  // the host directory
+  std::string tag;   // the guest mounts the share by this tag
+};
+
 // A vhost-vsock device: the host reaches the guest at AF_VSOCK `guest_cid`.
 struct VsockDevice {
   std::string id = "vsock";
@@ -57,7 +64,7 @@ struct BlockDevice {
   std::string format = "raw";
 };
 
-using Device = std::variant<ConsoleDevice, SerialPortDevice, ShareFsDevice, VsockDevice,
+using Device = std::variant<ConsoleDevice, SerialPortDevice, ShareFsDevice, Share9pDevice, VsockDevice,
                             NetDevice, BlockDevice>;
 
 // The device's id (unique within one VM) and its kind's name, for messages.

@@ -76,6 +76,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
     c.rootfs_mounted = false;
     return ok;
   }
+  MarkFirstContainer(r, "created:" + c.config.id);
   return {};
 }
 
@@ -119,7 +120,12 @@ Result<> Manager::ShareMounts(const std::string& sid, const std::string& cid, oc
   return {};
 }
 
-Result<> Manager::StartInGuest(const SandboxRecord& r, ContainerRecord& c, agent::Agent& agent) {
+// The start timeline runs until the sandbox's first container has started.
+void Manager::MarkFirstContainer(SandboxRecord& r, const std::string& phase) {
+  if (!r.timeline.Has("started:")) r.timeline.AddNow(phase);
+}
+
+Result<> Manager::StartInGuest(SandboxRecord& r, ContainerRecord& c, agent::Agent& agent) {
   const oci::Hooks hooks = HooksOf(c.config);
   if (auto ok = RunHooks("startContainer", hooks.start_container, StateOf(r, c, "created")); !ok) {
     // The spec: a failed startContainer hook stops the container.
@@ -129,6 +135,7 @@ Result<> Manager::StartInGuest(const SandboxRecord& r, ContainerRecord& c, agent
   if (auto ok = agent.StartContainer(c.config.id); !ok) return ok;
   c.state = ContainerState::kRunning;
   if (auto st = agent.GetProcessState(c.config.id, "")) c.pid = st->pid;
+  MarkFirstContainer(r, "started:" + c.config.id);
   // runc's poststart state still says "created"; hooks written for it expect that.
   RunHooksWarnOnly("poststart", hooks.poststart, StateOf(r, c, "created"));
   return {};

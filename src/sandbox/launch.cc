@@ -101,11 +101,15 @@ Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::stri
   out.accel = report.value("accel", std::string());
   out.guest_kernel = report.value("guest_kernel", std::string());
   for (const auto& m : report.value("guest_mounts", nlohmann::json::array()))
-    out.guest_mounts.push_back({m.value("tag", std::string()), m.value("guest_path", std::string())});
+    out.guest_mounts.push_back({m.value("tag", std::string()), m.value("guest_path", std::string()),
+                                m.value("fstype", std::string("virtiofs")),
+                                m.value("options", std::vector<std::string>{})});
   auto net = report.value("guest_network", nlohmann::json::object());
   out.guest_network.interfaces = net.value("interfaces", std::vector<NetInterface>{});
   out.guest_network.routes = net.value("routes", std::vector<NetRoute>{});
   out.guest_network.neighbors = net.value("neighbors", std::vector<NetNeighbor>{});
+  for (const auto& m : report.value("timeline", nlohmann::json::array()))
+    out.moments.push_back({m.value("phase", std::string()), m.value("mono_ns", int64_t{0})});
   return out;
 }
 

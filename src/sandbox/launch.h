@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/agent.h"
+#include "sandbox/timeline.h"
 #include "vc/result.h"
 
 namespace vc {
@@ -18,6 +19,7 @@ struct LaunchReport {
   std::string guest_kernel;
   std::vector<agent::SharedMount> guest_mounts;  // what the sandbox's resources ask the guest to mount
   agent::GuestNetwork guest_network = {};        // what the guest configures to take the pod's network
+  std::vector<Moment> moments;                   // the supervisor's phases of the start
 };
 
 // The vc-supervisor binary: `configured` if set, else next to the running

@@ -75,6 +75,7 @@ SandboxStatus Manager::StatusOf(const SandboxRecord& r) const {
   if (r.state == SandboxState::kRunning || r.state == SandboxState::kPaused)
     s.hypervisor_pid = r.hypervisor.value("pid", 0);
   for (const auto& [id, c] : r.containers) s.containers.push_back(ContainerStatusOf(c));
+  s.timeline = r.timeline.phases;
   return s;
 }
 

@@ -70,7 +70,8 @@ class Manager {
   // Shares the rootfs and creates the container in the guest.
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
-  Result<> StartInGuest(const SandboxRecord& record, ContainerRecord& c, agent::Agent& agent);
+  Result<> StartInGuest(SandboxRecord& record, ContainerRecord& c, agent::Agent& agent);
+  void MarkFirstContainer(SandboxRecord& record, const std::string& phase);
   // Grows the VM to what its containers need with `cid` at `resources`
   // (sandbox/vm_size.h); vCPUs it hot-plugged are brought online in the guest.
   Result<> FitVm(const std::string& sid, const SandboxRecord& record, const std::string& cid,

@@ -37,7 +37,7 @@ class FakeBackend : public SandboxBackend {
     alive.insert(id);
     launched = spec;
     return LaunchReport{4242, {{"state", "running"}, {"sandbox_id", id}}, "tcg", "mock-kernel",
-                        {{"share", "/shared"}}, network};
+                        {{"share", "/shared", "virtiofs", {}}}, network, {}};
   }
   bool SupervisorAlive(const std::string& id, int32_t pid) override {
     return pid == 4242 && alive.contains(id);

@@ -23,8 +23,10 @@ void to_json(json& j, const HypervisorConfig& c) {
   j = {{"type", c.type},           {"binary_path", c.binary_path}, {"kernel_path", c.kernel_path},
        {"initrd_path", c.initrd_path}, {"kernel_params", c.kernel_params}, {"vcpus", c.vcpus},
        {"memory_mib", c.memory_mib}, {"accel", c.accel}, {"virtiofsd_path", c.virtiofsd_path},
+       {"shared_fs", c.shared_fs},
        {"pcie_root_ports", c.pcie_root_ports}, {"max_vcpus", c.max_vcpus},
-       {"max_memory_mib", c.max_memory_mib}, {"memory_slots", c.memory_slots}};
+       {"max_memory_mib", c.max_memory_mib}, {"memory_slots", c.memory_slots},
+       {"tcg_cache_mib", c.tcg_cache_mib}};
 }
 void from_json(const json& j, HypervisorConfig& c) {
   HypervisorConfig d;
@@ -37,10 +39,12 @@ void from_json(const json& j, HypervisorConfig& c) {
   c.memory_mib = j.value("memory_mib", d.memory_mib);
   c.accel = j.value("accel", d.accel);
   c.virtiofsd_path = j.value("virtiofsd_path", d.virtiofsd_path);
+  c.shared_fs = j.value("shared_fs", d.shared_fs);
   c.pcie_root_ports = j.value("pcie_root_ports", d.pcie_root_ports);
   c.max_vcpus = j.value("max_vcpus", d.max_vcpus);
   c.max_memory_mib = j.value("max_memory_mib", d.max_memory_mib);
   c.memory_slots = j.value("memory_slots", d.memory_slots);
+  c.tcg_cache_mib = j.value("tcg_cache_mib", d.tcg_cache_mib);
 }
 
 void to_json(json& j, const AgentConfig& c) {
@@ -103,10 +107,13 @@ json ToJson(const SandboxRecord& r) {
     if (c.exit_status) cj["exit_status"] = *c.exit_status;
     containers[id] = cj;
   }
+  json phases = json::array();
+  for (const auto& p : r.timeline.phases) phases.push_back({{"phase", p.name}, {"at_ms", p.at_ms}});
   return {{"version", 1},           {"config", r.config},
           {"state", r.state},       {"supervisor_pid", r.supervisor_pid},
           {"hypervisor", r.hypervisor}, {"accel", r.accel},
-          {"containers", containers}};
+          {"containers", containers},
+          {"timeline", {{"start_mono_ns", r.timeline.start_ns}, {"phases", phases}}}};
 }
 
 Result<SandboxRecord> SandboxRecordFromJson(const json& j) {
@@ -126,6 +133,10 @@ Result<SandboxRecord> SandboxRecordFromJson(const json& j) {
       c.rootfs_mounted = cj.value("rootfs_mounted", false);
       r.containers[id] = std::move(c);
     }
+    const json timeline = j.value("timeline", json::object());
+    r.timeline.start_ns = timeline.value("start_mono_ns", int64_t{0});
+    for (const auto& p : timeline.value("phases", json::array()))
+      r.timeline.phases.push_back({p.at("phase").get<std::string>(), p.at("at_ms").get<double>()});
     return r;
   } catch (const json::exception& e) {
     return Fail(ErrorCode::kInternal, std::string("sandbox record: ") + e.what());

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sandbox/timeline.h"
 #include "vc/result.h"
 #include "vc/types.h"
 
@@ -38,6 +39,7 @@ struct SandboxRecord {
   nlohmann::json hypervisor;  // Hypervisor::Save()
   std::string accel;
   std::map<std::string, ContainerRecord> containers;
+  Timeline timeline;  // of the last start
 };
 
 nlohmann::json ToJson(const SandboxRecord& record);

@@ -21,6 +21,8 @@ TEST(Record, RoundTrip) {
   c.state = ContainerState::kStopped;
   c.exit_status = 3;
   r.containers["c1"] = c;
+  r.timeline.Begin(1000);
+  r.timeline.Add("config", 1000 + 2'500'000);
 
   auto back = SandboxRecordFromJson(ToJson(r));
   ASSERT_TRUE(back);
@@ -34,6 +36,21 @@ TEST(Record, RoundTrip) {
   EXPECT_EQ(bc.config.cmd.args, c.config.cmd.args);
   EXPECT_EQ(bc.state, ContainerState::kStopped);
   EXPECT_EQ(bc.exit_status, 3);
+  EXPECT_EQ(back->timeline.start_ns, 1000);
+  ASSERT_EQ(back->timeline.phases.size(), 1u);
+  EXPECT_EQ(back->timeline.phases[0].name, "config");
+  EXPECT_DOUBLE_EQ(back->timeline.phases[0].at_ms, 2.5);
+}
+
+TEST(Record, WithoutTimelineReadsAsNone) {
+  SandboxRecord r;
+  r.config.id = "s1";
+  auto j = ToJson(r);
+  j.erase("timeline");
+  auto back = SandboxRecordFromJson(j);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->timeline.start_ns, 0);
+  EXPECT_TRUE(back->timeline.phases.empty());
 }
 
 TEST(Record, MissingFieldsAreAnError) {

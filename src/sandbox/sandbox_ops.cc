@@ -46,10 +46,13 @@ Result<SandboxStatus> Manager::CreateSandbox(const SandboxConfig& input) {
 Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
   return WithSandbox<SandboxStatus>(id, [&](SandboxRecord& r) -> Result<SandboxStatus> {
     if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kStart); !ok) return std::unexpected(ok.error());
+    r.timeline.Begin(MonotonicNs());
     ReleaseHost(id, r);  // leftovers of an earlier run that ended abruptly
-    auto report = backend_->Launch(SupervisorSpecOf(r.config),
-                                   std::chrono::milliseconds(r.config.agent.start_timeout_ms) + 30s);
+    const SupervisorSpec spec = SupervisorSpecOf(r.config);
+    r.timeline.AddNow("config");
+    auto report = backend_->Launch(spec, std::chrono::milliseconds(r.config.agent.start_timeout_ms) + 30s);
     if (!report) return std::unexpected(report.error());
+    for (const auto& m : report->moments) r.timeline.Add(m.phase, m.mono_ns);
     r.state = SandboxState::kRunning;
     r.supervisor_pid = report->supervisor_pid;
     r.hypervisor = report->hypervisor;
@@ -65,6 +68,7 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
     if (auto ok = (*agent)->CreateSandbox(id, r.config.hostname, report->guest_mounts); !ok)
       return fail(ok.error());
     if (auto ok = ConfigureGuestNetwork(**agent, report->guest_network); !ok) return fail(ok.error());
+    r.timeline.AddNow("sandbox");
     for (auto& [cid, c] : r.containers) {
       if (c.state != ContainerState::kReady) continue;
       if (auto ok = CreateInGuest(id, r, c, **agent); !ok) return fail(ok.error());

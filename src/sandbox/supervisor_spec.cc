@@ -10,6 +10,7 @@ SupervisorSpec SupervisorSpecOf(const SandboxConfig& config) {
   spec.hypervisor = config.hypervisor;
   spec.agent = config.agent;
   spec.resources.virtiofsd_path = config.hypervisor.virtiofsd_path;
+  spec.resources.share_fs = config.hypervisor.shared_fs;
   spec.resources.network = config.network;
   spec.resources.net_queues = config.hypervisor.vcpus;
   spec.resources.cgroup_path = config.cgroup_path;

@@ -1,5 +1,7 @@
 #include "sandbox/validate.h"
 
+#include <filesystem>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,7 +55,9 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
   if (auto r = hypervisor::CheckType(config.hypervisor.type); !r) return r;
   if (auto t = agent::ChooseTransport(config.agent.transport, true); !t) return std::unexpected(t.error());
   if (config.hypervisor.type == "qemu") {
-    const auto& h = config.hypervisor;
+    auto& h = config.hypervisor;
+    if (h.initrd_path.empty() && !h.kernel_path.empty())
+      h.initrd_path = std::filesystem::path(h.kernel_path).parent_path() / "initramfs.cpio";
     if (!os::Exists(h.kernel_path))
       return Fail(ErrorCode::kNotFound, "guest kernel not found at '" + h.kernel_path +
                                             "': build the guest assets (cmake --build build) or pass --kernel");
@@ -61,6 +65,9 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
       return Fail(ErrorCode::kNotFound, "guest initramfs not found at '" + h.initrd_path +
                                             "': build the guest assets (cmake --build build) or pass --initrd");
   }
+  if (config.hypervisor.shared_fs != "virtio-fs" && config.hypervisor.shared_fs != "virtio-9p")
+    return Fail(ErrorCode::kInvalidArgument,
+                "unknown shared_fs '" + config.hypervisor.shared_fs + "': virtio-fs or virtio-9p");
   if (config.network.cni && !config.network.netns_path.empty())
     return Fail(ErrorCode::kInvalidArgument, "a network namespace (" + config.network.netns_path +
                                                  ") and CNI were both asked for: give one");

@@ -12,6 +12,7 @@
 #include "resource/cgroups/host_cgroup.h"
 #include "sandbox/layout.h"
 #include "sandbox/state.h"
+#include "sandbox/timeline.h"
 #include "shim/address.h"
 #include "shim/bundle.h"
 #include "shim/tasks-internal.h"
@@ -228,6 +229,12 @@ asio::awaitable<void> Tasks::WatchOom(std::shared_ptr<agent::AsyncAgent> agent) 
   }
 }
 
+asio::awaitable<void> Tasks::LogTimeline() {
+  Job<Result<SandboxStatus>> status{[this, sid = sandbox_id_] { return runtime_->StatusSandbox(sid); }};
+  auto s = co_await OnWorker(&status);
+  if (s) log::Info("start timeline (ms since the start): " + TimelineLine(s->timeline));
+}
+
 Async<uint32_t> Tasks::Start(std::string id, std::string exec_id) {
   auto c = Find(id);
   if (!c) co_return std::unexpected(c.error());
@@ -243,6 +250,7 @@ Async<uint32_t> Tasks::Start(std::string id, std::string exec_id) {
     if (!started) co_return std::unexpected(started.error());
     if ((*p)->status == Status::kCreated) (*p)->status = Status::kRunning;
     events_.TaskStart(id, vm_pid_);
+    if (id == sandbox_id_) asio::co_spawn(ex_, LogTimeline(), asio::detached);
   } else {
     // The handle EnterContainer returns is not needed: stdio and the exit
     // come through the shim's own agent connection.

@@ -71,6 +71,8 @@ class Tasks {
   asio::awaitable<void> WatchExit(std::shared_ptr<Container> c, std::shared_ptr<Process> p);
   // Publishes the guest's OOM kills until the agent connection ends.
   asio::awaitable<void> WatchOom(std::shared_ptr<agent::AsyncAgent> agent);
+  // Logs the phases of the pod's start once its first container runs.
+  asio::awaitable<void> LogTimeline();
   Async<> BootSandbox(const std::string& id, const std::string& config_path, const oci::Spec& spec);
   asio::awaitable<void> StopSandbox();
   // The shim joins its VM's host cgroup (a pod's, from CRI's cgroup_parent),

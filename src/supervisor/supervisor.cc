@@ -27,6 +27,7 @@
 #include "resource/manager.h"
 #include "sandbox/layout.h"
 #include "sandbox/supervisor_spec.h"
+#include "sandbox/timeline.h"
 #include "supervisor/control.h"
 #include "supervisor/mux.h"
 #include "ttrpc.pb.h"
@@ -44,6 +45,7 @@ class Supervisor {
         layout_(SandboxLayout::Of(o.state_root, o.sandbox_id)), signals_(io_, SIGCHLD, SIGTERM, SIGINT) {}
 
   int Run() {
+    Mark("supervisor");
     log::SetField("sandbox", options_.sandbox_id);
     auto started = Start();
     if (!started) {
@@ -78,6 +80,7 @@ class Supervisor {
     auto devices = resources_->BeforeBoot();
     if (!devices) return std::unexpected(devices.error());
     for (pid_t pid : resources_->Daemons()) daemon_pids_.push_back(pid);
+    Mark("share-fs");
 
     auto hv = hypervisor::New(spec_.hypervisor.type);
     if (!hv) return std::unexpected(hv.error());
@@ -93,6 +96,7 @@ class Supervisor {
       if (auto r = hypervisor_->AddDevice(device); !r) return r;
     hypervisor::VmSpec vm{spec_.sandbox_id, spec_.hypervisor, layout_.QmpSocket(), layout_.QemuLog()};
     if (auto r = hypervisor_->Start(vm); !r) return std::unexpected(r.error().Wrap("start VM"));
+    Mark("vmm");
     for (pid_t pid : hypervisor_->Pids()) vm_pids_.push_back(pid);
     if (auto placed = PlaceVcpuThreads(); !placed) return placed;
 
@@ -217,6 +221,7 @@ class Supervisor {
     struct Attempt {
       explicit Attempt(asio::any_io_executor ex) : answered(ex), timer(ex) {}
       std::optional<std::string> kernel;
+      std::vector<Moment> guest;
       os::Notifier answered;
       asio::steady_timer timer;
     };
@@ -236,8 +241,10 @@ class Supervisor {
         ttrpc::Response response;
         agent::v1::CheckResponse info;
         if (response.ParseFromString(frame.payload) && response.status().code() == 0 &&
-            info.ParseFromString(response.payload()))
+            info.ParseFromString(response.payload())) {
           state->kernel = info.kernel_release();
+          state->guest = GuestMoments(MonotonicNs(), info.uptime_usec(), info.agent_start_uptime_usec());
+        }
         state->answered.Notify();
       });
       state->timer.expires_after(1s);
@@ -245,15 +252,19 @@ class Supervisor {
       co_await state->answered.Wait();
     }
     if (!state->kernel) co_return;
+    for (const auto& m : state->guest) Mark(m.phase, m.mono_ns);
+    Mark("agent-ready");
     log::Info("agent ready, guest kernel " + *state->kernel);
     nlohmann::json report = {{"ok", true},
                              {"hypervisor", hypervisor_->Save()},
                              {"accel", hypervisor_->Accelerator()},
                              {"guest_kernel", *state->kernel},
                              {"guest_mounts", nlohmann::json::array()},
-                             {"supervisor_pid", ::getpid()}};
+                             {"supervisor_pid", ::getpid()},
+                             {"timeline", timeline_}};
     for (const auto& m : resources_->GuestMounts())
-      report["guest_mounts"].push_back({{"tag", m.tag}, {"guest_path", m.guest_path}});
+      report["guest_mounts"].push_back(
+          {{"tag", m.tag}, {"guest_path", m.guest_path}, {"fstype", m.fstype}, {"options", m.options}});
     auto net = resources_->GuestNetwork();
     report["guest_network"] = {{"interfaces", net.interfaces}, {"routes", net.routes}, {"neighbors", net.neighbors}};
     Report(report);
@@ -331,6 +342,11 @@ class Supervisor {
       ::unlink(socket.c_str());
   }
 
+  // The moments of the start, reported to the library (sandbox/timeline.h).
+  void Mark(const std::string& phase, int64_t mono_ns = MonotonicNs()) {
+    timeline_.push_back({{"phase", phase}, {"mono_ns", mono_ns}});
+  }
+
   void Report(const nlohmann::json& result) {
     if (reported_ || options_.status_fd < 0) return;
     reported_ = true;
@@ -356,6 +372,7 @@ class Supervisor {
   bool stopping_ = false;
   bool reported_ = false;
   std::string stop_reason_;
+  nlohmann::json timeline_ = nlohmann::json::array();
 };
 
 }  // namespace

@@ -11,9 +11,7 @@ SHIM="$VC_BUILD/bin/containerd-shim-vc-v2"
 
 VC_CONFIG="$WORK/vc.toml"
 cat >"$VC_CONFIG" <<TOML
-[hypervisor]
-kernel = "$VC_BUILD/guest/vmlinuz"
-initrd = "$VC_BUILD/guest/initramfs.cpio"
+$HYPERVISOR_TOML
 [runtime]
 state_root = "$ROOT"
 TOML

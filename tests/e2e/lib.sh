@@ -6,7 +6,11 @@ set -euo pipefail
 : "${VC_BUILD:?VC_BUILD must point at the build directory}"
 : "${VC_SOURCE:?VC_SOURCE must point at the source directory}"
 VIRTC_BIN="$VC_BUILD/bin/virtc"
-for need in "$VIRTC_BIN" "$VC_BUILD/bin/vc-supervisor" "$VC_BUILD/guest/vmlinuz" "$VC_BUILD/guest/initramfs.cpio"; do
+# The guest kernel the tests boot: the lean one unless VC_GUEST_KERNEL names
+# another (Debian's: $VC_BUILD/guest/debian/vmlinux), its initramfs beside it.
+GUEST_KERNEL_PATH=${VC_GUEST_KERNEL:-$VC_BUILD/guest/vmlinux}
+GUEST_DIR=$(dirname "$GUEST_KERNEL_PATH")
+for need in "$VIRTC_BIN" "$VC_BUILD/bin/vc-supervisor" "$GUEST_KERNEL_PATH" "$GUEST_DIR/initramfs.cpio"; do
   [ -e "$need" ] || { echo "FAIL: missing $need: build the project first (scripts/build.sh)"; exit 1; }
 done
 command -v qemu-system-x86_64 >/dev/null || { echo "FAIL: qemu-system-x86_64 missing: run scripts/setup.sh"; exit 1; }
@@ -16,9 +20,11 @@ WORK=$(mktemp -d /tmp/vc-e2e.XXXXXX)
 ROOT="$WORK/root"
 ROOTFS="$WORK/rootfs"
 bash "$VC_SOURCE/scripts/make-rootfs.sh" "$ROOTFS"
-GUEST_KERNEL=$(cat "$VC_BUILD/guest/kernel-release")
+GUEST_KERNEL=$(cat "$GUEST_DIR/kernel-release")
+# The [hypervisor] table of the tests' configuration files.
+HYPERVISOR_TOML=$(printf '[hypervisor]\nkernel = "%s"' "$GUEST_KERNEL_PATH")
 
-virtc() { "$VIRTC_BIN" --root "$ROOT" "$@"; }
+virtc() { "$VIRTC_BIN" --root "$ROOT" --kernel "$GUEST_KERNEL_PATH" "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }

@@ -45,8 +45,9 @@ class LibraryTest : public ::testing::Test {
   SandboxConfig Sandbox(const std::string& id, std::vector<std::string> args) {
     SandboxConfig config;
     config.id = id;
-    config.hypervisor.kernel_path = build_ + "/guest/vmlinuz";
-    config.hypervisor.initrd_path = build_ + "/guest/initramfs.cpio";
+    // The initramfs: the one beside the kernel.
+    const char* kernel = std::getenv("VC_GUEST_KERNEL");
+    config.hypervisor.kernel_path = kernel ? kernel : build_ + "/guest/vmlinux";
     ContainerConfig c;
     c.id = "main";
     c.rootfs = rootfs_;

@@ -5,7 +5,7 @@
 VCR_BIN="$VC_BUILD/bin/vc-runtime"
 [ -x "$VCR_BIN" ] || fail "missing $VCR_BIN: build the project first (scripts/build.sh)"
 VCR_CONFIG="$WORK/vc-runtime.toml"
-printf '[runtime]\nstate_root = "%s"\n' "$ROOT" >"$VCR_CONFIG"
+printf '%s\n[runtime]\nstate_root = "%s"\n' "$HYPERVISOR_TOML" "$ROOT" >"$VCR_CONFIG"
 vcr() { "$VCR_BIN" --root "$ROOT" --config "$VCR_CONFIG" "$@"; }
 VCR="$WORK/vc-runtime"
 printf '#!/bin/sh\nexec %q --root %q --config %q "$@"\n' "$VCR_BIN" "$ROOT" "$VCR_CONFIG" >"$VCR"

@@ -55,6 +55,13 @@ topics=$(grep -F '"container_id":"t1"' "$WORK/events" | awk '{print $6}' | grep 
 assert_eq "/tasks/create /tasks/start /tasks/exit /tasks/delete " "$topics" "events of t1, in order"
 pass "containerd got create, start, exit and delete events in that order"
 
+line=$(grep -a "start timeline" "$CTD_LOG" | grep -F "sandbox=t1" | head -1 || true)
+[ -n "$line" ] || fail "no start timeline of t1 in the shim's log ($CTD_LOG)"
+for phase in supervisor share-fs vmm guest-kernel agent-start agent-ready sandbox created:t1 started:t1; do
+  assert_contains "$line" " $phase=" "the shim's start timeline"
+done
+pass "the shim logs the start timeline ($(sed 's/.*start timeline[^:]*: //; s/"//g' <<<"$line" | cut -c1-120))"
+
 rc=0
 c "${RUN[@]}" --rm "$IMAGE" t2 sh -c 'echo out; echo err >&2; exit 7' >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
 assert_eq 7 "$rc" "ctr run exit code"

@@ -5,7 +5,9 @@ source "$(dirname "$0")/lib.sh"
 id=$(virtc sandbox create --id sb1)
 assert_eq sb1 "$id" "created id"
 assert_eq ready "$(virtc sandbox status --id sb1 --json | sed -n 's/.*"state": "\(.*\)".*/\1/p' | head -1)" "state after create"
+t0=$(date +%s%N)
 virtc sandbox start --id sb1
+start_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 status=$(virtc sandbox status --id sb1)
 assert_contains "$status" "running" "status after start"
 json=$(virtc sandbox status --id sb1 --json)
@@ -13,6 +15,17 @@ assert_contains "$json" "\"guest_kernel\": \"$GUEST_KERNEL\"" "guest kernel repo
 rss=$(sed -n 's/.*"agent_rss_bytes": \([0-9]*\).*/\1/p' <<<"$json")
 [ "${rss:-0}" -gt 0 ] || fail "agent RSS not reported: $json"
 pass "create + start in separate invocations; status sees it running (agent RSS $((rss / 1024)) KiB)"
+
+# The start timeline: every phase, in order, none before the previous one,
+# the last within the time the start call took.
+timeline=$(virtc sandbox status --id sb1 --timeline)
+assert_eq "config supervisor share-fs vmm guest-kernel agent-start agent-ready sandbox" \
+  "$(awk 'NR > 1 {printf "%s%s", sep, $1; sep = " "}' <<<"$timeline")" "phases of the start"
+awk -v wall="$start_ms" 'NR > 1 { if ($2 < last || $3 < 0) bad = 1; last = $2 }
+  END { exit (bad || last <= 0 || last > wall) }' <<<"$timeline" ||
+  fail "timeline out of order or beyond the ${start_ms} ms the start took: $timeline"
+assert_contains "$(virtc sandbox status --id sb1 --json)" '"phase": "agent-ready"' "timeline in the JSON status"
+pass "sandbox status --timeline: the phases of the ${start_ms} ms start ($(awk '$1 == "agent-ready" {print $2}' <<<"$timeline") ms to the agent)"
 
 # A detached container that counts in a file of its rootfs (seen from the host
 # through the shared directory) and reacts to SIGTERM. The count is renamed

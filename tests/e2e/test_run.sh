@@ -28,6 +28,12 @@ assert_eq 4 "$rc" "exit code after SIGKILL to PID 1 from inside"
 assert_eq survived "$(cat "$WORK/out")" "PID 1 ignores SIGKILL from inside its namespace"
 pass "the container init is protected like PID 1"
 
+out=$(virtc run --timeline --rootfs "$ROOTFS" -- echo hello 2>"$WORK/err")
+assert_eq hello "$out" "stdout with --timeline"
+assert_eq "PHASE config supervisor share-fs vmm guest-kernel agent-start agent-ready sandbox created:main started:main" \
+  "$(awk '{printf "%s%s", sep, $1; sep = " "}' "$WORK/err")" "phases printed on stderr"
+pass "run --timeline prints the phases of the start on stderr"
+
 out=$(virtc run --rootfs "$ROOTFS" -- sh -c 'echo $$')
 assert_eq "1" "$out" "PID of the container's init in its namespace"
 pass "the container has its own PID namespace"

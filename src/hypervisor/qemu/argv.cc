@@ -24,6 +24,15 @@ Args ArgsOf(const ShareFsDevice& d) {
                          ",queue-size=" + std::to_string(d.queue_size)};
 }
 
+// security_model=none: files keep the owners and modes the guest sets (QEMU
+// runs as root), and what the host refuses is ignored, as with virtiofsd.
+// multidevs=remap: the container roots bound under the share are other file
+// systems; their inode numbers are remapped so that they cannot collide.
+Args ArgsOf(const Share9pDevice& d) {
+  return {"-fsdev", "local,id=" + d.id + ",path=" + OptionValue(d.path) + ",security_model=none,multidevs=remap",
+          "-device", "virtio-9p-pci,id=" + d.id + ",fsdev=" + d.id + ",mount_tag=" + OptionValue(d.tag)};
+}
+
 Args ArgsOf(const VsockDevice& d) {
   return {"-device", "vhost-vsock-pci,id=" + d.id + ",guest-cid=" + std::to_string(d.guest_cid)};
 }
@@ -97,7 +106,9 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
       in.binary,
       // Named threads ("CPU 0/TCG"): top -H and the vCPU cgroup test tell them apart.
       "-name", "sandbox-" + s.sandbox_id + ",debug-threads=on",
-      "-machine", "q35,accel=" + in.accel,
+      "-machine", "q35",
+      "-accel", in.accel == "tcg" ? "tcg,tb-size=" + std::to_string(c.tcg_cache_mib ? c.tcg_cache_mib : kDefaultTcgCacheMib)
+                                  : in.accel,
       "-cpu", in.accel == "kvm" ? "host" : "max",
       "-m", MemoryOption(c.memory_mib, in.max_memory_mib, c.memory_slots),
       "-smp", std::to_string(c.vcpus) + (in.max_vcpus > c.vcpus ? ",maxcpus=" + std::to_string(in.max_vcpus) : ""),

@@ -38,7 +38,8 @@ TEST(QemuArgv, TcgMachine) {
   auto argv = BuildArgv({Spec(), kAgentOnly, "/usr/bin/qemu-system-x86_64", "tcg"});
   ASSERT_TRUE(argv);
   EXPECT_EQ((*argv)[0], "/usr/bin/qemu-system-x86_64");
-  EXPECT_EQ(ValuesOf(*argv, "-machine"), std::vector<std::string>{"q35,accel=tcg"});
+  EXPECT_EQ(ValuesOf(*argv, "-machine"), std::vector<std::string>{"q35"});
+  EXPECT_EQ(ValuesOf(*argv, "-accel"), std::vector<std::string>{"tcg,tb-size=32"}) << "the default cache";
   EXPECT_EQ(ValuesOf(*argv, "-cpu"), std::vector<std::string>{"max"});
   EXPECT_EQ(ValuesOf(*argv, "-m"), std::vector<std::string>{"512"});
   EXPECT_EQ(ValuesOf(*argv, "-smp"), std::vector<std::string>{"2"});
@@ -72,10 +73,18 @@ TEST(QemuArgv, RoomToGrowGivesCpuAndMemorySlots) {
   EXPECT_EQ(ValuesOf(*no_slots, "-m"), std::vector<std::string>{"512"}) << "no memory slots: a fixed size";
 }
 
+TEST(QemuArgv, TcgCacheSizeFromTheConfiguration) {
+  VmSpec s = Spec();
+  s.config.tcg_cache_mib = 8;
+  auto argv = BuildArgv({s, kAgentOnly, "q", "tcg"});
+  ASSERT_TRUE(argv);
+  EXPECT_EQ(ValuesOf(*argv, "-accel"), std::vector<std::string>{"tcg,tb-size=8"});
+}
+
 TEST(QemuArgv, KvmUsesHostCpu) {
   auto argv = BuildArgv({Spec(), kAgentOnly, "q", "kvm"});
   ASSERT_TRUE(argv);
-  EXPECT_EQ(ValuesOf(*argv, "-machine"), std::vector<std::string>{"q35,accel=kvm"});
+  EXPECT_EQ(ValuesOf(*argv, "-accel"), std::vector<std::string>{"kvm"});
   EXPECT_EQ(ValuesOf(*argv, "-cpu"), std::vector<std::string>{"host"});
 }
 
@@ -115,6 +124,18 @@ TEST(QemuArgv, ShareFsNeedsSharedMemory) {
   EXPECT_TRUE(Contains(ValuesOf(*argv, "-chardev"), "socket,id=vfs,path=/run/vc/sbs/sb1/virtiofsd.sock"));
   EXPECT_TRUE(Contains(ValuesOf(*argv, "-device"),
                        "vhost-user-fs-pci,id=vfs,chardev=vfs,tag=vcshared,queue-size=1024"));
+}
+
+TEST(QemuArgv, NinePShareIsServedByQemuWithoutSharedMemory) {
+  std::vector<Device> devices = kAgentOnly;
+  devices.push_back(Share9pDevice{"p9", "/run/vc/sbs/sb1/shared,x", "vcshared"});
+  auto argv = BuildArgv({Spec(), devices, "q", "tcg"});
+  ASSERT_TRUE(argv);
+  EXPECT_TRUE(ValuesOf(*argv, "-object").empty()) << "no daemon maps guest memory";
+  EXPECT_EQ(ValuesOf(*argv, "-fsdev"),
+            std::vector<std::string>{
+                "local,id=p9,path=/run/vc/sbs/sb1/shared,,x,security_model=none,multidevs=remap"});
+  EXPECT_TRUE(Contains(ValuesOf(*argv, "-device"), "virtio-9p-pci,id=p9,fsdev=p9,mount_tag=vcshared"));
 }
 
 TEST(QemuArgv, EachDeviceKind) {

@@ -1,7 +1,8 @@
 // The share-fs resource kind: a host directory tree the guest mounts, through
 // which container roots (and, next, volumes) reach the guest.
 //
-// One variant per file beside this one (virtio_fs.cc; virtio-9p next), each
+// One variant per file beside this one (virtio_fs.cc, virtio_9p.cc; the host
+// directory they share in shared_dir.cc), each
 // chosen by name in NewShareFs and restored from its own saved state in
 // RestoreShareFs. Not thread-safe: callers serialize (sandbox lock, or the
 // supervisor's one thread).
@@ -50,7 +51,7 @@ class ShareFs {
   virtual nlohmann::json Save() const = 0;
 };
 
-// `kind`: "virtio-fs". `daemon_path`: the variant's host daemon (virtiofsd).
+// `kind`: "virtio-fs" or "virtio-9p". `daemon_path`: the variant's host daemon (virtiofsd).
 Result<std::unique_ptr<ShareFs>> NewShareFs(const std::string& kind, const SandboxLayout& layout,
                                             const std::string& daemon_path);
 Result<std::unique_ptr<ShareFs>> RestoreShareFs(const SandboxLayout& layout, const nlohmann::json& state);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "resource/share_fs/share_fs.h"
+#include "resource/share_fs/shared_dir.h"
 
 namespace vc::resource {
 
@@ -11,7 +12,7 @@ class VirtioFs : public ShareFs {
   static constexpr const char* kKind = "virtio-fs";
 
   VirtioFs(SandboxLayout layout, std::string daemon_path)
-      : layout_(std::move(layout)), daemon_path_(std::move(daemon_path)) {}
+      : layout_(layout), dir_(std::move(layout)), daemon_path_(std::move(daemon_path)) {}
   static Result<std::unique_ptr<ShareFs>> Restore(const SandboxLayout& layout, const nlohmann::json& state);
 
   const char* Kind() const override { return kKind; }
@@ -24,15 +25,14 @@ class VirtioFs : public ShareFs {
   nlohmann::json Save() const override;
 
  private:
-  Result<> MountSharedDir();
   Result<> StartDaemon(const std::function<Result<>()>& checkpoint);
   // True if pid_ still is our virtiofsd (not a reused pid).
   bool DaemonAlive() const;
 
   SandboxLayout layout_;
+  SharedDir dir_;
   std::string daemon_path_;
-  bool mounted_ = false;  // shared/ is bound onto itself
-  pid_t pid_ = 0;         // virtiofsd
+  pid_t pid_ = 0;  // virtiofsd
 };
 
 }  // namespace vc::resource
