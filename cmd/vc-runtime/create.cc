@@ -29,6 +29,7 @@ vc::Result<vc::SandboxStatus> BootSandbox(Context& ctx, const std::string& id, c
   // runc's container lives in linux.cgroupsPath; here the VM does.
   sandbox.cgroup_path = spec.linux.cgroups_path;
   sandbox.sandbox_cgroup_only = config->sandbox_cgroup_only;
+  sandbox.enable_template = config->enable_template;
   return ctx.Runtime().RunSandbox(sandbox);
 }
 

@@ -1,6 +1,7 @@
 // vc-supervisor: keeps one sandbox's VM, virtiofsd and agent channel alive
 // between library calls. Started by the library (StartSandbox), not by people.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   // Leave the process that started us right away, so we are never its child
   // (it reaps our first process); the first status line names our pid.
+  // A peer that hung up (the launcher, QEMU's QMP) is an error to report, not our end.
+  ::signal(SIGPIPE, SIG_IGN);
   pid_t child = ::fork();
   if (child < 0) return 1;
   if (child > 0) return 0;

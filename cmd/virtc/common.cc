@@ -40,7 +40,7 @@ vc::HypervisorConfig HypervisorFrom(const Globals& g) {
   h.binary_path = g.qemu;
   h.accel = g.accel;
   h.memory_mib = g.memory_mib;
-  h.shared_fs = g.shared_fs;
+  h.shared_fs = !g.shared_fs.empty() ? g.shared_fs : g.use_template ? "virtio-9p" : "virtio-fs";
   h.vcpus = g.vcpus;
   return h;
 }

@@ -26,7 +26,8 @@ struct Globals {
   std::string qemu;
   std::string accel = "auto";
   uint32_t memory_mib = 256;
-  std::string shared_fs = "virtio-fs";
+  std::string shared_fs;  // empty: virtio-fs, or virtio-9p with --template
+  bool use_template = false;
   uint32_t vcpus = 1;
   std::string agent_transport = "auto";
   bool json = false;
@@ -51,6 +52,7 @@ void AddRunVerbs(CLI::App& app, Context& ctx);
 void AddSandboxVerbs(CLI::App& app, Context& ctx);
 void AddContainerVerbs(CLI::App& app, Context& ctx);
 void AddNetworkVerbs(CLI::App& app, Context& ctx);
+void AddFactoryVerbs(CLI::App& app, Context& ctx);
 
 // --netns and --net-model of the verbs that make a sandbox.
 void AddNetworkOptions(CLI::App* cmd, vc::NetworkConfig& network);

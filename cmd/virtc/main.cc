@@ -9,7 +9,8 @@ namespace {
 
 // Each group adds its subcommands to the app, in this order.
 constexpr virtc::VerbGroup kVerbGroups[] = {virtc::AddRunVerbs, virtc::AddSandboxVerbs,
-                                            virtc::AddContainerVerbs, virtc::AddNetworkVerbs};
+                                            virtc::AddContainerVerbs, virtc::AddNetworkVerbs,
+                                            virtc::AddFactoryVerbs};
 
 }  // namespace
 
@@ -26,8 +27,10 @@ int main(int argc, char** argv) {
   app.add_option("--qemu", g.qemu, "QEMU binary (default: qemu-system-x86_64 from PATH)");
   app.add_option("--accel", g.accel, "auto, kvm or tcg")->capture_default_str();
   app.add_option("--memory", g.memory_mib, "VM memory in MiB")->capture_default_str();
-  app.add_option("--shared-fs", g.shared_fs, "how container roots reach the guest: virtio-fs or virtio-9p")
-      ->capture_default_str();
+  app.add_option("--shared-fs", g.shared_fs,
+                 "how container roots reach the guest: virtio-fs (default) or virtio-9p (default with --template)");
+  app.add_flag("--template", g.use_template,
+               "start new sandboxes from the VM template (virtc factory init) when it fits; else boot");
   app.add_option("--vcpus", g.vcpus, "VM vCPUs")->capture_default_str();
   app.add_option("--agent-transport", g.agent_transport,
                  "auto (vsock when /dev/vhost-vsock is usable), serial or vsock")->capture_default_str();

@@ -75,6 +75,22 @@ Report TimelineReport(const std::vector<vc::StartPhase>& phases) {
   return {TimelineJson(phases), table.str()};
 }
 
+Report FactoryReport(const vc::FactoryStatus& s) {
+  nlohmann::json json = {{"exists", s.exists},           {"path", s.path},
+                         {"guest_kernel", s.guest_kernel}, {"kernel_path", s.kernel_path},
+                         {"vcpus", s.vcpus},             {"memory_mib", s.memory_mib},
+                         {"memory_bytes", s.memory_bytes}, {"fits", s.fits}, {"reason", s.reason}};
+  std::ostringstream table;
+  if (!s.exists) {
+    table << "no template in " << s.path << "\n";
+  } else {
+    table << "template  " << s.path << "\nkernel    " << s.guest_kernel << " (" << s.kernel_path << ")\nvm        "
+          << s.vcpus << " vCPU, " << s.memory_mib << " MiB (" << s.memory_bytes / (1024 * 1024)
+          << " MiB of it in use)\nfits      " << (s.fits ? "yes" : "no: " + s.reason) << "\n";
+  }
+  return {std::move(json), table.str()};
+}
+
 Report ContainerReport(const vc::ContainerStatus& c) {
   std::ostringstream table;
   table << std::left << std::setw(20) << "CONTAINER ID" << "  " << std::setw(8) << "STATE" << "  "

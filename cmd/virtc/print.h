@@ -21,6 +21,7 @@ Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_con
 // The phases of a sandbox's start, with the time each took.
 Report TimelineReport(const std::vector<vc::StartPhase>& phases);
 Report ContainerReport(const vc::ContainerStatus& c);
+Report FactoryReport(const vc::FactoryStatus& s);
 Report StatsReport(const vc::ContainerStats& s);
 Report InterfacesReport(const std::vector<vc::NetInterface>& list);
 Report RoutesReport(const std::vector<vc::NetRoute>& list);

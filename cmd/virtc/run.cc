@@ -21,6 +21,7 @@ int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args)
   config.id = o.id;
   config.hypervisor = HypervisorFrom(ctx.g);
   config.agent.transport = ctx.g.agent_transport;
+  config.enable_template = ctx.g.use_template;
   config.containers = {*container};
   config.network = o.network;
   auto sandbox = rt->RunSandbox(config);

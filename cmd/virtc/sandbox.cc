@@ -38,6 +38,7 @@ int CreateOrRun(Context& ctx, const SandboxOptions& o, bool start, const std::ve
   config.id = o.id;
   config.hypervisor = HypervisorFrom(ctx.g);
   config.agent.transport = ctx.g.agent_transport;
+  config.enable_template = ctx.g.use_template;
   config.network = o.network;
   if (!o.rootfs.empty() || !o.bundle.empty()) {
     auto c = ContainerFrom(o.container_id, o.rootfs, o.bundle, args);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <fcntl.h>
+#include <linux/random.h>
 #include <linux/vm_sockets.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -60,6 +61,20 @@ void Log(const std::string& line) {
                     " program=vc-agent uptime=" + uptime;
   if (!log_sandbox.empty()) out += " sandbox=" + log::Value(log_sandbox);
   (void)os::WriteAll(STDERR_FILENO, out + "\n");
+}
+
+Result<> Reseed(const std::string& entropy) {
+  if (entropy.empty()) return {};
+  os::Fd fd(::open("/dev/urandom", O_WRONLY | O_CLOEXEC));
+  if (!fd) return os::FailErrno("open /dev/urandom");
+  std::string buf(sizeof(rand_pool_info) + entropy.size(), '\0');
+  auto* info = reinterpret_cast<rand_pool_info*>(buf.data());
+  info->entropy_count = static_cast<int>(entropy.size() * 8);
+  info->buf_size = static_cast<int>(entropy.size());
+  std::memcpy(info->buf, entropy.data(), entropy.size());
+  if (::ioctl(fd.get(), RNDADDENTROPY, info) != 0) return os::FailErrno("add entropy");
+  if (::ioctl(fd.get(), RNDRESEEDCRNG) != 0) return os::FailErrno("reseed the random generator");
+  return {};
 }
 
 namespace {

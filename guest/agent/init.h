@@ -38,6 +38,11 @@ struct Channels {
 // vsock transport to appear; fails if neither does.
 Result<Channels> FindChannels(const std::string& port_name, int timeout_ms);
 
+// Mixes host randomness into the guest's generator, credited as entropy, and
+// reseeds it now: VMs restored from one template start with the same
+// generator state. Empty `entropy`: nothing to do.
+Result<> Reseed(const std::string& entropy);
+
 // Flushes file systems and powers the VM off. Does not return.
 [[noreturn]] void PowerOff();
 

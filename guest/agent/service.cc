@@ -61,6 +61,12 @@ void AgentService::Register(ttrpc::MethodTable& table) {
           const std::string& host = req.hostname();
           if (!host.empty() && ::sethostname(host.data(), host.size()) != 0)
             return os::FailErrno("sethostname " + host);
+          if (auto r = Reseed(req.entropy()); !r) return r;
+          if (req.realtime_ns() > 0) {
+            timespec now{static_cast<time_t>(req.realtime_ns() / 1'000'000'000),
+                         static_cast<long>(req.realtime_ns() % 1'000'000'000)};
+            if (::clock_settime(CLOCK_REALTIME, &now) != 0) return os::FailErrno("set the clock");
+          }
           for (const auto& s : req.storages()) {
             if (s.driver() != "virtiofs" && s.driver() != "9p")
               return Fail(ErrorCode::kInvalidArgument, "unsupported storage driver " + s.driver());

@@ -142,6 +142,11 @@ struct SandboxConfig {
   // (/vc_overhead/<id>), so the pod's limits count the guest's work and not
   // the VMM's own; cgroup v1 only (v2 keeps a process's threads together).
   bool sandbox_cgroup_only = true;
+  // Start from the VM template (Runtime::InitFactory) instead of booting,
+  // when one fits this configuration; else boot, with a warning that says
+  // why. Needs hypervisor.shared_fs = "virtio-9p" and the agent on
+  // virtio-serial.
+  bool enable_template = false;
 };
 
 enum class SandboxState { kReady, kRunning, kPaused, kStopped };
@@ -168,12 +173,30 @@ struct ContainerStats {
   uint64_t pids_limit = 0;          // 0: unlimited
 };
 
+// The VM template of a runtime's state root (Runtime::InitFactory).
+struct FactoryStatus {
+  bool exists = false;
+  std::string path;             // its directory
+  std::string guest_kernel;     // the kernel release it booted
+  std::string kernel_path;
+  uint32_t vcpus = 0;
+  uint32_t memory_mib = 0;
+  uint64_t memory_bytes = 0;    // guest memory it holds (what the guest touched)
+  // For the configuration asked about: whether sandboxes would start from it,
+  // else why not.
+  bool fits = false;
+  std::string reason;
+};
+
 // One step of a sandbox's start: its name and when it ended, in milliseconds
 // since StartSandbox (or RunSandbox) began. In order:
 //   config        the call checked the sandbox and wrote the supervisor's spec
 //   supervisor    vc-supervisor runs
 //   share-fs      the shared file system daemon (virtiofsd) is ready
 //   vmm           QEMU runs and answers on QMP
+//   restore       (instead of vmm, guest-kernel and agent-start, for a
+//                 sandbox started from a VM template) QEMU runs the template's
+//                 copy
 //   guest-kernel  the guest kernel started its clock (firmware, loader done)
 //   agent-start   the kernel booted and started vc-agent as /init
 //   agent-ready   the agent answered its first request

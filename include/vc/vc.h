@@ -126,6 +126,16 @@ class VC_EXPORT Runtime {
   Result<std::vector<NetRoute>> UpdateRoutes(const std::string& sandbox_id, const std::vector<NetRoute>& routes);
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sandbox_id);
 
+  // --- VM templates (the factory) ---
+  // Boots a VM for `config` to where its agent answers and saves it as the
+  // state root's template, replacing an earlier one. Sandboxes with
+  // enable_template and the same hypervisor configuration then start from it.
+  Result<FactoryStatus> InitFactory(const HypervisorConfig& config, const AgentConfig& agent = {});
+  // The template, and whether sandboxes with `config` would start from it.
+  FactoryStatus StatusFactory(const HypervisorConfig& config);
+  // Removes the template (sandboxes started from it keep running).
+  Result<> DestroyFactory();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,6 +1,9 @@
 // The one place that translates between the library's agent types and the
 // vc.agent.v1 protobuf messages: AsyncAgent, and the blocking Agent that
 // runs it on a loop of its own.
+#include <sys/random.h>
+#include <time.h>
+
 #include <nlohmann/json.hpp>
 
 #include "agent.pb.h"
@@ -157,6 +160,12 @@ Async<> AsyncAgent::CreateSandbox(std::string sandbox_id, std::string hostname,
   pb::CreateSandboxRequest req;
   req.set_sandbox_id(sandbox_id);
   req.set_hostname(hostname);
+  std::string entropy(64, '\0');
+  if (::getrandom(entropy.data(), entropy.size(), 0) == static_cast<ssize_t>(entropy.size()))
+    req.set_entropy(entropy);
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  req.set_realtime_ns(static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec);
   for (const auto& m : mounts) {
     auto* s = req.add_storages();
     s->set_driver(m.fstype);

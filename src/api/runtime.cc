@@ -1,5 +1,6 @@
 // Public entry points: each adds "<what> <which>:" context to errors and
 // forwards to the manager.
+#include "factory/template.h"
 #include "sandbox/manager.h"
 
 namespace vc {
@@ -91,6 +92,16 @@ Result<> Runtime::UpdateContainer(const std::string& sid, const std::string& cid
 }
 Result<std::vector<int32_t>> Runtime::PidsContainer(const std::string& sid, const std::string& cid) {
   return With(impl_->PidsContainer(sid, cid), "pids of container " + cid);
+}
+Result<FactoryStatus> Runtime::InitFactory(const HypervisorConfig& config, const AgentConfig& agent) {
+  return With(factory::Init(impl_->state_root(), config, std::chrono::milliseconds(agent.start_timeout_ms)),
+              "make a VM template");
+}
+FactoryStatus Runtime::StatusFactory(const HypervisorConfig& config) {
+  return factory::Status(impl_->state_root(), config);
+}
+Result<> Runtime::DestroyFactory() {
+  return With(factory::Destroy(impl_->state_root()), "remove the VM template");
 }
 Result<NetInterface> Runtime::AddInterface(const std::string& sid, const std::string& name) {
   return With(impl_->AddInterface(sid, name), "add interface " + name + " to sandbox " + sid);

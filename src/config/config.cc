@@ -90,7 +90,7 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   }
   for (const auto& [key, node] : doc) {
     std::string k(key.str());
-    if (k != "hypervisor" && k != "agent" && k != "runtime")
+    if (k != "hypervisor" && k != "agent" && k != "runtime" && k != "factory")
       return Fail(ErrorCode::kInvalidArgument, origin + ": unknown section [" + k + "]");
     if (!node.is_table())
       return Fail(ErrorCode::kInvalidArgument, origin + ": " + k + " must be a table");
@@ -122,6 +122,12 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   r.Get("internetworking_model", c.network.model);
   r.Get("sandbox_cgroup_only", c.sandbox_cgroup_only);
   if (auto ok = r.Finish(); !ok) return std::unexpected(ok.error());
+  TableReader f(doc["factory"].as_table(), "factory", origin);
+  f.Get("enable_template", c.enable_template);
+  if (auto ok = f.Finish(); !ok) return std::unexpected(ok.error());
+  // Templates share files over 9p (factory/template.h); a configuration that
+  // names another share is refused when a sandbox is created.
+  if (c.enable_template && !doc["hypervisor"]["shared_fs"]) c.hypervisor.shared_fs = "virtio-9p";
   if (c.hypervisor.memory_mib < 64)
     return Fail(ErrorCode::kInvalidArgument, origin + ": hypervisor.memory_mib must be at least 64");
   if (c.hypervisor.vcpus < 1)

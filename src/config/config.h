@@ -3,9 +3,12 @@
 // how much memory, where state lives.
 //
 //   [hypervisor]  path, kernel, initrd, kernel_params, memory_mib, vcpus, accel, virtiofsd,
-//                 pcie_root_ports
+//                 shared_fs, pcie_root_ports, max_vcpus, max_memory_mib, memory_slots,
+//                 tcg_cache_mib
 //   [agent]       transport, start_timeout_ms
-//   [runtime]     state_root, internetworking_model (tcfilter, macvtap, none)
+//   [runtime]     state_root, internetworking_model (tcfilter, macvtap, none),
+//                 sandbox_cgroup_only
+//   [factory]     enable_template (then shared_fs defaults to virtio-9p)
 //
 // Every key is optional; unknown keys and wrong types are errors.
 #pragma once
@@ -23,6 +26,7 @@ struct Config {
   RuntimeOptions runtime;
   NetworkConfig network;  // the model; the namespace comes with each pod
   bool sandbox_cgroup_only = true;  // SandboxConfig::sandbox_cgroup_only
+  bool enable_template = false;     // SandboxConfig::enable_template
 };
 
 // Where the configuration is read from when none is named.

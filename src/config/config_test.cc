@@ -35,6 +35,11 @@ sandbox_cgroup_only = false
   EXPECT_EQ(c->network.model, "none");
   EXPECT_FALSE(c->sandbox_cgroup_only);
 
+  auto templated = Parse("[factory]\nenable_template = true\n", "t.toml", Defaults("/g"));
+  ASSERT_TRUE(templated) << templated.error().message;
+  EXPECT_TRUE(templated->enable_template);
+  EXPECT_EQ(templated->hypervisor.shared_fs, "virtio-9p") << "templates share over 9p";
+
   auto empty = Parse("", "empty.toml", Defaults("/g"));
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->hypervisor.kernel_path, "/g/vmlinux");

@@ -41,6 +41,10 @@ Result<std::vector<pid_t>> Hypervisor::VcpuThreads() {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot tell its vCPU threads");
 }
 
+Result<> Hypervisor::SaveState(const std::string&) {
+  return Fail(ErrorCode::kUnimplemented, Name() + " cannot save a VM's state");
+}
+
 Result<> Hypervisor::HotUnplug(const Device& device) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot hot-unplug the " + KindOf(device) +
                                              " device " + DeviceId(device) + " from a running VM");

@@ -22,12 +22,28 @@
 
 namespace vc::hypervisor {
 
+// Guest memory backed by a file, for VM templates (src/factory/).
+struct MemoryFile {
+  std::string path;
+  // false: the guest's memory lives in the file, which keeps it once the VM
+  // is gone (a template being made). true: the file holds the memory to start
+  // from, mapped copy-on-write (a VM restored from a template): what the
+  // guest writes stays its own and the file never changes, so any number of
+  // VMs share its pages.
+  bool copy_on_write = false;
+};
+
 // The VM itself; its devices come through AddDevice.
 struct VmSpec {
   std::string sandbox_id;
   HypervisorConfig config;
   std::string control_socket;  // where the backend's control channel listens (QEMU: QMP)
   std::string log_path;        // the hypervisor process's own output
+  std::optional<MemoryFile> memory_file;
+  // Non-empty: instead of booting, continue from the device state SaveState
+  // wrote to this file, with the memory saved beside it (memory_file, copy-on-
+  // write). The devices must be those the saved VM had.
+  std::string restore_from;
 };
 
 // A VM's size in vCPUs and memory.
@@ -81,6 +97,10 @@ class Hypervisor {
   // The host threads that run the vCPUs (for a cgroup of their own);
   // kUnimplemented where the backend cannot tell.
   virtual Result<std::vector<pid_t>> VcpuThreads();
+  // Pauses the VM and writes its device state to `path`; its memory stays in
+  // its memory file (VmSpec::memory_file, not copy-on-write), so the two make
+  // a template. The VM stays paused. kUnimplemented where the backend cannot.
+  virtual Result<> SaveState(const std::string& path);
 
   // Host processes of the VM (QEMU: its pid), for supervision and accounting.
   virtual std::vector<pid_t> Pids() const = 0;

@@ -59,6 +59,8 @@ class Manager {
   Result<std::vector<NetRoute>> UpdateRoutes(const std::string& sid, const std::vector<NetRoute>& routes);
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sid);
 
+  const std::string& state_root() const { return options_.state_root; }
+
  private:
   // Loads the record under the sandbox lock, runs `fn` on it, and saves it
   // whether `fn` succeeded or not (it may have changed the guest before failing).

@@ -76,7 +76,8 @@ void from_json(const json& j, ContainerConfig& c) {
 void to_json(json& j, const SandboxConfig& c) {
   j = {{"id", c.id},         {"hostname", c.hostname},     {"hypervisor", c.hypervisor},
        {"agent", c.agent},   {"containers", c.containers}, {"annotations", c.annotations},
-       {"network", c.network}, {"cgroup_path", c.cgroup_path}, {"sandbox_cgroup_only", c.sandbox_cgroup_only}};
+       {"network", c.network}, {"cgroup_path", c.cgroup_path}, {"sandbox_cgroup_only", c.sandbox_cgroup_only},
+       {"enable_template", c.enable_template}};
 }
 void from_json(const json& j, SandboxConfig& c) {
   c.id = j.value("id", std::string());
@@ -88,6 +89,7 @@ void from_json(const json& j, SandboxConfig& c) {
   c.network = j.value("network", NetworkConfig{});
   c.cgroup_path = j.value("cgroup_path", std::string());
   c.sandbox_cgroup_only = j.value("sandbox_cgroup_only", true);
+  c.enable_template = j.value("enable_template", false);
 }
 
 NLOHMANN_JSON_SERIALIZE_ENUM(SandboxState, {{SandboxState::kReady, "ready"},

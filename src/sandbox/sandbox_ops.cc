@@ -1,6 +1,8 @@
 // Sandbox lifecycle: create, start, stop, pause/resume, delete, status, list.
 #include <sys/un.h>
 
+#include "factory/template.h"
+#include "os/log.h"
 #include "sandbox/layout.h"
 #include "sandbox/manager.h"
 #include "sandbox/state.h"
@@ -48,7 +50,15 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
     if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kStart); !ok) return std::unexpected(ok.error());
     r.timeline.Begin(MonotonicNs());
     ReleaseHost(id, r);  // leftovers of an earlier run that ended abruptly
-    const SupervisorSpec spec = SupervisorSpecOf(r.config);
+    SupervisorSpec spec = SupervisorSpecOf(r.config);
+    if (r.config.enable_template) {
+      if (auto found = factory::Find(options_.state_root, r.config.hypervisor)) {
+        spec.template_dir = *found;
+        spec.agent.transport = "serial";  // the template's channel
+      } else {
+        log::Warn("sandbox " + id + " boots instead of starting from the VM template: " + found.error().message);
+      }
+    }
     r.timeline.AddNow("config");
     auto report = backend_->Launch(spec, std::chrono::milliseconds(r.config.agent.start_timeout_ms) + 30s);
     if (!report) return std::unexpected(report.error());

@@ -22,7 +22,8 @@ void to_json(nlohmann::json& j, const SupervisorSpec& s) {
   j = {{"sandbox_id", s.sandbox_id},
        {"hypervisor", s.hypervisor},
        {"agent", s.agent},
-       {"resources", s.resources}};
+       {"resources", s.resources},
+       {"template_dir", s.template_dir}};
 }
 
 void from_json(const nlohmann::json& j, SupervisorSpec& s) {
@@ -30,6 +31,7 @@ void from_json(const nlohmann::json& j, SupervisorSpec& s) {
   s.hypervisor = j.value("hypervisor", HypervisorConfig{});
   s.agent = j.value("agent", AgentConfig{});
   s.resources = j.value("resources", resource::Config{});
+  s.template_dir = j.value("template_dir", std::string());
 }
 
 }  // namespace vc

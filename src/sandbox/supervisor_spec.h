@@ -18,6 +18,10 @@ struct SupervisorSpec {
   HypervisorConfig hypervisor;
   AgentConfig agent;
   resource::Config resources;
+  // Non-empty: start the VM from the template in this directory
+  // (src/factory/template.h) instead of booting; the supervisor boots after
+  // all if the restore fails.
+  std::string template_dir;
 };
 
 // The spec for a sandbox's configuration.

@@ -68,6 +68,11 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
   if (config.hypervisor.shared_fs != "virtio-fs" && config.hypervisor.shared_fs != "virtio-9p")
     return Fail(ErrorCode::kInvalidArgument,
                 "unknown shared_fs '" + config.hypervisor.shared_fs + "': virtio-fs or virtio-9p");
+  if (config.enable_template && config.hypervisor.shared_fs != "virtio-9p")
+    return Fail(ErrorCode::kInvalidArgument,
+                "enable_template needs shared_fs = \"virtio-9p\": virtiofsd cannot map a VM's copy-on-write memory");
+  if (config.enable_template && config.agent.transport == "vsock")
+    return Fail(ErrorCode::kInvalidArgument, "enable_template needs the agent on virtio-serial, not vsock");
   if (config.network.cni && !config.network.netns_path.empty())
     return Fail(ErrorCode::kInvalidArgument, "a network namespace (" + config.network.netns_path +
                                                  ") and CNI were both asked for: give one");

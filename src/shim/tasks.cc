@@ -65,6 +65,7 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   // The pod's (CRI's sandbox container's) cgroup holds the VM.
   sandbox.cgroup_path = spec.linux.cgroups_path;
   sandbox.sandbox_cgroup_only = config->sandbox_cgroup_only;
+  sandbox.enable_template = config->enable_template;
   Job<Result<SandboxStatus>> run{[this, sandbox] { return runtime_->RunSandbox(sandbox); }};
   auto status = co_await OnWorker(&run);
   if (!status) co_return std::unexpected(status.error());

@@ -118,11 +118,20 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
       "-append", append,
       "-qmp", "unix:" + OptionValue(s.control_socket) + ",server=on,wait=off",
   };
-  // vhost-user needs guest memory that its daemon can map: a shared memfd.
-  if (Has<ShareFsDevice>(in.devices))
-    argv.insert(argv.end(), {"-object", "memory-backend-memfd,id=mem,size=" +
-                                            std::to_string(c.memory_mib) + "M,share=on",
+  // A template's memory in its file (shared: the file keeps what the guest
+  // writes), or a restored VM's copy-on-write of it; else, vhost-user needs
+  // guest memory that its daemon can map: a shared memfd.
+  const std::string size = std::to_string(c.memory_mib) + "M";
+  if (s.memory_file)
+    argv.insert(argv.end(), {"-object", "memory-backend-file,id=mem,size=" + size + ",mem-path=" +
+                                            OptionValue(s.memory_file->path) +
+                                            (s.memory_file->copy_on_write ? ",share=off" : ",share=on"),
                              "-numa", "node,memdev=mem"});
+  else if (Has<ShareFsDevice>(in.devices))
+    argv.insert(argv.end(), {"-object", "memory-backend-memfd,id=mem,size=" + size + ",share=on",
+                             "-numa", "node,memdev=mem"});
+  // The state comes over QMP once QEMU runs (migrate-incoming).
+  if (!s.restore_from.empty()) argv.insert(argv.end(), {"-incoming", "defer"});
   for (uint32_t i = 0; i < c.pcie_root_ports; ++i)
     argv.insert(argv.end(), {"-device", "pcie-root-port,id=" + RootPortId(i) + ",bus=pcie.0,chassis=" +
                                             std::to_string(i + 1)});

@@ -13,6 +13,7 @@
 #include "hypervisor/qemu/argv.h"
 #include "hypervisor/qemu/hotplug.h"
 #include "hypervisor/qemu/qmp.h"
+#include "hypervisor/qemu/snapshot.h"
 #include "os/error.h"
 #include "os/file.h"
 #include "os/process.h"
@@ -23,6 +24,8 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kQmpTimeout = 10s;
+// Saving or loading a template's device state (its memory is not copied).
+constexpr auto kStateTimeout = 60s;
 constexpr uint32_t kDimmMib = 128;  // x86's memory block: the unit the guest onlines
 
 uint32_t HostCpus() {
@@ -68,6 +71,8 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   memory_slots_ = c.memory_slots;
   shared_memory_ = std::any_of(devices().begin(), devices().end(),
                                [](const Device& d) { return std::holds_alternative<ShareFsDevice>(d); });
+  if (spec.memory_file && !os::Exists(spec.memory_file->path) && spec.memory_file->copy_on_write)
+    return Fail(ErrorCode::kNotFound, "template memory " + spec.memory_file->path + " missing");
   auto argv = BuildArgv({spec, devices(), binary_, accel_, max_size_.vcpus, max_size_.memory_mib});
   if (!argv) return std::unexpected(argv.error());
 
@@ -99,7 +104,15 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
     }
     if (os::Exists(qmp_socket_)) {
       auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
-      if (qmp) return {};
+      if (qmp && spec.restore_from.empty()) return {};
+      if (qmp) {
+        auto loaded = LoadVmState(*qmp, spec.restore_from, kStateTimeout);
+        if (loaded) return {};
+        (void)Stop(0ms);
+        std::string why = os::TailLines(log, 3);
+        return std::unexpected(loaded.error().Wrap("restore from " + spec.restore_from +
+                                                   (why.empty() ? "" : " (qemu: " + why + ")")));
+      }
     }
     if (std::chrono::steady_clock::now() > deadline) {
       (void)Stop(0ms);
@@ -224,6 +237,13 @@ Result<std::vector<pid_t>> QemuHypervisor::VcpuThreads() {
   auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
   if (!qmp) return std::unexpected(qmp.error());
   return VcpuThreadIds(*qmp);
+}
+
+Result<> QemuHypervisor::SaveState(const std::string& path) {
+  if (auto alive = CheckAlive(); !alive) return alive;
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  return SaveVmState(*qmp, path, kStateTimeout);
 }
 
 Result<> QemuHypervisor::Pause() { return SetRunning(false); }

@@ -25,6 +25,7 @@ class QemuHypervisor : public Hypervisor {
   // maxmem and while one of memory_slots is free.
   Result<VmSize> Grow(const VmSize& want) override;
   Result<std::vector<pid_t>> VcpuThreads() override;
+  Result<> SaveState(const std::string& path) override;
 
  protected:
   bool Running() const override { return pid_ > 0; }

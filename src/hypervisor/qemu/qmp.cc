@@ -56,8 +56,13 @@ Result<nlohmann::json> QmpClient::Send(const std::string& command, const nlohman
     if (::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL) != 1) return os::FailErrno("QMP " + command + ": send descriptor");
     line.erase(0, 1);
   }
-  if (auto sent = os::WriteAll(fd_.get(), line); !sent)
-    return std::unexpected(sent.error().Wrap("QMP " + command));
+  // send, not write: a QEMU that died must not take its caller down with SIGPIPE.
+  for (std::string_view rest = line; !rest.empty();) {
+    ssize_t n = ::send(fd_.get(), rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return os::FailErrno("QMP " + command + ": send");
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
   for (;;) {
     auto message = ReadMessage(timeout_);
     if (!message) return std::unexpected(message.error().Wrap("QMP " + command));

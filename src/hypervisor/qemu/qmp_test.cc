@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hypervisor/qemu/hotplug.h"
+#include "hypervisor/qemu/snapshot.h"
 #include "os/file.h"
 
 namespace vc::hypervisor::qemu {
@@ -98,6 +99,90 @@ class FakeQmp {
 };
 
 std::string Ok(const std::string& value = "{}") { return R"({"return": )" + value + "}\n"; }
+
+TEST(Qmp, AQemuGoneIsAnErrorNotSigpipe) {
+  FakeQmp server([](const std::string& line) {
+    return line.find("qmp_capabilities") != std::string::npos ? Ok() : "CLOSE";
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp) << qmp.error().message;
+  EXPECT_FALSE(qmp->Execute("stop"));  // the server hangs up
+  std::this_thread::sleep_for(50ms);
+  // Writing to the closed peer: EPIPE, which would be a SIGPIPE for write().
+  auto again = qmp->Execute("query-status", nlohmann::json::object());
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("QMP query-status"), std::string::npos) << again.error().message;
+}
+
+// The command names of the lines a fake server got, after the handshake.
+std::vector<std::string> Commands(FakeQmp& server) {
+  std::vector<std::string> out;
+  for (const auto& line : server.lines()) {
+    auto j = nlohmann::json::parse(line);
+    if (j["execute"] != "qmp_capabilities") out.push_back(j["execute"]);
+  }
+  return out;
+}
+
+TEST(QmpSnapshot, SaveStopsThenMigratesTheDevicesIntoTheFile) {
+  int polls = 0;
+  FakeQmp server([&](const std::string& line) {
+    if (line.find("query-migrate") != std::string::npos)
+      return Ok(++polls < 3 ? R"({"status": "active"})" : R"({"status": "completed"})");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  ASSERT_TRUE(SaveVmState(*qmp, "/t/it's/state", 5s));
+  EXPECT_EQ(Commands(server), (std::vector<std::string>{"stop", "migrate-set-capabilities", "migrate",
+                                                         "query-migrate", "query-migrate", "query-migrate"}));
+  auto lines = server.lines();
+  auto caps = nlohmann::json::parse(lines[2])["arguments"]["capabilities"][0];
+  EXPECT_EQ(caps["capability"], "x-ignore-shared") << "guest memory stays in its file";
+  EXPECT_EQ(caps["state"], true);
+  EXPECT_EQ(nlohmann::json::parse(lines[3])["arguments"]["uri"], R"(exec:cat > '/t/it'\''s/state')");
+}
+
+TEST(QmpSnapshot, AFailedSaveSaysWhy) {
+  FakeQmp server([](const std::string& line) {
+    if (line.find("query-migrate") != std::string::npos)
+      return Ok(R"({"status": "failed", "error-desc": "disk full"})");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto r = SaveVmState(*qmp, "/t/state", 5s);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("disk full"), std::string::npos) << r.error().message;
+}
+
+TEST(QmpSnapshot, LoadWaitsForTheStateThenRunsTheVm) {
+  int polls = 0;
+  FakeQmp server([&](const std::string& line) {
+    if (line.find("query-status") != std::string::npos)
+      return Ok(++polls < 2 ? R"({"status": "inmigrate", "running": false})"
+                            : R"({"status": "paused", "running": false})");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  ASSERT_TRUE(LoadVmState(*qmp, "/t/state", 5s));
+  EXPECT_EQ(Commands(server), (std::vector<std::string>{"migrate-set-capabilities", "migrate-incoming",
+                                                         "query-status", "query-status", "cont"}));
+  EXPECT_EQ(nlohmann::json::parse(server.lines()[2])["arguments"]["uri"], "exec:cat '/t/state'");
+}
+
+TEST(QmpSnapshot, ALoadThatEndsElsewhereIsAnError) {
+  FakeQmp server([](const std::string& line) {
+    if (line.find("query-status") != std::string::npos) return Ok(R"({"status": "internal-error"})");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto r = LoadVmState(*qmp, "/t/state", 5s);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("internal-error"), std::string::npos) << r.error().message;
+}
 
 TEST(Qmp, NegotiatesAndSkipsEvents) {
   FakeQmp server([](const std::string& line) {
