@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Start time and memory of sandboxes, side by side in one run with their
-# baselines: a bare QEMU boot of the same kernel to a trivial init (same
-# machine options), and a bare boot of Debian's cloud kernel as a bzImage
-# (q35, 256 MiB, QEMU's defaults). Prints one table.
+# Start time and memory of sandboxes, cold and from a VM template, side by
+# side in one run with their baselines: a bare QEMU boot of the same kernel to
+# a trivial init (same machine options), and a bare boot of Debian's cloud
+# kernel as a bzImage (q35, 256 MiB, QEMU's defaults). Prints one table.
 #   bench/run.sh [RUNS] [IDLE]   (default 5 runs, 10 idle sandboxes; needs
 #                                 root and a build: scripts/build.sh)
 set -euo pipefail
@@ -69,38 +69,55 @@ bash scripts/make-oci-image.sh "$work/rootfs" "$work/image.tar" "$image"
 ctd_start "$work/containerd" "$build/bin"
 ctd_import "$work/image.tar"
 ctr_run=(run --runtime io.containerd.vc.v2 --runtime-config-path "$work/vc.toml")
+"$virtc" --root "$root" factory init >/dev/null
 
 # Interleaved, so a slow moment of the machine hits every column alike.
-bare_lean=() bare_debian=() cold=() cold_debian=() via_ctr=()
+bare_lean=() bare_debian=() cold=() cold_debian=() via_ctr=() warm=()
 for i in $(seq "$runs"); do
   timed bare_lean bare_boot "$lean" "$ours_accel"
   timed bare_debian bare_boot "$debian/vmlinuz" "$accel"
   timed cold "$virtc" --root "$root" run --rootfs "$work/rootfs" -- true
   timed cold_debian "$virtc" --root "$root" --kernel "$debian/vmlinux" run --rootfs "$work/rootfs" -- true
   timed via_ctr ctd_ctr "${ctr_run[@]}" --rm "$image" "once$i" true </dev/null
+  timed warm "$virtc" --root "$root" --template run --rootfs "$work/rootfs" -- true
 done
-"$virtc" --root "$root" run --timeline --rootfs "$work/rootfs" -- true 2>"$work/timeline" >/dev/null
-largest=$(awk 'NR > 1 && $3 > max {max = $3; name = $1} END {printf "%s (%.0f ms)", name, max}' "$work/timeline")
+largest_phase() {  # virtc options...: the longest phase of one start
+  "$virtc" --root "$root" "$@" run --timeline --rootfs "$work/rootfs" -- true 2>"$work/timeline" >/dev/null
+  awk 'NR > 1 && $3 > max {max = $3; name = $1} END {printf "%s (%.0f ms of %.0f)", name, max, $2}' "$work/timeline"
+}
+largest=$(largest_phase)
+largest_warm=$(largest_phase --template)
 
-# Idle sandboxes alive at once: the host memory of each (QEMU, virtiofsd, supervisor).
+# Idle sandboxes alive at once: the host memory (PSS) of each one's QEMU,
+# virtiofsd and supervisor, in KiB, mean over $idle, into $pss (and the exec
+# latency into enter, the first time).
 pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
-for i in $(seq "$idle"); do
-  "$virtc" --root "$root" sandbox run --id "idle$i" --rootfs "$work/rootfs" -- sleep 100000 >/dev/null
-done
-sleep 10  # let the guests settle
-total_kb=0
-for i in $(seq "$idle"); do
-  for pid in $(pgrep -f -- "-name sandbox-idle$i,") $(pgrep -f -- "vc-supervisor --root $root --sandbox idle$i\$") \
-             $(pgrep -f -- "virtiofsd --socket-path=$root/sbs/idle$i/"); do
-    total_kb=$(( total_kb + $(pss_kb "$pid") ))
-  done
-done
 enter=()
-for i in $(seq "$runs"); do timed enter "$virtc" --root "$root" container enter --sandbox idle1 --id main -- true; done
-for i in $(seq "$idle"); do
-  "$virtc" --root "$root" sandbox stop --id "idle$i" >/dev/null
-  "$virtc" --root "$root" sandbox delete --id "idle$i" >/dev/null
-done
+idle_pss() {  # virtc options...
+  local total=0 i pid
+  for i in $(seq "$idle"); do
+    "$virtc" --root "$root" "$@" sandbox run --id "idle$i" --rootfs "$work/rootfs" -- sleep 100000 >/dev/null
+  done
+  sleep 10  # let the guests settle
+  for i in $(seq "$idle"); do
+    for pid in $(pgrep -f -- "-name sandbox-idle$i,") $(pgrep -f -- "vc-supervisor --root $root --sandbox idle$i\$") \
+               $(pgrep -f -- "virtiofsd --socket-path=$root/sbs/idle$i/"); do
+      total=$(( total + $(pss_kb "$pid") ))
+    done
+  done
+  if [ ${#enter[@]} -eq 0 ]; then
+    for i in $(seq "$runs"); do timed enter "$virtc" --root "$root" container enter --sandbox idle1 --id main -- true; done
+  fi
+  for i in $(seq "$idle"); do
+    "$virtc" --root "$root" sandbox stop --id "idle$i" >/dev/null
+    "$virtc" --root "$root" sandbox delete --id "idle$i" >/dev/null
+  done
+  pss=$(( total / idle ))
+}
+idle_pss
+cold_pss=$pss
+idle_pss --template
+warm_pss=$pss
 
 # The shim's own memory with 1 and 10 containers in one pod.
 shim_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$(pgrep -f -- "containerd-shim-vc-v2 .*-address $CTD_SOCK" | head -1)/status"; }
@@ -114,7 +131,7 @@ shim10=$(shim_rss)
 
 m() { printf '%s\n' "$@" | median; }
 b_lean=$(m "${bare_lean[@]}") b_deb=$(m "${bare_debian[@]}")
-c_lean=$(m "${cold[@]}") c_deb=$(m "${cold_debian[@]}") c_ctr=$(m "${via_ctr[@]}")
+c_lean=$(m "${cold[@]}") c_deb=$(m "${cold_debian[@]}") c_ctr=$(m "${via_ctr[@]}") c_warm=$(m "${warm[@]}")
 row() { printf '%-58s %10s %12s %7s %8s\n' "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "accelerator: $accel   runs: $runs (medians)   idle sandboxes: $idle   kernel $(cat "$build/guest/kernel-release")"
@@ -124,10 +141,12 @@ row "bare boot, Debian's bzImage to a trivial init (B)" "$b_deb ms" "" "" ""
 row "cold virtc run -- true / A" "$c_lean ms" "$b_lean ms" "$(ratio "$c_lean" "$b_lean")" "<= 1.10"
 row "cold virtc run -- true / B" "$c_lean ms" "$b_deb ms" "$(ratio "$c_lean" "$b_deb")" "<= 0.60"
 row "cold virtc run -- true, Debian's kernel (PVH) / B" "$c_deb ms" "$b_deb ms" "$(ratio "$c_deb" "$b_deb")" ""
+row "warm (template) virtc --template run -- true / B" "$c_warm ms" "$b_deb ms" "$(ratio "$c_warm" "$b_deb")" "<= 0.25"
 row "ctr run --rm with the shim / A" "$c_ctr ms" "$b_lean ms" "$(ratio "$c_ctr" "$b_lean")" "<= 1.25"
-row "host PSS per idle sandbox (mean of $idle)" "$(( total_kb / idle / 1024 )) MiB" "" "" "<= 61 MB"
-row "exec latency: virtc container enter -- true" "$(m "${enter[@]}") ms" "" "" ""
+row "host PSS per idle sandbox, cold (mean of $idle)" "$(( cold_pss / 1024 )) MiB" "" "" "<= 61 MB"
+row "host PSS per idle sandbox, from the template (mean of $idle)" "$(( warm_pss / 1024 )) MiB" "" "" "<= 61 MB"
 row "shim RSS, 1 container" "$(( shim1 / 1024 )) MiB" "" "" "<= 5 MiB"
 row "shim RSS, 10 containers" "$(( shim10 / 1024 )) MiB" "" "" "<= 5 MiB"
-echo "largest phase of a cold start: $largest"
-echo "runs (ms): A [${bare_lean[*]}]  B [${bare_debian[*]}]  run [${cold[*]}]  run-debian [${cold_debian[*]}]  ctr [${via_ctr[*]}]"
+echo "exec latency (virtc container enter -- true, cold sandbox): $(m "${enter[@]}") ms"
+echo "largest phase of a cold start: $largest; of a warm start: $largest_warm"
+echo "runs (ms): A [${bare_lean[*]}]  B [${bare_debian[*]}]  run [${cold[*]}]  run-debian [${cold_debian[*]}]  ctr [${via_ctr[*]}]  warm [${warm[*]}]"
