@@ -92,7 +92,10 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         containers_.KillAll();
         for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it)
           ::umount2(it->c_str(), MNT_DETACH);
-        // Power off once the reply has had time to leave.
+        // Whatever the guest still holds reaches its devices before the
+        // reply: the host may end the VM as soon as it has it.
+        ::sync();
+        // Else power off once the reply has had time to leave.
         auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
         timer->async_wait([timer](const asio::error_code&) { PowerOff(); });
         return Ready<pb::Empty>(pb::Empty{});

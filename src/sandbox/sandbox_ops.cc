@@ -93,10 +93,13 @@ Result<> Manager::StopSandbox(const std::string& id) {
     if (auto ok = CheckSandboxOp(id, r.state, SandboxOp::kStop); !ok) return ok;
     if (r.state == SandboxState::kPaused)
       if (auto vm = backend_->AttachVm(r.config.hypervisor.type, r.hypervisor)) (void)(*vm)->Resume();
-    // The agent kills the containers and powers the VM off; the supervisor
-    // then sees the VM exit and cleans up after it.
-    if (auto agent = backend_->Connect(id)) (void)(*agent)->DestroySandbox();
-    backend_->StopSupervisor(id, r.supervisor_pid, 20s);
+    // The agent kills the containers, lets go of its mounts and syncs; then
+    // the supervisor ends the VM and cleans up after it, without waiting for
+    // the guest's own power-off. An agent that did not answer powers off
+    // by itself, or the supervisor is stopped after a grace time.
+    bool destroyed = false;
+    if (auto agent = backend_->Connect(id)) destroyed = (*agent)->DestroySandbox().has_value();
+    backend_->StopSupervisor(id, r.supervisor_pid, destroyed ? 0s : 20s);
     ReleaseHost(id, r);
     MarkStopped(r);
     return {};
