@@ -153,6 +153,16 @@ void Kill(const std::string& dir, bool frozen) {
   (void)WriteCgroup(dir, "cgroup.kill", "1");
 }
 
+bool WaitEmpty(const std::string& dir, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto events = os::ReadFile(dir + "/cgroup.events");
+    if (!events || events->find("populated 0") != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 void Remove(const std::string& dir, bool frozen) {
   Kill(dir, frozen);
   for (int i = 0; i < 500 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++i)

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ Stats Read(const std::string& dir);
 Result<std::vector<pid_t>> Procs(const std::string& dir);
 // SIGKILLs every process in it (thawing it first if `frozen`).
 void Kill(const std::string& dir, bool frozen);
+// Waits up to `timeout` until no process is left in it (cgroup.events says
+// "populated 0"); false if some still are.
+bool WaitEmpty(const std::string& dir, std::chrono::milliseconds timeout);
 // Kills what is left and removes the directory, waiting briefly for the
 // kernel to let go of the dying processes.
 void Remove(const std::string& dir, bool frozen);

@@ -262,6 +262,10 @@ void Containers::KillAll() {
     c.init->start.reset();
     cgroup::Kill(c.cgroup_dir, false);
   }
+  // Gone before the caller syncs: nothing they write comes after it.
+  for (auto& [id, c] : containers_)
+    if (!cgroup::WaitEmpty(c.cgroup_dir, std::chrono::seconds(1)))
+      Log("container " + id + ": processes still dying after SIGKILL");
 }
 
 void Containers::Collected(const std::shared_ptr<Process>& p) {

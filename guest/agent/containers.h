@@ -68,7 +68,8 @@ class Containers {
                           uint16_t columns);
   // Removes a container whose init process is not running (never started, or exited).
   Result<> Remove(const std::string& id);
-  // Kills every container's processes and forgets them (sandbox teardown).
+  // Kills every container's processes and waits (up to 1 s each) until they
+  // are gone (sandbox teardown).
   void KillAll();
 
   Result<std::shared_ptr<Process>> Find(const std::string& id, const std::string& exec_id);

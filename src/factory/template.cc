@@ -81,6 +81,17 @@ Result<> CheckFiles(const std::string& dir, const nlohmann::json& meta) {
   return {};
 }
 
+Result<std::string> FindIn(const std::string& dir, const HypervisorConfig& config) {
+  if (!os::Exists(dir + "/" + kMeta))
+    return Fail(ErrorCode::kNotFound, "no VM template in " + dir + " (virtc factory init makes one)");
+  auto meta = ReadMeta(dir);
+  if (!meta) return std::unexpected(meta.error().Wrap("VM template"));
+  if (std::string why = Difference(meta->value("key", nlohmann::json::object()), Key(config)); !why.empty())
+    return Fail(ErrorCode::kFailedPrecondition, "the VM template in " + dir + " is stale: " + why);
+  if (auto ok = CheckFiles(dir, *meta); !ok) return std::unexpected(ok.error().Wrap("the VM template in " + dir));
+  return dir;
+}
+
 }  // namespace
 
 nlohmann::json Key(const HypervisorConfig& c) {
@@ -97,15 +108,13 @@ nlohmann::json Key(const HypervisorConfig& c) {
 std::string TemplateDir(const std::string& state_root) { return state_root + "/factory/template"; }
 
 Result<std::string> Find(const std::string& state_root, const HypervisorConfig& config) {
-  const std::string dir = TemplateDir(state_root);
-  if (!os::Exists(dir + "/" + kMeta))
-    return Fail(ErrorCode::kNotFound, "no VM template in " + dir + " (virtc factory init makes one)");
-  auto meta = ReadMeta(dir);
-  if (!meta) return std::unexpected(meta.error().Wrap("VM template"));
-  if (std::string why = Difference(meta->value("key", nlohmann::json::object()), Key(config)); !why.empty())
-    return Fail(ErrorCode::kFailedPrecondition, "the VM template in " + dir + " is stale: " + why);
-  if (auto ok = CheckFiles(dir, *meta); !ok) return std::unexpected(ok.error().Wrap("the VM template in " + dir));
-  return dir;
+  // A template.json of the wrong shape is damage, not a reason to throw.
+  try {
+    return FindIn(TemplateDir(state_root), config);
+  } catch (const nlohmann::json::exception& e) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "the VM template in " + TemplateDir(state_root) + " is damaged: " + e.what());
+  }
 }
 
 Result<FactoryStatus> Init(const std::string& state_root, const HypervisorConfig& asked,
@@ -120,23 +129,23 @@ Result<FactoryStatus> Init(const std::string& state_root, const HypervisorConfig
   const std::string work = dir + ".new";
   std::error_code ec;
   fs::remove_all(work, ec);
-  if (auto r = os::MakeDirs(work + "/share", 0700); !r) return std::unexpected(r.error());
   auto hv = hypervisor::New("qemu");
   if (!hv) return std::unexpected(hv.error());
   auto& vm = **hv;
-  // The devices every sandbox from it has from the start; the rest (NICs) is hot-plugged.
-  for (const hypervisor::Device& d :
-       {hypervisor::Device(hypervisor::ConsoleDevice{"console", work + "/console.log"}),
-        hypervisor::Device(hypervisor::Share9pDevice{"p9", work + "/share", agent::kShareTag}),
-        hypervisor::Device(hypervisor::SerialPortDevice{"agent", work + "/agent.sock", agent::kSerialPortName})})
-    if (auto r = vm.AddDevice(d); !r) return std::unexpected(r.error());
-  hypervisor::VmSpec spec{"factory", config, work + "/qmp.sock", work + "/qemu.log",
-                          hypervisor::MemoryFile{work + "/memory", false}, ""};
   auto fail = [&](const Error& e) -> Result<FactoryStatus> {
     (void)vm.Stop(0ms);
     fs::remove_all(work, ec);
     return std::unexpected(e);
   };
+  if (auto r = os::MakeDirs(work + "/share", 0700); !r) return fail(r.error());
+  // The devices every sandbox from it has from the start; the rest (NICs) is hot-plugged.
+  for (const hypervisor::Device& d :
+       {hypervisor::Device(hypervisor::ConsoleDevice{"console", work + "/console.log"}),
+        hypervisor::Device(hypervisor::Share9pDevice{"p9", work + "/share", agent::kShareTag}),
+        hypervisor::Device(hypervisor::SerialPortDevice{"agent", work + "/agent.sock", agent::kSerialPortName})})
+    if (auto r = vm.AddDevice(d); !r) return fail(r.error());
+  hypervisor::VmSpec spec{"factory", config, work + "/qmp.sock", work + "/qemu.log",
+                          hypervisor::MemoryFile{work + "/memory", false}, ""};
   if (auto r = vm.Start(spec); !r) return fail(r.error().Wrap("boot the template VM"));
   std::string kernel;
   {
@@ -159,8 +168,16 @@ Result<FactoryStatus> Init(const std::string& state_root, const HypervisorConfig
                          {"state_digest", *digest}};
   if (auto r = os::WriteFileAtomic(work + "/" + kMeta, meta.dump(2) + "\n", 0600); !r) return fail(r.error());
   for (const char* gone : {"agent.sock", "qmp.sock"}) ::unlink((work + "/" + gone).c_str());
-  fs::remove_all(dir, ec);
-  if (::rename(work.c_str(), dir.c_str()) != 0) return fail(Error{ErrorCode::kInternal, "rename " + work + " to " + dir});
+  // The earlier template goes aside first, so a failed rename keeps it.
+  const std::string old = dir + ".old";
+  fs::remove_all(old, ec);
+  if (os::Exists(dir) && ::rename(dir.c_str(), old.c_str()) != 0)
+    return fail(Error{ErrorCode::kInternal, "move the earlier template " + dir + " aside"});
+  if (::rename(work.c_str(), dir.c_str()) != 0) {
+    (void)::rename(old.c_str(), dir.c_str());
+    return fail(Error{ErrorCode::kInternal, "rename " + work + " to " + dir});
+  }
+  fs::remove_all(old, ec);
   return Status(state_root, config);
 }
 
@@ -169,7 +186,7 @@ FactoryStatus Status(const std::string& state_root, const HypervisorConfig& conf
   s.path = TemplateDir(state_root);
   auto meta = ReadMeta(s.path);
   s.exists = os::Exists(s.path + "/" + kMeta);
-  if (meta) {
+  if (meta && meta->is_object()) try {
     s.guest_kernel = meta->value("guest_kernel", std::string());
     s.kernel_path = meta->value("key", nlohmann::json::object()).value("kernel", nlohmann::json::object())
                         .value("path", std::string());
@@ -177,6 +194,8 @@ FactoryStatus Status(const std::string& state_root, const HypervisorConfig& conf
     s.memory_mib = meta->value("memory_mib", 0u);
     struct stat st {};
     if (::stat((s.path + "/memory").c_str(), &st) == 0) s.memory_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
+  } catch (const nlohmann::json::exception&) {
+    // Reported by Find below.
   }
   auto found = Find(state_root, config);
   s.fits = found.has_value();
@@ -187,7 +206,7 @@ FactoryStatus Status(const std::string& state_root, const HypervisorConfig& conf
 Result<> Destroy(const std::string& state_root) {
   std::error_code ec;
   const std::string dir = TemplateDir(state_root);
-  for (const auto& path : {dir, dir + ".new"}) {
+  for (const auto& path : {dir, dir + ".new", dir + ".old"}) {
     fs::remove_all(path, ec);
     if (ec) return Fail(ErrorCode::kInternal, "remove " + path + ": " + ec.message());
   }

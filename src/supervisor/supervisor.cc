@@ -149,10 +149,15 @@ class Supervisor {
   // its state loaded; then the NICs hot-plugged. Undoes itself on failure.
   Result<> RestoreVm(const std::vector<hypervisor::Device>& devices) {
     std::vector<hypervisor::Device> later;
-    for (const auto& device : devices) {
+    for (const auto& device : devices)
       if (std::holds_alternative<hypervisor::NetDevice>(device)) later.push_back(device);
-      else if (auto r = hypervisor_->AddDevice(device); !r) return r;
-    }
+    if (later.size() > spec_.hypervisor.pcie_root_ports)
+      return Fail(ErrorCode::kFailedPrecondition,
+                  std::to_string(later.size()) + " NICs and " + std::to_string(spec_.hypervisor.pcie_root_ports) +
+                      " PCIe slots to hot-plug them into (hypervisor.pcie_root_ports)");
+    for (const auto& device : devices)
+      if (!std::holds_alternative<hypervisor::NetDevice>(device))
+        if (auto r = hypervisor_->AddDevice(device); !r) return r;
     const std::string& dir = spec_.template_dir;
     hypervisor::VmSpec vm{spec_.sandbox_id, spec_.hypervisor, layout_.QmpSocket(), layout_.QemuLog(),
                           hypervisor::MemoryFile{dir + "/memory", true}, dir + "/state"};

@@ -106,7 +106,9 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
       auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
       if (qmp && spec.restore_from.empty()) return {};
       if (qmp) {
-        auto loaded = LoadVmState(*qmp, spec.restore_from, kStateTimeout);
+        os::Fd state(::open(spec.restore_from.c_str(), O_RDONLY | O_CLOEXEC));
+        auto loaded = state ? LoadVmState(*qmp, state.get(), kStateTimeout)
+                            : Result<>(os::FailErrno("open " + spec.restore_from));
         if (loaded) return {};
         (void)Stop(0ms);
         std::string why = os::TailLines(log, 3);
@@ -154,11 +156,18 @@ Result<> QemuHypervisor::Stop(std::chrono::milliseconds grace) {
     if (auto qmp = QmpClient::Connect(qmp_socket_, std::min<std::chrono::milliseconds>(grace, kQmpTimeout)))
       (void)qmp->Execute("quit");
     auto gone = os::WaitGone(pid_, grace);
-    if (gone && *gone) return {};
+    if (gone && *gone) return Reap();
   }
   ::kill(pid_, SIGKILL);
   auto gone = os::WaitGone(pid_, 5s);
   if (!gone || !*gone) return Fail(ErrorCode::kInternal, "qemu did not die after SIGKILL");
+  return Reap();
+}
+
+// A QEMU this process started is its child: no zombie is left in a
+// long-lived caller (the library making a template). Another's: nothing to do.
+Result<> QemuHypervisor::Reap() {
+  ::waitpid(pid_, nullptr, WNOHANG);
   return {};
 }
 
@@ -241,9 +250,11 @@ Result<std::vector<pid_t>> QemuHypervisor::VcpuThreads() {
 
 Result<> QemuHypervisor::SaveState(const std::string& path) {
   if (auto alive = CheckAlive(); !alive) return alive;
+  os::Fd state(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!state) return os::FailErrno("create " + path);
   auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
   if (!qmp) return std::unexpected(qmp.error());
-  return SaveVmState(*qmp, path, kStateTimeout);
+  return SaveVmState(*qmp, state.get(), kStateTimeout);
 }
 
 Result<> QemuHypervisor::Pause() { return SetRunning(false); }

@@ -35,6 +35,7 @@ class QemuHypervisor : public Hypervisor {
 
  private:
   Result<> SetRunning(bool running);
+  Result<> Reap();
   Result<> CheckAlive() const;
 
   pid_t pid_ = 0;

@@ -1,5 +1,6 @@
 #include "hypervisor/qemu/qmp.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -133,14 +134,17 @@ TEST(QmpSnapshot, SaveStopsThenMigratesTheDevicesIntoTheFile) {
   });
   auto qmp = QmpClient::Connect(server.path(), 2s);
   ASSERT_TRUE(qmp);
-  ASSERT_TRUE(SaveVmState(*qmp, "/t/it's/state", 5s));
-  EXPECT_EQ(Commands(server), (std::vector<std::string>{"stop", "migrate-set-capabilities", "migrate",
+  os::Fd file(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  ASSERT_TRUE(SaveVmState(*qmp, file.get(), 5s));
+  EXPECT_EQ(Commands(server), (std::vector<std::string>{"stop", "migrate-set-capabilities", "getfd", "migrate",
                                                          "query-migrate", "query-migrate", "query-migrate"}));
   auto lines = server.lines();
   auto caps = nlohmann::json::parse(lines[2])["arguments"]["capabilities"][0];
   EXPECT_EQ(caps["capability"], "x-ignore-shared") << "guest memory stays in its file";
   EXPECT_EQ(caps["state"], true);
-  EXPECT_EQ(nlohmann::json::parse(lines[3])["arguments"]["uri"], R"(exec:cat > '/t/it'\''s/state')");
+  EXPECT_EQ(server.fds_received(), 1) << "QEMU writes the state file itself";
+  EXPECT_EQ(nlohmann::json::parse(lines[3])["arguments"]["fdname"], "vcstate");
+  EXPECT_EQ(nlohmann::json::parse(lines[4])["arguments"]["uri"], "fd:vcstate");
 }
 
 TEST(QmpSnapshot, AFailedSaveSaysWhy) {
@@ -151,7 +155,8 @@ TEST(QmpSnapshot, AFailedSaveSaysWhy) {
   });
   auto qmp = QmpClient::Connect(server.path(), 2s);
   ASSERT_TRUE(qmp);
-  auto r = SaveVmState(*qmp, "/t/state", 5s);
+  os::Fd file(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  auto r = SaveVmState(*qmp, file.get(), 5s);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("disk full"), std::string::npos) << r.error().message;
 }
@@ -166,10 +171,12 @@ TEST(QmpSnapshot, LoadWaitsForTheStateThenRunsTheVm) {
   });
   auto qmp = QmpClient::Connect(server.path(), 2s);
   ASSERT_TRUE(qmp);
-  ASSERT_TRUE(LoadVmState(*qmp, "/t/state", 5s));
-  EXPECT_EQ(Commands(server), (std::vector<std::string>{"migrate-set-capabilities", "migrate-incoming",
+  os::Fd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(LoadVmState(*qmp, file.get(), 5s));
+  EXPECT_EQ(Commands(server), (std::vector<std::string>{"migrate-set-capabilities", "getfd", "migrate-incoming",
                                                          "query-status", "query-status", "cont"}));
-  EXPECT_EQ(nlohmann::json::parse(server.lines()[2])["arguments"]["uri"], "exec:cat '/t/state'");
+  EXPECT_EQ(server.fds_received(), 1);
+  EXPECT_EQ(nlohmann::json::parse(server.lines()[3])["arguments"]["uri"], "fd:vcstate");
 }
 
 TEST(QmpSnapshot, ALoadThatEndsElsewhereIsAnError) {
@@ -179,7 +186,8 @@ TEST(QmpSnapshot, ALoadThatEndsElsewhereIsAnError) {
   });
   auto qmp = QmpClient::Connect(server.path(), 2s);
   ASSERT_TRUE(qmp);
-  auto r = LoadVmState(*qmp, "/t/state", 5s);
+  os::Fd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  auto r = LoadVmState(*qmp, file.get(), 5s);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("internal-error"), std::string::npos) << r.error().message;
 }

@@ -14,18 +14,21 @@ Result<> IgnoreSharedMemory(QmpClient& qmp) {
   return {};
 }
 
-}  // namespace
+constexpr const char* kStateFd = "vcstate";
 
-std::string ShellQuoted(const std::string& path) {
-  std::string out = "'";
-  for (char c : path) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+Result<> PassStateFd(QmpClient& qmp, int fd) {
+  if (auto r = qmp.ExecuteWithFd("getfd", {{"fdname", kStateFd}}, fd); !r)
+    return std::unexpected(r.error().Wrap("pass the state file to QEMU"));
+  return {};
 }
 
-Result<> SaveVmState(QmpClient& qmp, const std::string& path, std::chrono::milliseconds timeout) {
+}  // namespace
+
+Result<> SaveVmState(QmpClient& qmp, int fd, std::chrono::milliseconds timeout) {
   if (auto r = qmp.Execute("stop"); !r) return std::unexpected(r.error());
   if (auto r = IgnoreSharedMemory(qmp); !r) return r;
-  if (auto r = qmp.Execute("migrate", {{"uri", "exec:cat > " + ShellQuoted(path)}}); !r)
+  if (auto r = PassStateFd(qmp, fd); !r) return r;
+  if (auto r = qmp.Execute("migrate", {{"uri", std::string("fd:") + kStateFd}}); !r)
     return std::unexpected(r.error().Wrap("save the VM state"));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -42,9 +45,10 @@ Result<> SaveVmState(QmpClient& qmp, const std::string& path, std::chrono::milli
   }
 }
 
-Result<> LoadVmState(QmpClient& qmp, const std::string& path, std::chrono::milliseconds timeout) {
+Result<> LoadVmState(QmpClient& qmp, int fd, std::chrono::milliseconds timeout) {
   if (auto r = IgnoreSharedMemory(qmp); !r) return r;
-  if (auto r = qmp.Execute("migrate-incoming", {{"uri", "exec:cat " + ShellQuoted(path)}}); !r)
+  if (auto r = PassStateFd(qmp, fd); !r) return r;
+  if (auto r = qmp.Execute("migrate-incoming", {{"uri", std::string("fd:") + kStateFd}}); !r)
     return std::unexpected(r.error().Wrap("load the VM state"));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

@@ -12,16 +12,15 @@
 
 namespace vc::hypervisor::qemu {
 
-// Stops the VM, then migrates its device state into file `path` and waits
-// until the migration completed (query-migrate). The VM stays stopped.
-Result<> SaveVmState(QmpClient& qmp, const std::string& path, std::chrono::milliseconds timeout);
+// Stops the VM, then migrates its device state into `fd` (an open file,
+// passed with getfd: QEMU writes it itself, so "completed" means the bytes
+// are in the file) and waits until the migration completed (query-migrate).
+// The VM stays stopped.
+Result<> SaveVmState(QmpClient& qmp, int fd, std::chrono::milliseconds timeout);
 
 // On a QEMU started with `-incoming defer` and the saved memory file mapped
-// copy-on-write: loads the device state from file `path`, waits until it is
-// in (query-status leaves "inmigrate"), then runs the VM.
-Result<> LoadVmState(QmpClient& qmp, const std::string& path, std::chrono::milliseconds timeout);
-
-// `path` quoted for the shell that runs QEMU's exec: migration URIs.
-std::string ShellQuoted(const std::string& path);
+// copy-on-write: loads the device state from `fd` (passed with getfd), waits
+// until it is in (query-status leaves "inmigrate"), then runs the VM.
+Result<> LoadVmState(QmpClient& qmp, int fd, std::chrono::milliseconds timeout);
 
 }  // namespace vc::hypervisor::qemu
