@@ -14,16 +14,8 @@ opts=(); [ "$mode" = --cold ] || opts=(--template)
 
 work=$(mktemp -d /tmp/vc-density.XXXXXX)
 root=$work/root
-cleanup() {
-  for id in $("$virtc" --root "$root" sandbox list 2>/dev/null | awk 'NR > 1 {print $1}'); do
-    "$virtc" --root "$root" sandbox stop --id "$id" >/dev/null 2>&1 || true
-    "$virtc" --root "$root" sandbox delete --id "$id" >/dev/null 2>&1 || true
-  done
-  pkill -9 -f -- "$work/" 2>/dev/null || true
-  grep -F "$work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+trap remove_sandboxes_and_work EXIT
 bash scripts/make-rootfs.sh "$work/rootfs"
 [ "$mode" = --cold ] || "$virtc" --root "$root" factory init >/dev/null
 

@@ -22,15 +22,10 @@ command -v containerd >/dev/null || { echo "containerd missing: run scripts/setu
 work=$(mktemp -d /tmp/vc-bench.XXXXXX)
 root=$work/root
 source scripts/private-containerd.sh
+source bench/lib.sh
 cleanup() {
   ctd_stop
-  for id in $("$virtc" --root "$root" sandbox list 2>/dev/null | awk 'NR > 1 {print $1}'); do
-    "$virtc" --root "$root" sandbox stop --id "$id" >/dev/null 2>&1 || true
-    "$virtc" --root "$root" sandbox delete --id "$id" >/dev/null 2>&1 || true
-  done
-  pkill -9 -f -- "$work/" 2>/dev/null || true
-  grep -F "$work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf "$work"
+  remove_sandboxes_and_work
 }
 trap cleanup EXIT
 bash scripts/make-rootfs.sh "$work/rootfs"
