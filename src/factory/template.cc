@@ -40,11 +40,6 @@ Result<std::string> Digest(const std::string& path) {
   return std::string(out);
 }
 
-std::string InitrdOf(const HypervisorConfig& c) {
-  if (!c.initrd_path.empty()) return c.initrd_path;
-  return (fs::path(c.kernel_path).parent_path() / "initramfs.cpio").string();
-}
-
 // Which part of two keys differs, in words.
 std::string Difference(const nlohmann::json& made, const nlohmann::json& wanted) {
   for (const char* file : {"kernel", "initrd", "qemu"})
@@ -93,6 +88,11 @@ Result<std::string> FindIn(const std::string& dir, const HypervisorConfig& confi
 }
 
 }  // namespace
+
+std::string InitrdOf(const HypervisorConfig& c) {
+  if (!c.initrd_path.empty()) return c.initrd_path;
+  return (fs::path(c.kernel_path).parent_path() / "initramfs.cpio").string();
+}
 
 nlohmann::json Key(const HypervisorConfig& c) {
   const std::string qemu = os::FindProgram(c.binary_path.empty() ? "qemu-system-x86_64" : c.binary_path);

@@ -24,6 +24,9 @@
 
 namespace vc::factory {
 
+// The initramfs `config` boots: its own, else initramfs.cpio beside the kernel.
+std::string InitrdOf(const HypervisorConfig& config);
+
 // What a template made for `config` must match.
 nlohmann::json Key(const HypervisorConfig& config);
 

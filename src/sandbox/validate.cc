@@ -1,13 +1,12 @@
 #include "sandbox/validate.h"
 
-#include <filesystem>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <set>
 
 #include "agent/transport.h"
+#include "factory/template.h"
 #include "hypervisor/hypervisor.h"
 #include "oci/spec.h"
 #include "oci/validate.h"
@@ -56,8 +55,7 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
   if (auto t = agent::ChooseTransport(config.agent.transport, true); !t) return std::unexpected(t.error());
   if (config.hypervisor.type == "qemu") {
     auto& h = config.hypervisor;
-    if (h.initrd_path.empty() && !h.kernel_path.empty())
-      h.initrd_path = std::filesystem::path(h.kernel_path).parent_path() / "initramfs.cpio";
+    if (!h.kernel_path.empty()) h.initrd_path = factory::InitrdOf(h);
     if (!os::Exists(h.kernel_path))
       return Fail(ErrorCode::kNotFound, "guest kernel not found at '" + h.kernel_path +
                                             "': build the guest assets (cmake --build build) or pass --kernel");
