@@ -1,5 +1,7 @@
 #include "factory/template.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include "agent/agent.h"
 #include "agent/protocol.h"
 #include "hypervisor/hypervisor.h"
+#include "os/error.h"
 #include "os/file.h"
 #include "os/log.h"
 #include "os/process.h"
@@ -107,6 +110,14 @@ nlohmann::json Key(const HypervisorConfig& c) {
 
 std::string TemplateDir(const std::string& state_root) { return state_root + "/factory/template"; }
 
+Result<TemplateLock> LockTemplate(const std::string& state_root, LockMode mode) {
+  os::Fd fd(::open(state_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return os::FailErrno("open " + state_root);
+  while (::flock(fd.get(), mode == LockMode::kShared ? LOCK_SH : LOCK_EX) != 0)
+    if (errno != EINTR) return os::FailErrno("lock the VM template in " + state_root);
+  return TemplateLock(std::move(fd));
+}
+
 Result<std::string> Find(const std::string& state_root, const HypervisorConfig& config) {
   // A template.json of the wrong shape is damage, not a reason to throw.
   try {
@@ -169,6 +180,8 @@ Result<FactoryStatus> Init(const std::string& state_root, const HypervisorConfig
   if (auto r = os::WriteFileAtomic(work + "/" + kMeta, meta.dump(2) + "\n", 0600); !r) return fail(r.error());
   for (const char* gone : {"agent.sock", "qmp.sock"}) ::unlink((work + "/" + gone).c_str());
   // The earlier template goes aside first, so a failed rename keeps it.
+  auto lock = LockTemplate(state_root, LockMode::kExclusive);
+  if (!lock) return fail(lock.error());
   const std::string old = dir + ".old";
   fs::remove_all(old, ec);
   if (os::Exists(dir) && ::rename(dir.c_str(), old.c_str()) != 0)
@@ -205,6 +218,9 @@ FactoryStatus Status(const std::string& state_root, const HypervisorConfig& conf
 
 Result<> Destroy(const std::string& state_root) {
   std::error_code ec;
+  if (!os::Exists(state_root)) return {};
+  auto lock = LockTemplate(state_root, LockMode::kExclusive);
+  if (!lock) return std::unexpected(lock.error());
   const std::string dir = TemplateDir(state_root);
   for (const auto& path : {dir, dir + ".new", dir + ".old"}) {
     fs::remove_all(path, ec);

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "os/fd.h"
 #include "vc/result.h"
 #include "vc/types.h"
 
@@ -31,6 +32,21 @@ std::string InitrdOf(const HypervisorConfig& config);
 nlohmann::json Key(const HypervisorConfig& config);
 
 std::string TemplateDir(const std::string& state_root);
+
+// Held shared by a restore from its check of the template until QEMU has
+// mapped the memory and loaded the state, and exclusive while Init replaces
+// the template or Destroy removes it: a restore never pairs one template's
+// memory with another's state. A flock on the state root directory itself,
+// so it leaves no file behind; released when the object goes.
+class TemplateLock {
+ public:
+  explicit TemplateLock(os::Fd fd) : fd_(std::move(fd)) {}
+
+ private:
+  os::Fd fd_;
+};
+enum class LockMode { kShared, kExclusive };
+Result<TemplateLock> LockTemplate(const std::string& state_root, LockMode mode);
 
 // The template's directory if it fits `config`; else why not (kNotFound: none
 // made; kFailedPrecondition: made for something else, or damaged).

@@ -16,6 +16,7 @@
 #include "agent.pb.h"
 #include "agent/protocol.h"
 #include "agent/transport.h"
+#include "factory/template.h"
 #include "hypervisor/hypervisor.h"
 #include "net/json.h"
 #include "os/error.h"
@@ -158,7 +159,12 @@ class Supervisor {
     for (const auto& device : devices)
       if (!std::holds_alternative<hypervisor::NetDevice>(device))
         if (auto r = hypervisor_->AddDevice(device); !r) return r;
-    const std::string& dir = spec_.template_dir;
+    // The template checked again under its lock, held until QEMU has loaded it.
+    auto lock = factory::LockTemplate(options_.state_root, factory::LockMode::kShared);
+    if (!lock) return std::unexpected(lock.error());
+    auto found = factory::Find(options_.state_root, spec_.hypervisor);
+    if (!found) return std::unexpected(found.error());
+    const std::string& dir = *found;
     hypervisor::VmSpec vm{spec_.sandbox_id, spec_.hypervisor, layout_.QmpSocket(), layout_.QemuLog(),
                           hypervisor::MemoryFile{dir + "/memory", true}, dir + "/state"};
     if (auto r = hypervisor_->Start(vm); !r) return r;
