@@ -25,8 +25,18 @@ sigset_t ForwardedSignals() {
 
 }  // namespace
 
+const CLI::Validator kNotEmpty(
+    [](const std::string& value) { return value.empty() ? std::string("must not be empty") : std::string(); },
+    "NOT EMPTY", "not empty");
+
 std::vector<std::string> Context::CommandOf(CLI::App* cmd) const {
-  return trailing.empty() ? cmd->remaining() : trailing;
+  if (!trailing.empty()) return trailing;
+  auto words = cmd->remaining();
+  if (!words.empty() && words.front().size() > 1 && words.front()[0] == '-')
+    throw CLI::ExtrasError(cmd->get_name() + ": unknown option " + words.front() +
+                               " (a command that starts with '-' goes after --)",
+                           CLI::ExitCodes::ExtrasError);
+  return words;
 }
 
 std::unique_ptr<vc::Runtime> Context::NewRuntime() const {

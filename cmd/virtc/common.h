@@ -19,6 +19,10 @@ using vc::cli::SignalNumber;
 // Exit code of `virtc run` when the runtime, not the workload, failed.
 constexpr int kRuntimeError = 125;
 
+// For ids that are generated when the option is left out: given, it may not be
+// empty (`--id ''` is refused, not taken as "generate one").
+extern const CLI::Validator kNotEmpty;
+
 struct Globals {
   std::string root = "/run/vc";
   std::string kernel;
@@ -41,7 +45,9 @@ struct Context {
   std::vector<std::string> trailing;
   int exit_code = 0;
 
-  // The command of a subcommand: after "--", or its first positional and the rest.
+  // The command of a subcommand: after "--", or its first positional and the
+  // rest. Without "--", a first word that starts with '-' is an unknown option
+  // (a typo such as --memroy), refused with the usage error.
   std::vector<std::string> CommandOf(CLI::App* cmd) const;
   std::unique_ptr<vc::Runtime> NewRuntime() const;
 };

@@ -50,7 +50,7 @@ void AddRunVerbs(CLI::App& app, Context& ctx) {
   auto* run = app.add_subcommand("run", "run a command in a container in a new VM, then remove it all");
   auto* rootfs_opt = run->add_option("--rootfs", o->rootfs, "container root directory");
   run->add_option("--bundle", o->bundle, "OCI bundle (config.json + rootfs)")->excludes(rootfs_opt);
-  run->add_option("--id", o->id, "sandbox id (default: generated)");
+  run->add_option("--id", o->id, "sandbox id (default: generated)")->check(kNotEmpty);
   run->add_flag("--timeline", o->timeline, "print the phases of the start on stderr once the command ended");
   AddNetworkOptions(run, o->network);
   run->prefix_command();

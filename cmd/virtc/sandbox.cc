@@ -62,7 +62,7 @@ void AddSandboxVerbs(CLI::App& app, Context& ctx) {
     auto* cmd = sandbox->add_subcommand(start ? "run" : "create",
                                         start ? "create and start a sandbox"
                                               : "record a new sandbox (no VM yet); prints its id");
-    cmd->add_option("--id", o->id, "sandbox id (default: generated)");
+    cmd->add_option("--id", o->id, "sandbox id (default: generated)")->check(kNotEmpty);
     auto* r = cmd->add_option("--rootfs", o->rootfs, "root directory of an initial container");
     cmd->add_option("--bundle", o->bundle, "OCI bundle of an initial container")->excludes(r);
     cmd->add_option("--container-id", o->container_id, "id of the initial container")->capture_default_str();

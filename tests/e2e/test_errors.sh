@@ -23,6 +23,16 @@ expect_error "sandbox nope not found" virtc sandbox start --id nope
 assert_clean
 pass "invalid and unknown ids"
 
+# Given, an id may not be empty (left out, one is generated); a typo in an
+# option is refused, not taken as the container's command.
+expect_error "--id: must not be empty" virtc sandbox create --id ""
+expect_error "--id: must not be empty" virtc run --id "" --rootfs "$ROOTFS" -- true
+expect_error "unknown option --bogus-flag" virtc sandbox create --id typo --bogus-flag 1
+expect_error "unknown option --memroy" virtc run --rootfs "$ROOTFS" --memroy 512 true
+expect_error "sandbox typo not found" virtc sandbox status --id typo
+assert_clean
+pass "empty ids and unknown options refused"
+
 virtc sandbox create --id dup >/dev/null
 expect_error "sandbox dup already exists" virtc sandbox create --id dup
 expect_error "sandbox dup is ready: cannot stop it" virtc sandbox stop --id dup
