@@ -99,13 +99,12 @@ int RemoveInitramfsEntry(const char* path, const struct stat*, int type, struct 
 }  // namespace
 
 Result<> LeaveInitramfs() {
-  auto self = os::ReadFile("/init");
-  if (!self) return std::unexpected(self.error().Wrap("read /init"));
   if (auto r = Mount("tmpfs", "/newroot", "tmpfs", 0, "mode=0755"); !r) return r;
   for (const char* dir : {"dev", "proc", "sys", "run", "tmp", "mnt", "etc"})
     ::mkdir((std::string("/newroot/") + dir).c_str(), 0755);
-  if (auto r = os::WriteFileAtomic("/newroot/init", *self, 0755); !r) return r;
   // Free the initramfs (modules are loaded by now); stay on this file system.
+  // No copy of the agent comes along: it never executes itself again, and its
+  // running image keeps the unlinked /init's pages until it exits.
   ::nftw("/", RemoveInitramfsEntry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
   if (::chdir("/newroot") != 0) return os::FailErrno("chdir /newroot");
   if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) return os::FailErrno("move tmpfs root to /");
