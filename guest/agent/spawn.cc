@@ -1,6 +1,7 @@
 #include "spawn.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -190,7 +191,7 @@ constexpr size_t kJoinCount = std::size(kJoinable);
   ::syscall(SYS_close_range, next, ~0u, 0);
 
   // In a new user namespace nothing works until the agent has written our id
-  // maps (and put us into the cgroup, which we may no longer write).
+  // maps.
   if (mapped >= 0) {
     char done;
     if (::read(mapped, &done, 1) != 1) ::_exit(127);
@@ -202,11 +203,6 @@ constexpr size_t kJoinCount = std::size(kJoinable);
 
   Check(::setsid() >= 0, "setsid");
   if (req.process.terminal) Check(::ioctl(0, TIOCSCTTY, 0) == 0, "set the controlling terminal");
-  if (mapped < 0) {
-    std::string procs = req.cgroup_dir + "/cgroup.procs";
-    os::Fd cg(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
-    Check(cg.valid() && ::write(cg.get(), "0", 1) == 1, "join cgroup " + req.cgroup_dir);
-  }
   for (size_t i = 0; i < kJoinCount; ++i)
     if (joins[i] >= 0) {
       Check(::setns(joins[i], kJoinableFlags[i]) == 0, std::string("join the ") + kJoinable[i] + " namespace");
@@ -256,9 +252,8 @@ bool OtherNamespace(const std::string& proc, const char* type) {
          ::stat((std::string("/proc/self/ns/") + type).c_str(), &ours) == 0 && theirs.st_ino != ours.st_ino;
 }
 
-// For a child in a new user namespace: its uid and gid maps, and its cgroup
-// (it cannot join one the guest's root owns by itself).
-Result<> MapIds(pid_t pid, const oci::Linux& linux, const std::string& cgroup_dir) {
+// For a child in a new user namespace: its uid and gid maps.
+Result<> MapIds(pid_t pid, const oci::Linux& linux) {
   auto write = [](const std::string& path, const std::string& text) -> Result<> {
     os::Fd file(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!file) return os::FailErrno("open " + path);
@@ -275,8 +270,7 @@ Result<> MapIds(pid_t pid, const oci::Linux& linux, const std::string& cgroup_di
   };
   const std::string proc = "/proc/" + std::to_string(pid);
   if (auto ok = write(proc + "/uid_map", lines(linux.uid_mappings)); !ok) return ok;
-  if (auto ok = write(proc + "/gid_map", lines(linux.gid_mappings)); !ok) return ok;
-  return write(cgroup_dir + "/cgroup.procs", std::to_string(pid));
+  return write(proc + "/gid_map", lines(linux.gid_mappings));
 }
 
 Result<std::pair<os::Fd, os::Fd>> Pipe() {
@@ -361,11 +355,15 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
     if (!p) return std::unexpected(p.error());
     mapped = std::move(*p);
   }
-  if (req.join_pid == 0) {
-    pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
-  } else {
-    pid = ::fork();
-  }
+  // Born in the container's cgroup: no migration afterwards, which would
+  // wait for an RCU grace period (tens of milliseconds under TCG).
+  os::Fd cgroup(::open(req.cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cgroup) return os::FailErrno("open cgroup " + req.cgroup_dir);
+  clone_args args{};
+  args.flags = flags | CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<uint64_t>(cgroup.get());
+  pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
   if (pid == 0) {
     int ns_fds[kJoinCount];
     for (size_t i = 0; i < kJoinCount; ++i) ns_fds[i] = ns[i].get();
@@ -377,7 +375,7 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
     return os::FailErrno("return to the agent's pid namespace");
   if (pid < 0) return os::FailErrno("clone", spawn_errno);
   if (mapped) {
-    if (auto ok = MapIds(pid, req.container.linux, req.cgroup_dir); !ok) {
+    if (auto ok = MapIds(pid, req.container.linux); !ok) {
       ::kill(pid, SIGKILL);
       return std::unexpected(ok.error());
     }
