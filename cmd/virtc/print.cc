@@ -37,6 +37,7 @@ Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_con
                     {"guest_kernel", s.guest_kernel}, {"agent_version", s.agent_version},
                     {"agent_rss_bytes", s.agent_rss_bytes}, {"containers", containers},
                     {"timeline", TimelineJson(s.timeline)}});
+    if (!s.problem.empty()) json.back() = {{"id", s.id}, {"state", "unreadable"}, {"problem", s.problem}};
   }
   if (with_containers && json.size() == 1) json = json[0];
 
@@ -44,10 +45,15 @@ Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_con
   table << std::left << std::setw(36) << "SANDBOX ID" << "  " << std::setw(8) << "STATE" << "  "
         << std::setw(10) << "HYPERVISOR" << "  " << std::setw(5) << "ACCEL" << "  " << "AGENT"
         << "\n";
-  for (const auto& s : list)
+  for (const auto& s : list) {
+    if (!s.problem.empty()) {
+      table << std::setw(36) << s.id << "  " << s.problem << " (virtc sandbox delete --force removes it)\n";
+      continue;
+    }
     table << std::setw(36) << s.id << "  " << std::setw(8) << vc::ToString(s.state) << "  "
           << std::setw(10) << s.hypervisor << "  " << std::setw(5)
           << (s.accel.empty() ? "-" : s.accel) << "  " << s.agent << "\n";
+  }
   if (with_containers && list.size() == 1) {
     table << "\n" << std::setw(20) << "CONTAINER ID" << "  " << std::setw(8) << "STATE" << "  "
           << std::setw(6) << "PID" << "  " << std::setw(4) << "EXIT" << "  COMMAND\n";

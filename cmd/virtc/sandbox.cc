@@ -12,6 +12,7 @@ struct SandboxOptions {
   std::string id, rootfs, bundle, container_id = "main";
   vc::NetworkConfig network;
   bool timeline = false;
+  bool force = false;
 };
 
 // A verb that takes --id and makes one call of the runtime.
@@ -28,8 +29,6 @@ constexpr IdVerb kIdVerbs[] = {
      [](vc::Runtime& rt, const std::string& id) { return rt.StopSandbox(id); }},
     {"pause", "pause the VM", [](vc::Runtime& rt, const std::string& id) { return rt.PauseSandbox(id); }},
     {"resume", "resume the VM", [](vc::Runtime& rt, const std::string& id) { return rt.ResumeSandbox(id); }},
-    {"delete", "remove a stopped sandbox",
-     [](vc::Runtime& rt, const std::string& id) { return rt.DeleteSandbox(id); }},
 };
 
 // create or run: a new sandbox, with an initial container if --rootfs or --bundle.
@@ -78,6 +77,13 @@ void AddSandboxVerbs(CLI::App& app, Context& ctx) {
       if (auto r = fn(*rt, o->id); !r) ctx.exit_code = Failed(r.error());
     });
   }
+  auto* del = sandbox->add_subcommand("delete", "remove a stopped sandbox (--force: any)");
+  del->add_option("--id", o->id, "sandbox id")->required();
+  del->add_flag("--force", o->force,
+                "stop it first if it runs; remove it also when its state cannot be read");
+  del->callback([&ctx, o] {
+    if (auto r = ctx.NewRuntime()->DeleteSandbox(o->id, o->force); !r) ctx.exit_code = Failed(r.error());
+  });
   auto* status = sandbox->add_subcommand("status", "show a sandbox and its containers");
   status->add_option("--id", o->id, "sandbox id")->required();
   status->add_flag("--json", ctx.g.json, "print JSON");

@@ -22,6 +22,7 @@ enum class ErrorCode {
   kDeadlineExceeded,   // a timeout
   kUnimplemented,      // an operation this runtime does not support
   kInternal,           // a broken promise of a lower layer
+  kDataLoss,           // persisted state that cannot be read (truncated, edited by hand)
 };
 
 VC_EXPORT const char* ErrorCodeName(ErrorCode code);

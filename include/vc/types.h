@@ -222,6 +222,9 @@ struct SandboxStatus {
   uint64_t agent_rss_bytes = 0;
   std::vector<ContainerStatus> containers;
   std::vector<StartPhase> timeline;  // of the last start; empty before one
+  // ListSandbox only: why this sandbox's state could not be read (then only
+  // id is known; DeleteSandbox with force removes it).
+  std::string problem;
 };
 
 }  // namespace vc

@@ -65,8 +65,12 @@ class VC_EXPORT Runtime {
   Result<> StopSandbox(const std::string& sandbox_id);
   Result<> PauseSandbox(const std::string& sandbox_id);
   Result<> ResumeSandbox(const std::string& sandbox_id);
-  // REQUIRES: the sandbox is not running. Removes all its state.
-  Result<> DeleteSandbox(const std::string& sandbox_id);
+  // REQUIRES: the sandbox is not running, or force. Removes all its state.
+  // force, as `runc delete --force`: a running or paused sandbox is stopped
+  // first, and a sandbox whose state cannot be read (truncated, edited by
+  // hand) is torn down by what can be found without it (its supervisor by
+  // its command line, its host resources and pod network by the sandbox id).
+  Result<> DeleteSandbox(const std::string& sandbox_id, bool force = false);
   Result<SandboxStatus> StatusSandbox(const std::string& sandbox_id);
   Result<std::vector<SandboxStatus>> ListSandbox();
 

@@ -45,8 +45,8 @@ Result<> Runtime::PauseSandbox(const std::string& id) {
 Result<> Runtime::ResumeSandbox(const std::string& id) {
   return With(impl_->PauseSandbox(id, false), "resume sandbox " + id);
 }
-Result<> Runtime::DeleteSandbox(const std::string& id) {
-  return With(impl_->DeleteSandbox(id), "delete sandbox " + id);
+Result<> Runtime::DeleteSandbox(const std::string& id, bool force) {
+  return With(impl_->DeleteSandbox(id, force), "delete sandbox " + id);
 }
 Result<SandboxStatus> Runtime::StatusSandbox(const std::string& id) {
   return With(impl_->StatusSandbox(id), "status of sandbox " + id);

@@ -120,7 +120,7 @@ class FsStore : public Store {
     }
     auto doc = nlohmann::json::parse(*text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
-      return Fail(ErrorCode::kInternal, "state of " + what + " is corrupt: " + path);
+      return Fail(ErrorCode::kDataLoss, "state of " + what + " is corrupt: " + path);
     return doc;
   }
 

@@ -26,6 +26,9 @@ class SandboxBackend {
   virtual Result<LaunchReport> Launch(const SupervisorSpec& spec, std::chrono::milliseconds timeout) = 0;
   // True if the recorded supervisor still runs.
   virtual bool SupervisorAlive(const std::string& sandbox_id, int32_t pid) = 0;
+  // The sandbox's supervisor found among the host's processes, for when its
+  // record is lost; 0 if none runs.
+  virtual int32_t RunningSupervisor(const std::string& sandbox_id) = 0;
   // Waits up to `grace` for the supervisor to end by itself, then terminates it.
   virtual void StopSupervisor(const std::string& sandbox_id, int32_t pid,
                               std::chrono::milliseconds grace) = 0;

@@ -28,6 +28,10 @@ class HostBackend : public SandboxBackend {
     return vc::SupervisorAlive(pid, options_.state_root, id);
   }
 
+  int32_t RunningSupervisor(const std::string& id) override {
+    return vc::RunningSupervisor(options_.state_root, id);
+  }
+
   void StopSupervisor(const std::string& id, int32_t pid, std::chrono::milliseconds grace) override {
     if (!SupervisorAlive(id, pid)) return;
     auto gone = os::WaitGone(pid, grace);

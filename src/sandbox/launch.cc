@@ -1,11 +1,13 @@
 #include "sandbox/launch.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 
 #include "net/json.h"
 #include "os/error.h"
@@ -123,6 +125,23 @@ bool SupervisorAlive(int32_t pid, const std::string& state_root, const std::stri
   };
   return !args.empty() && args[0].ends_with("vc-supervisor") && value_of("--root") == state_root &&
          value_of("--sandbox") == sandbox_id;
+}
+
+int32_t RunningSupervisor(const std::string& state_root, const std::string& sandbox_id) {
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return 0;
+  int32_t found = 0;
+  while (dirent* entry = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0) continue;
+    if (SupervisorAlive(static_cast<int32_t>(pid), state_root, sandbox_id)) {
+      found = static_cast<int32_t>(pid);
+      break;
+    }
+  }
+  ::closedir(proc);
+  return found;
 }
 
 }  // namespace vc

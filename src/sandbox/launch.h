@@ -39,4 +39,8 @@ Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::stri
 // host or a crash).
 bool SupervisorAlive(int32_t pid, const std::string& state_root, const std::string& sandbox_id);
 
+// The pid of the running supervisor of `sandbox_id` under `state_root`,
+// found in /proc; 0 if none.
+int32_t RunningSupervisor(const std::string& state_root, const std::string& sandbox_id);
+
 }  // namespace vc

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "sandbox/layout.h"
 #include "sandbox/state.h"
 
 namespace vc {
@@ -63,7 +64,12 @@ Result<SandboxRecord> Manager::Load(const std::string& id, persist::SandboxLock&
   lock = std::move(*locked);
   auto doc = store_->Load(id);
   if (!doc) return std::unexpected(doc.error());
-  return SandboxRecordFromJson(*doc);
+  auto record = SandboxRecordFromJson(*doc);
+  if (!record)
+    return Fail(ErrorCode::kDataLoss, "state of sandbox " + id + " is corrupt: " +
+                                          SandboxLayout::Of(options_.state_root, id).StateFile() + ": " +
+                                          record.error().message);
+  return record;
 }
 
 SandboxStatus Manager::StatusOf(const SandboxRecord& r) const {

@@ -30,7 +30,7 @@ class Manager {
   Result<> StopSandbox(const std::string& id);
   // Pauses (or resumes) the whole VM.
   Result<> PauseSandbox(const std::string& id, bool pause);
-  Result<> DeleteSandbox(const std::string& id);
+  Result<> DeleteSandbox(const std::string& id, bool force = false);
   Result<SandboxStatus> StatusSandbox(const std::string& id);
   Result<std::vector<SandboxStatus>> ListSandbox();
 
@@ -68,6 +68,7 @@ class Manager {
   Result<T> WithSandbox(const std::string& id, const std::function<Result<T>(SandboxRecord&)>& fn);
   // The record under the lock `lock` now holds.
   Result<SandboxRecord> Load(const std::string& id, persist::SandboxLock& lock);
+  Result<> RemoveUnreadable(const std::string& id);
 
   // Shares the rootfs and creates the container in the guest.
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <set>
 
@@ -42,6 +43,7 @@ class FakeBackend : public SandboxBackend {
   bool SupervisorAlive(const std::string& id, int32_t pid) override {
     return pid == 4242 && alive.contains(id);
   }
+  int32_t RunningSupervisor(const std::string& id) override { return alive.contains(id) ? 4242 : 0; }
   void StopSupervisor(const std::string& id, int32_t, std::chrono::milliseconds) override { alive.erase(id); }
   Result<std::unique_ptr<agent::Agent>> Connect(const std::string& id) override {
     if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
@@ -96,7 +98,8 @@ class FakeBackend : public SandboxBackend {
     return {};
   }
   std::set<std::string> pod_networks;
-  void ReleaseResources(const std::string&) override {}
+  void ReleaseResources(const std::string& id) override { released.insert(id); }
+  std::set<std::string> released;
 };
 
 class ManagerTest : public ::testing::Test {
@@ -358,6 +361,52 @@ TEST_F(ManagerTest, StopDestroysTheGuestAndDeleteRemovesTheState) {
   ASSERT_TRUE(impl_->DeleteSandbox("s1"));
   EXPECT_FALSE(std::filesystem::exists(root_ + "/sbs/s1"));
   EXPECT_TRUE(impl_->ListSandbox()->empty());
+}
+
+TEST_F(ManagerTest, ForceDeleteStopsARunningSandboxFirst) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {Container("c1")})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ASSERT_TRUE(impl_->PauseSandbox("s1", true));
+  ASSERT_TRUE(impl_->DeleteSandbox("s1", true));
+  EXPECT_EQ(GuestOf("s1").Calls().back(), "DestroySandbox");
+  EXPECT_FALSE(backend_->alive.contains("s1"));
+  EXPECT_TRUE(backend_->bound.empty());
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/sbs/s1"));
+}
+
+TEST_F(ManagerTest, UnreadableStateIsListedAndRemovedOnlyByForce) {
+  auto sandbox = Sandbox("s1", {Container("c1")});
+  sandbox.network.cni = true;
+  ASSERT_TRUE(impl_->CreateSandbox(sandbox));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s2")));
+  const std::string state = root_ + "/sbs/s1/state.json";
+  { std::ofstream(state, std::ios::trunc) << R"({"state": "runn)"; }
+
+  auto status = impl_->StatusSandbox("s1");
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kDataLoss);
+  EXPECT_NE(status.error().message.find(state), std::string::npos) << status.error().message;
+
+  auto list = impl_->ListSandbox();
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->size(), 2u) << "a damaged sandbox hides neither itself nor the others";
+  auto damaged = std::ranges::find(*list, std::string("s1"), &SandboxStatus::id);
+  ASSERT_NE(damaged, list->end());
+  EXPECT_NE(damaged->problem.find("corrupt"), std::string::npos) << damaged->problem;
+
+  auto plain = impl_->DeleteSandbox("s1");
+  ASSERT_FALSE(plain);
+  EXPECT_EQ(plain.error().code, ErrorCode::kDataLoss);
+  EXPECT_TRUE(std::filesystem::exists(state)) << "a refused delete loses nothing";
+  EXPECT_TRUE(backend_->alive.contains("s1"));
+
+  ASSERT_TRUE(impl_->DeleteSandbox("s1", true));
+  EXPECT_FALSE(backend_->alive.contains("s1")) << "its supervisor, found without the record, is stopped";
+  EXPECT_TRUE(backend_->released.contains("s1"));
+  EXPECT_FALSE(backend_->pod_networks.contains("s1"));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/sbs/s1"));
+  EXPECT_EQ(impl_->ListSandbox()->size(), 1u);
 }
 
 TEST_F(ManagerTest, StateIsSharedBetweenRuntimes) {

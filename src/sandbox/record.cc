@@ -141,7 +141,7 @@ Result<SandboxRecord> SandboxRecordFromJson(const json& j) {
       r.timeline.phases.push_back({p.at("phase").get<std::string>(), p.at("at_ms").get<double>()});
     return r;
   } catch (const json::exception& e) {
-    return Fail(ErrorCode::kInternal, std::string("sandbox record: ") + e.what());
+    return Fail(ErrorCode::kDataLoss, std::string("sandbox record: ") + e.what());
   }
 }
 

@@ -56,7 +56,7 @@ TEST(Record, WithoutTimelineReadsAsNone) {
 TEST(Record, MissingFieldsAreAnError) {
   auto r = SandboxRecordFromJson(nlohmann::json{{"state", "ready"}});
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(r.error().code, ErrorCode::kDataLoss);
 }
 
 }  // namespace

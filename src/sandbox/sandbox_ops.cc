@@ -121,15 +121,31 @@ Result<> Manager::PauseSandbox(const std::string& id, bool pause) {
   });
 }
 
-Result<> Manager::DeleteSandbox(const std::string& id) {
+Result<> Manager::DeleteSandbox(const std::string& id, bool force) {
+  if (force) {
+    auto status = StatusSandbox(id);
+    if (status && (status->state == SandboxState::kRunning || status->state == SandboxState::kPaused))
+      if (auto stopped = StopSandbox(id); !stopped) return stopped;
+  }
   persist::SandboxLock lock;
   auto record = Load(id, lock);
+  if (!record && force && record.error().code == ErrorCode::kDataLoss) return RemoveUnreadable(id);
   if (!record) return std::unexpected(record.error());
   Refresh(id, *record);
   if (auto ok = CheckSandboxOp(id, record->state, SandboxOp::kDelete); !ok) return ok;
   ReleaseHost(id, *record);
   if (auto r = backend_->DeletePodNetwork(id); !r) return r;
   for (const auto& [cid, c] : record->containers) RunPoststop(*record, c);
+  return store_->Remove(id);
+}
+
+// Without its record: the supervisor found by its command line (it takes
+// QEMU and virtiofsd down with it), then what the resource layer and the pod
+// network recorded under the sandbox's id, then the directory.
+Result<> Manager::RemoveUnreadable(const std::string& id) {
+  backend_->StopSupervisor(id, backend_->RunningSupervisor(id), 0ms);
+  backend_->ReleaseResources(id);
+  if (auto r = backend_->DeletePodNetwork(id); !r) return r;
   return store_->Remove(id);
 }
 
@@ -157,6 +173,12 @@ Result<std::vector<SandboxStatus>> Manager::ListSandbox() {
   for (const auto& id : *ids) {
     auto status = StatusSandbox(id);
     if (status) out.push_back(std::move(*status));
+    else if (status.error().code == ErrorCode::kDataLoss) {
+      SandboxStatus unreadable;
+      unreadable.id = id;
+      unreadable.problem = status.error().message;
+      out.push_back(std::move(unreadable));
+    }
     else if (status.error().code != ErrorCode::kNotFound) return std::unexpected(status.error());
   }
   return out;

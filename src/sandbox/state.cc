@@ -34,6 +34,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kDeadlineExceeded: return "deadline exceeded";
     case ErrorCode::kUnimplemented: return "unimplemented";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kDataLoss: return "data loss";
   }
   return "unknown";
 }

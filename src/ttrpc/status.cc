@@ -14,6 +14,7 @@ Code ToCode(ErrorCode code) {
     case ErrorCode::kDeadlineExceeded: return Code::kDeadlineExceeded;
     case ErrorCode::kUnimplemented: return Code::kUnimplemented;
     case ErrorCode::kInternal: return Code::kInternal;
+    case ErrorCode::kDataLoss: return Code::kDataLoss;
   }
   return Code::kUnknown;
 }
@@ -30,6 +31,7 @@ ErrorCode FromCode(int32_t code) {
     case Code::kAborted: return ErrorCode::kUnavailable;
     case Code::kDeadlineExceeded: return ErrorCode::kDeadlineExceeded;
     case Code::kUnimplemented: return ErrorCode::kUnimplemented;
+    case Code::kDataLoss: return ErrorCode::kDataLoss;
     default: return ErrorCode::kInternal;
   }
 }

@@ -90,3 +90,24 @@ assert_contains "$status" '"state": "stopped"' "sandbox state after its supervis
 virtc sandbox delete --id orphan
 assert_clean
 pass "a killed supervisor's mounts are released by the next call"
+
+# A sandbox's state file is damaged (a crash mid-write, an edit by hand): list
+# still shows every sandbox and says which is unreadable; a plain delete
+# refuses, names the file and touches nothing; delete --force stops what still
+# runs of it (found by the sandbox id) and removes it.
+virtc sandbox run --id garbled --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
+printf '{"state": "runn' > "$ROOT/sbs/garbled/state.json"
+list=$(virtc sandbox list)
+assert_contains "$list" "garbled" "list with a damaged sandbox"
+assert_contains "$list" "is corrupt" "list with a damaged sandbox"
+expect_error "state of sandbox garbled is corrupt: $ROOT/sbs/garbled/state.json" virtc sandbox delete --id garbled
+pgrep -f -- "vc-supervisor --root $ROOT --sandbox garbled" >/dev/null || fail "a refused delete stopped the sandbox"
+virtc sandbox delete --id garbled --force
+assert_clean
+pass "a sandbox with damaged state is listed, and removed only by delete --force"
+
+virtc sandbox run --id forced --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
+expect_error "stop it before deleting it" virtc sandbox delete --id forced
+virtc sandbox delete --id forced --force
+assert_clean
+pass "delete --force stops a running sandbox first"
