@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start time and memory of sandboxes, cold and from a VM template, side by
 # side in one run with their baselines: a bare QEMU boot of the same kernel to
-# a trivial init (same machine options), and a bare boot of Debian's cloud
+# a trivial init (same machine options; q35, and microvm for the microvm
+# rows), and a bare boot of Debian's cloud
 # kernel as a bzImage (q35, 256 MiB, QEMU's defaults). Prints one table.
 #   bench/run.sh [RUNS] [IDLE]   (default 5 runs, 10 idle sandboxes; needs
 #                                 root and a build: scripts/build.sh)
@@ -43,10 +44,15 @@ ours_accel=$accel; [ "$accel" = tcg ] && ours_accel="tcg,tb-size=$(sed -n 's/.*k
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
-bare_boot() {  # KERNEL ACCEL-OPTIONS
-  qemu-system-x86_64 -machine q35 -accel "$2" -cpu "$cpu" -m 256 -smp 1 -nodefaults -no-user-config \
+# microvm under TCG: the kernel is told the TSC's frequency, as the runtime
+# does (src/hypervisor/qemu/argv.cc); here from the host's cpuinfo.
+tsc_khz=$(awk -F': ' '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
+bare_boot() {  # KERNEL ACCEL-OPTIONS [MACHINE]
+  local machine=${3:-q35} append="console=ttyS0 quiet panic=-1"
+  [ "$machine" = microvm ] && [ "$accel" = tcg ] && append+=" tsc_early_khz=$tsc_khz"
+  qemu-system-x86_64 -machine "$machine" -accel "$2" -cpu "$cpu" -m 256 -smp 1 -nodefaults -no-user-config \
     -display none -no-reboot -kernel "$1" -initrd "$work/floor.cpio" \
-    -append "console=ttyS0 quiet panic=-1" -serial null
+    -append "$append" -serial null
 }
 timed() {  # ARRAY COMMAND...: appends the command's milliseconds to ARRAY
   local -n into=$1; shift
@@ -67,9 +73,11 @@ ctr_run=(run --runtime io.containerd.vc.v2 --runtime-config-path "$work/vc.toml"
 "$virtc" --root "$root" factory init >/dev/null
 
 # Interleaved, so a slow moment of the machine hits every column alike.
-bare_lean=() bare_debian=() cold=() cold_debian=() via_ctr=() warm=()
+bare_lean=() bare_debian=() cold=() cold_debian=() via_ctr=() warm=() bare_micro=() cold_micro=()
 for i in $(seq "$runs"); do
   timed bare_lean bare_boot "$lean" "$ours_accel"
+  timed bare_micro bare_boot "$lean" "$ours_accel" microvm
+  timed cold_micro "$virtc" --root "$root" --machine microvm run --rootfs "$work/rootfs" -- true
   timed bare_debian bare_boot "$debian/vmlinuz" "$accel"
   timed cold "$virtc" --root "$root" run --rootfs "$work/rootfs" -- true
   timed cold_debian "$virtc" --root "$root" --kernel "$debian/vmlinux" run --rootfs "$work/rootfs" -- true
@@ -126,6 +134,7 @@ shim10=$(shim_rss)
 
 m() { printf '%s\n' "$@" | median; }
 b_lean=$(m "${bare_lean[@]}") b_deb=$(m "${bare_debian[@]}")
+b_micro=$(m "${bare_micro[@]}") c_micro=$(m "${cold_micro[@]}")
 c_lean=$(m "${cold[@]}") c_deb=$(m "${cold_debian[@]}") c_ctr=$(m "${via_ctr[@]}") c_warm=$(m "${warm[@]}")
 row() { printf '%-58s %10s %12s %7s %8s\n' "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
@@ -135,6 +144,9 @@ row "bare boot, lean vmlinux (PVH) to a trivial init (A)" "$b_lean ms" "" "" ""
 row "bare boot, Debian's bzImage to a trivial init (B)" "$b_deb ms" "" "" ""
 row "cold virtc run -- true / A" "$c_lean ms" "$b_lean ms" "$(ratio "$c_lean" "$b_lean")" "<= 1.10"
 row "cold virtc run -- true / B" "$c_lean ms" "$b_deb ms" "$(ratio "$c_lean" "$b_deb")" "<= 0.60"
+row "bare boot, lean vmlinux on microvm to a trivial init (A')" "$b_micro ms" "" "" ""
+row "cold virtc --machine microvm run -- true / A'" "$c_micro ms" "$b_micro ms" "$(ratio "$c_micro" "$b_micro")" "<= 1.10"
+row "cold virtc --machine microvm run -- true / B" "$c_micro ms" "$b_deb ms" "$(ratio "$c_micro" "$b_deb")" "<= 0.60"
 row "cold virtc run -- true, Debian's kernel (PVH) / B" "$c_deb ms" "$b_deb ms" "$(ratio "$c_deb" "$b_deb")" ""
 row "warm (template) virtc --template run -- true / B" "$c_warm ms" "$b_deb ms" "$(ratio "$c_warm" "$b_deb")" "<= 0.25"
 row "ctr run --rm with the shim / A" "$c_ctr ms" "$b_lean ms" "$(ratio "$c_ctr" "$b_lean")" "<= 1.25"
@@ -144,4 +156,4 @@ row "shim RSS, 1 container" "$(( shim1 / 1024 )) MiB" "" "" "<= 5 MiB"
 row "shim RSS, 10 containers" "$(( shim10 / 1024 )) MiB" "" "" "<= 5 MiB"
 echo "exec latency (virtc container enter -- true, cold sandbox): $(m "${enter[@]}") ms"
 echo "largest phase of a cold start: $largest; of a warm start: $largest_warm"
-echo "runs (ms): A [${bare_lean[*]}]  B [${bare_debian[*]}]  run [${cold[*]}]  run-debian [${cold_debian[*]}]  ctr [${via_ctr[*]}]  warm [${warm[*]}]"
+echo "runs (ms): A [${bare_lean[*]}]  A' [${bare_micro[*]}]  B [${bare_debian[*]}]  run [${cold[*]}]  run-microvm [${cold_micro[*]}]  run-debian [${cold_debian[*]}]  ctr [${via_ctr[*]}]  warm [${warm[*]}]"

@@ -49,6 +49,7 @@ vc::HypervisorConfig HypervisorFrom(const Globals& g) {
   h.initrd_path = g.initrd;  // empty: the one beside the kernel
   h.binary_path = g.qemu;
   h.accel = g.accel;
+  h.machine_type = g.machine;
   h.memory_mib = g.memory_mib;
   h.shared_fs = !g.shared_fs.empty() ? g.shared_fs : g.use_template ? "virtio-9p" : "virtio-fs";
   h.vcpus = g.vcpus;

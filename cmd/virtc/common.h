@@ -29,6 +29,7 @@ struct Globals {
   std::string initrd;
   std::string qemu;
   std::string accel = "auto";
+  std::string machine = "q35";
   uint32_t memory_mib = 256;
   std::string shared_fs;  // empty: virtio-fs, or virtio-9p with --template
   bool use_template = false;

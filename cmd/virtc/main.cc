@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   app.add_option("--initrd", g.initrd, "guest initramfs (default: initramfs.cpio beside the kernel)");
   app.add_option("--qemu", g.qemu, "QEMU binary (default: qemu-system-x86_64 from PATH)");
   app.add_option("--accel", g.accel, "auto, kvm or tcg")->capture_default_str();
+  app.add_option("--machine", g.machine,
+                 "QEMU machine: q35, or microvm (boots faster; nothing hot-plugged, no templates)")
+      ->capture_default_str();
   app.add_option("--memory", g.memory_mib, "VM memory in MiB")->capture_default_str();
   app.add_option("--shared-fs", g.shared_fs,
                  "how container roots reach the guest: virtio-fs (default) or virtio-9p (default with --template)");

@@ -39,7 +39,11 @@ struct HypervisorConfig {
   // the faster) or "virtio-9p" (served by QEMU itself; what VM templates use).
   std::string shared_fs = "virtio-fs";
   std::string virtiofsd_path = "/usr/lib/qemu/virtiofsd";
-  uint32_t pcie_root_ports = 2;  // empty PCIe slots for devices hot-plugged later (NICs)
+  // QEMU's machine: "q35" (PCI, ACPI hot-plug) or "microvm" (virtio-mmio,
+  // no PCI: boots faster, but nothing is hot-plugged into it: no NICs added
+  // to a running sandbox, no growth for containers' limits, no templates).
+  std::string machine_type = "q35";
+  uint32_t pcie_root_ports = 2;  // q35: empty PCIe slots for devices hot-plugged later (NICs)
   // How far a running VM grows for its containers' limits (vCPUs and memory
   // hot-plugged): 0 takes the host's CPU count and memory. Memory comes in
   // DIMMs, one per growth, at most memory_slots of them (0: the boot memory

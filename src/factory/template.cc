@@ -105,7 +105,7 @@ nlohmann::json Key(const HypervisorConfig& c) {
           {"max_vcpus", c.max_vcpus},             {"max_memory_mib", c.max_memory_mib},
           {"memory_slots", c.memory_slots},       {"pcie_root_ports", c.pcie_root_ports},
           {"tcg_cache_mib", c.tcg_cache_mib},     {"accel", c.accel},
-          {"shared_fs", c.shared_fs}};
+          {"shared_fs", c.shared_fs},             {"machine_type", c.machine_type}};
 }
 
 std::string TemplateDir(const std::string& state_root) { return state_root + "/factory/template"; }
@@ -136,6 +136,10 @@ Result<FactoryStatus> Init(const std::string& state_root, const HypervisorConfig
     return Fail(ErrorCode::kInvalidArgument,
                 "a VM template needs shared_fs = \"virtio-9p\" (virtiofsd cannot map a restored VM's "
                 "copy-on-write memory), not " + config.shared_fs);
+  if (config.machine_type != "q35")
+    return Fail(ErrorCode::kInvalidArgument,
+                "a VM template needs machine_type = \"q35\" (a restored VM gets its NICs "
+                "by hot-plug, which " + config.machine_type + " lacks)");
   const std::string dir = TemplateDir(state_root);
   const std::string work = dir + ".new";
   std::error_code ec;

@@ -98,7 +98,9 @@ Result<> Manager::FitVm(const std::string& sid, const SandboxRecord& r, const st
   if (size->vcpus < need.vcpus || size->memory_mib < need.memory_mib)
     log::Warn("sandbox " + sid + ": its containers' limits ask " + std::to_string(need.vcpus) + " vCPUs and " +
               std::to_string(need.memory_mib) + " MiB; the VM grew to " + std::to_string(size->vcpus) +
-              " and " + std::to_string(size->memory_mib) + " MiB (hypervisor.max_vcpus, max_memory_mib, memory_slots)");
+              " and " + std::to_string(size->memory_mib) + " MiB (" +
+              (boot.machine_type == "microvm" ? "machine_type microvm: nothing is hot-plugged"
+                                              : "hypervisor.max_vcpus, max_memory_mib, memory_slots") + ")");
   return {};
 }
 

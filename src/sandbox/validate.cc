@@ -66,6 +66,12 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
   if (config.hypervisor.shared_fs != "virtio-fs" && config.hypervisor.shared_fs != "virtio-9p")
     return Fail(ErrorCode::kInvalidArgument,
                 "unknown shared_fs '" + config.hypervisor.shared_fs + "': virtio-fs or virtio-9p");
+  if (config.hypervisor.machine_type != "q35" && config.hypervisor.machine_type != "microvm")
+    return Fail(ErrorCode::kInvalidArgument,
+                "unknown machine_type '" + config.hypervisor.machine_type + "': q35 or microvm");
+  if (config.enable_template && config.hypervisor.machine_type != "q35")
+    return Fail(ErrorCode::kInvalidArgument,
+                "enable_template needs machine_type = \"q35\": a restored VM gets its NICs by hot-plug");
   if (config.enable_template && config.hypervisor.shared_fs != "virtio-9p")
     return Fail(ErrorCode::kInvalidArgument,
                 "enable_template needs shared_fs = \"virtio-9p\": virtiofsd cannot map a VM's copy-on-write memory");

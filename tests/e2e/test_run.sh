@@ -112,5 +112,24 @@ assert_eq "10.1.2.3 db.example" "$(cat "$WORK/hosts")" "the host file is unchang
 [ ! -e "$ROOTFS/data" ] || [ -z "$(ls -A "$ROOTFS/data")" ] || fail "the volume's content leaked into the rootfs"
 pass "the spec's bind mounts: a host file read-only at /etc/hosts, a host directory read-write at /data"
 
+# microvm, the machine without PCI: the same bundle with its volumes runs on
+# virtio-mmio devices, over virtio-fs and over 9p.
+for share in virtio-fs virtio-9p; do
+  rm -f "$WORK/vol/out"
+  out=$(virtc --machine microvm --shared-fs "$share" run --bundle "$WORK/bundle" 2>&1)
+  assert_contains "$out" "10.1.2.3 db.example" "a bind-mounted file on microvm over $share"
+  assert_eq "written" "$(cat "$WORK/vol/out")" "a write through a volume on microvm over $share"
+done
+virtc --machine microvm sandbox run --id micro --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
+qemu_args=$(pgrep -af -- "-name sandbox-micro,")
+assert_contains "$qemu_args" "-machine microvm" "QEMU's machine"
+assert_contains "$qemu_args" "virtio-serial-device" "the agent's port on virtio-mmio"
+case "$qemu_args" in *-pci*) fail "a PCI device on microvm: $qemu_args" ;; esac
+assert_eq "inside" "$(virtc container enter --sandbox micro --id main -- echo inside)" "exec in a microvm sandbox"
+virtc sandbox delete --id micro --force
+expect_error "enable_template needs machine_type = \"q35\"" virtc --machine microvm --template run --rootfs "$ROOTFS" -- true
+expect_error "unknown machine_type 'pc'" virtc --machine pc run --rootfs "$ROOTFS" -- true
+pass "microvm: volumes over virtio-fs and 9p, exec, no PCI device; templates and unknown machines refused"
+
 assert_clean
 pass "nothing left behind"

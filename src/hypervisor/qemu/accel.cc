@@ -3,8 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <x86intrin.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <fstream>
+#include <thread>
 
 #include "os/file.h"
 
@@ -30,6 +35,32 @@ Result<std::string> ChooseAccel(const std::string& requested, const std::string&
   if (requested == "auto") return std::string("tcg");
   return Fail(ErrorCode::kUnavailable, "KVM requested but " + kvm_device +
                                            " is not usable: " + std::strerror(errno));
+}
+
+uint32_t HostTscKhz() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  bool constant = false;
+  while (!constant && std::getline(cpuinfo, line))
+    constant = line.starts_with("flags") && line.find(" constant_tsc") != std::string::npos;
+  if (!constant) return 0;
+  using Clock = std::chrono::steady_clock;
+  // The shortest of three 4 ms windows: a preemption between the two reads of
+  // a window only lengthens it.
+  double best_khz = 0;
+  std::chrono::nanoseconds best_span = std::chrono::nanoseconds::max();
+  for (int i = 0; i < 3; ++i) {
+    const auto t0 = Clock::now();
+    const uint64_t c0 = __rdtsc();
+    std::this_thread::sleep_for(std::chrono::milliseconds(4));
+    const uint64_t c1 = __rdtsc();
+    const auto t1 = Clock::now();
+    const auto span = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0);
+    if (span.count() <= 0 || span >= best_span) continue;
+    best_span = span;
+    best_khz = static_cast<double>(c1 - c0) * 1e6 / static_cast<double>(span.count());
+  }
+  return static_cast<uint32_t>(best_khz + 0.5);
 }
 
 }  // namespace vc::hypervisor::qemu

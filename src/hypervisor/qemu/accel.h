@@ -18,4 +18,9 @@ Result<std::string> ChooseAccel(const std::string& requested,
                                 const std::string& kvm_device = "/dev/kvm",
                                 const std::string& modules_dir = "/sys/module");
 
+// The host's TSC frequency in kHz, measured against the monotonic clock over
+// a few milliseconds (a TCG guest's TSC counts the host's); 0 where the TSC
+// does not tick at a constant rate.
+uint32_t HostTscKhz();
+
 }  // namespace vc::hypervisor::qemu

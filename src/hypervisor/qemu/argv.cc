@@ -8,50 +8,55 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-Args ArgsOf(const ConsoleDevice& d) {
+// A virtio device's QEMU name on the machine's transport: "-pci" on q35,
+// "-device" (virtio-mmio) on microvm.
+std::string Virtio(const std::string& kind, bool mmio) { return kind + (mmio ? "-device" : "-pci"); }
+
+Args ArgsOf(const ConsoleDevice& d, bool) {
   return {"-chardev", "file,id=" + d.id + ",path=" + OptionValue(d.log_path),
           "-serial", "chardev:" + d.id};
 }
 
-Args ArgsOf(const SerialPortDevice& d) {
+Args ArgsOf(const SerialPortDevice& d, bool) {
   return {"-chardev", "socket,id=" + d.id + ",path=" + OptionValue(d.socket_path) + ",server=on,wait=off",
           "-device", "virtserialport,bus=serial0.0,chardev=" + d.id + ",name=" + OptionValue(d.name)};
 }
 
-Args ArgsOf(const ShareFsDevice& d) {
+Args ArgsOf(const ShareFsDevice& d, bool mmio) {
   return {"-chardev", "socket,id=" + d.id + ",path=" + OptionValue(d.socket_path),
-          "-device", "vhost-user-fs-pci,id=" + d.id + ",chardev=" + d.id + ",tag=" + OptionValue(d.tag) +
-                         ",queue-size=" + std::to_string(d.queue_size)};
+          "-device", Virtio("vhost-user-fs", mmio) + ",id=" + d.id + ",chardev=" + d.id +
+                         ",tag=" + OptionValue(d.tag) + ",queue-size=" + std::to_string(d.queue_size)};
 }
 
 // security_model=none: files keep the owners and modes the guest sets (QEMU
 // runs as root), and what the host refuses is ignored, as with virtiofsd.
 // multidevs=remap: the container roots bound under the share are other file
 // systems; their inode numbers are remapped so that they cannot collide.
-Args ArgsOf(const Share9pDevice& d) {
+Args ArgsOf(const Share9pDevice& d, bool mmio) {
   return {"-fsdev", "local,id=" + d.id + ",path=" + OptionValue(d.path) + ",security_model=none,multidevs=remap",
-          "-device", "virtio-9p-pci,id=" + d.id + ",fsdev=" + d.id + ",mount_tag=" + OptionValue(d.tag)};
+          "-device", Virtio("virtio-9p", mmio) + ",id=" + d.id + ",fsdev=" + d.id + ",mount_tag=" + OptionValue(d.tag)};
 }
 
-Args ArgsOf(const VsockDevice& d) {
-  return {"-device", "vhost-vsock-pci,id=" + d.id + ",guest-cid=" + std::to_string(d.guest_cid)};
+Args ArgsOf(const VsockDevice& d, bool mmio) {
+  return {"-device", Virtio("vhost-vsock", mmio) + ",id=" + d.id + ",guest-cid=" + std::to_string(d.guest_cid)};
 }
 
-Args ArgsOf(const NetDevice& d) {
+Args ArgsOf(const NetDevice& d, bool mmio) {
   std::string fds;
   for (int fd : d.fds) fds += (fds.empty() ? "" : ":") + std::to_string(fd);
   std::string netdev = "tap,id=" + d.id + (d.fds.size() > 1 ? ",fds=" : ",fd=") + fds;
   if (d.vhost) netdev += ",vhost=on";
-  std::string device = "virtio-net-pci,id=" + d.id + ",netdev=" + d.id + ",mac=" + d.mac;
+  std::string device = Virtio("virtio-net", mmio) + ",id=" + d.id + ",netdev=" + d.id + ",mac=" + d.mac;
+  // Interrupt vectors are MSI-X, PCI's; virtio-mmio has one interrupt.
   if (d.fds.size() > 1)
-    device += ",mq=on,vectors=" + std::to_string(2 * d.fds.size() + 2);
+    device += mmio ? ",mq=on" : ",mq=on,vectors=" + std::to_string(2 * d.fds.size() + 2);
   return {"-netdev", netdev, "-device", device};
 }
 
-Args ArgsOf(const BlockDevice& d) {
+Args ArgsOf(const BlockDevice& d, bool mmio) {
   return {"-drive", "if=none,id=" + d.id + ",file=" + OptionValue(d.path) + ",format=" + d.format +
                         (d.read_only ? ",readonly=on" : ""),
-          "-device", "virtio-blk-pci,id=" + d.id + "-dev,drive=" + d.id};
+          "-device", Virtio("virtio-blk", mmio) + ",id=" + d.id + "-dev,drive=" + d.id};
 }
 
 // Boot size; with room to grow, the DIMM slots and the ceiling.
@@ -79,8 +84,9 @@ std::string OptionValue(const std::string& value) {
 
 std::string RootPortId(uint32_t index) { return "hp" + std::to_string(index); }
 
-std::vector<std::string> DeviceArgs(const Device& device) {
-  return std::visit([](const auto& d) { return ArgsOf(d); }, device);
+std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine) {
+  const bool mmio = machine == "microvm";
+  return std::visit([mmio](const auto& d) { return ArgsOf(d, mmio); }, device);
 }
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
@@ -94,24 +100,39 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
   if (c.initrd_path.empty()) return Fail(ErrorCode::kInvalidArgument, "no guest initramfs given");
   if (in.accel != "kvm" && in.accel != "tcg")
     return Fail(ErrorCode::kInvalidArgument, "unknown accelerator " + in.accel);
+  if (c.machine_type != "q35" && c.machine_type != "microvm")
+    return Fail(ErrorCode::kInvalidArgument, "unknown machine type " + c.machine_type + ": q35 or microvm");
+  // microvm has nothing to hot-plug into: the VM keeps its boot size.
+  const bool microvm = c.machine_type == "microvm";
+  const uint32_t max_vcpus = microvm ? 0 : in.max_vcpus;
+  const uint32_t max_memory_mib = microvm ? 0 : in.max_memory_mib;
 
   // Hot-added memory comes online by itself (vCPUs: the agent onlines them).
   // No bounce buffers: the virtio devices reach all guest memory, and a VM
   // whose memory can grow above 4 GiB would otherwise have the kernel fill
   // 64 MiB of swiotlb (measured: 185 -> 114 MiB of guest memory touched).
   std::string append = "console=ttyS0 quiet panic=-1 memhp_default_state=online swiotlb=noforce";
+  // microvm has neither HPET nor ACPI PM timer to calibrate the TSC against,
+  // and under TCG the PIT alone fails about one boot in three (the kernel
+  // then stops: "Unable to calibrate against PIT"): it is told the frequency.
+  if (microvm && in.accel == "tcg" && in.tsc_khz > 0) append += " tsc_early_khz=" + std::to_string(in.tsc_khz);
   for (const auto& p : c.kernel_params) append += " " + p;
+  // Guest memory in a named backend (see below): on microvm, which has no
+  // NUMA, the machine takes it whole.
+  const bool memory_backend = s.memory_file || Has<ShareFsDevice>(in.devices);
+  std::string machine = c.machine_type;
+  if (microvm && memory_backend) machine += ",memory-backend=mem";
 
   std::vector<std::string> argv = {
       in.binary,
       // Named threads ("CPU 0/TCG"): top -H and the vCPU cgroup test tell them apart.
       "-name", "sandbox-" + s.sandbox_id + ",debug-threads=on",
-      "-machine", "q35",
+      "-machine", machine,
       "-accel", in.accel == "tcg" ? "tcg,tb-size=" + std::to_string(c.tcg_cache_mib ? c.tcg_cache_mib : kDefaultTcgCacheMib)
                                   : in.accel,
       "-cpu", in.accel == "kvm" ? "host" : "max",
-      "-m", MemoryOption(c.memory_mib, in.max_memory_mib, c.memory_slots),
-      "-smp", std::to_string(c.vcpus) + (in.max_vcpus > c.vcpus ? ",maxcpus=" + std::to_string(in.max_vcpus) : ""),
+      "-m", MemoryOption(c.memory_mib, max_memory_mib, c.memory_slots),
+      "-smp", std::to_string(c.vcpus) + (max_vcpus > c.vcpus ? ",maxcpus=" + std::to_string(max_vcpus) : ""),
       "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
       "-kernel", c.kernel_path,
       "-initrd", c.initrd_path,
@@ -125,19 +146,22 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
   if (s.memory_file)
     argv.insert(argv.end(), {"-object", "memory-backend-file,id=mem,size=" + size + ",mem-path=" +
                                             OptionValue(s.memory_file->path) +
-                                            (s.memory_file->copy_on_write ? ",share=off" : ",share=on"),
-                             "-numa", "node,memdev=mem"});
-  else if (Has<ShareFsDevice>(in.devices))
-    argv.insert(argv.end(), {"-object", "memory-backend-memfd,id=mem,size=" + size + ",share=on",
-                             "-numa", "node,memdev=mem"});
+                                            (s.memory_file->copy_on_write ? ",share=off" : ",share=on")});
+  else if (memory_backend)
+    argv.insert(argv.end(), {"-object", "memory-backend-memfd,id=mem,size=" + size + ",share=on"});
+  if (memory_backend && !microvm) argv.insert(argv.end(), {"-numa", "node,memdev=mem"});
   // The state comes over QMP once QEMU runs (migrate-incoming).
   if (!s.restore_from.empty()) argv.insert(argv.end(), {"-incoming", "defer"});
-  for (uint32_t i = 0; i < c.pcie_root_ports; ++i)
+  for (uint32_t i = 0; !microvm && i < c.pcie_root_ports; ++i)
     argv.insert(argv.end(), {"-device", "pcie-root-port,id=" + RootPortId(i) + ",bus=pcie.0,chassis=" +
                                             std::to_string(i + 1)});
-  if (Has<SerialPortDevice>(in.devices)) argv.insert(argv.end(), {"-device", "virtio-serial-pci,id=serial0"});
+  // virtio-mmio is legacy (virtio 0.9) unless told otherwise; virtiofsd's
+  // vhost-user library serves only virtio 1 devices.
+  if (microvm) argv.insert(argv.end(), {"-global", "virtio-mmio.force-legacy=false"});
+  if (Has<SerialPortDevice>(in.devices))
+    argv.insert(argv.end(), {"-device", Virtio("virtio-serial", microvm) + ",id=serial0"});
   for (const auto& device : in.devices) {
-    auto args = DeviceArgs(device);
+    auto args = DeviceArgs(device, c.machine_type);
     argv.insert(argv.end(), args.begin(), args.end());
   }
   return argv;

@@ -18,14 +18,18 @@ struct ArgvInput {
   // slots): no growth.
   uint32_t max_vcpus = 0;
   uint32_t max_memory_mib = 0;
+  // The host's TSC frequency, which a TCG guest's TSC runs at; microvm's
+  // guest is told it (0: not known, not told).
+  uint32_t tsc_khz = 0;
 };
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);
 
-// The options that cold-plug one device (a ShareFsDevice also needs the
-// shared memory backend BuildArgv adds once; a SerialPortDevice the
-// virtio-serial controller "serial0").
-std::vector<std::string> DeviceArgs(const Device& device);
+// The options that cold-plug one device on `machine` (q35: virtio over PCI;
+// microvm: over MMIO). A ShareFsDevice also needs the shared memory backend
+// BuildArgv adds once; a SerialPortDevice the virtio-serial controller
+// "serial0".
+std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine);
 
 // A value for a QEMU option string: commas doubled, so a path cannot end the
 // option and start another.

@@ -139,22 +139,63 @@ TEST(QemuArgv, NinePShareIsServedByQemuWithoutSharedMemory) {
 }
 
 TEST(QemuArgv, EachDeviceKind) {
-  EXPECT_EQ(DeviceArgs(VsockDevice{"vsock", 7}),
+  EXPECT_EQ(DeviceArgs(VsockDevice{"vsock", 7}, "q35"),
             (std::vector<std::string>{"-device", "vhost-vsock-pci,id=vsock,guest-cid=7"}));
-  EXPECT_EQ(DeviceArgs(NetDevice{"net0", {5}, "02:00:00:00:00:01", false}),
+  EXPECT_EQ(DeviceArgs(NetDevice{"net0", {5}, "02:00:00:00:00:01", false}, "q35"),
             (std::vector<std::string>{"-netdev", "tap,id=net0,fd=5",
                                       "-device", "virtio-net-pci,id=net0,netdev=net0,mac=02:00:00:00:00:01"}));
-  EXPECT_EQ(DeviceArgs(NetDevice{"net1", {5, 6}, "02:00:00:00:00:02", true}),
+  EXPECT_EQ(DeviceArgs(NetDevice{"net1", {5, 6}, "02:00:00:00:00:02", true}, "q35"),
             (std::vector<std::string>{
                 "-netdev", "tap,id=net1,fds=5:6,vhost=on",
                 "-device", "virtio-net-pci,id=net1,netdev=net1,mac=02:00:00:00:00:02,mq=on,vectors=6"}));
-  EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", true, "raw"}),
+  EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", true, "raw"}, "q35"),
             (std::vector<std::string>{"-drive", "if=none,id=blk0,file=/images/a.img,format=raw,readonly=on",
                                       "-device", "virtio-blk-pci,id=blk0-dev,drive=blk0"}));
 }
 
+TEST(QemuArgv, MicrovmPutsVirtioOnMmioAndHasNoHotPlug) {
+  VmSpec s = Spec();
+  s.config.machine_type = "microvm";
+  std::vector<Device> devices = kAgentOnly;
+  devices.push_back(ShareFsDevice{"vfs", "/run/vc/sbs/sb1/virtiofsd.sock", "vcshared"});
+  auto argv = BuildArgv({s, devices, "q", "tcg", 4, 2048, 2096000});
+  ASSERT_TRUE(argv);
+  EXPECT_EQ(ValuesOf(*argv, "-machine"), std::vector<std::string>{"microvm,memory-backend=mem"})
+      << "the shared memory vhost-user needs, without NUMA";
+  EXPECT_TRUE(ValuesOf(*argv, "-numa").empty());
+  EXPECT_EQ(ValuesOf(*argv, "-object"), std::vector<std::string>{"memory-backend-memfd,id=mem,size=512M,share=on"});
+  EXPECT_EQ(ValuesOf(*argv, "-smp"), std::vector<std::string>{"2"}) << "no CPU slots";
+  EXPECT_EQ(ValuesOf(*argv, "-m"), std::vector<std::string>{"512"}) << "no DIMM slots";
+  EXPECT_EQ(ValuesOf(*argv, "-device"),
+            (std::vector<std::string>{"virtio-serial-device,id=serial0",
+                                      "virtserialport,bus=serial0.0,chardev=agent,name=agent.0",
+                                      "vhost-user-fs-device,id=vfs,chardev=vfs,tag=vcshared,queue-size=1024"}))
+      << "no PCIe root ports, virtio over MMIO";
+  EXPECT_EQ(ValuesOf(*argv, "-global"), std::vector<std::string>{"virtio-mmio.force-legacy=false"})
+      << "virtio 1 on MMIO, which vhost-user daemons require";
+  EXPECT_NE(ValuesOf(*argv, "-append")[0].find(" tsc_early_khz=2096000"), std::string::npos)
+      << "TCG: the TSC's frequency, which microvm has no timer to calibrate against";
+  auto kvm = BuildArgv({s, devices, "q", "kvm", 4, 2048, 2096000});
+  ASSERT_TRUE(kvm);
+  EXPECT_EQ(ValuesOf(*kvm, "-append")[0].find("tsc_early_khz"), std::string::npos) << "KVM's clock knows it";
+
+  EXPECT_EQ(DeviceArgs(VsockDevice{"vsock", 7}, "microvm"),
+            (std::vector<std::string>{"-device", "vhost-vsock-device,id=vsock,guest-cid=7"}));
+  EXPECT_EQ(DeviceArgs(NetDevice{"net1", {5, 6}, "02:00:00:00:00:02", true}, "microvm")[3],
+            "virtio-net-device,id=net1,netdev=net1,mac=02:00:00:00:00:02,mq=on");
+  EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", true, "raw"}, "microvm")[3],
+            "virtio-blk-device,id=blk0-dev,drive=blk0");
+  EXPECT_EQ(DeviceArgs(Share9pDevice{"p9", "/s", "vcshared"}, "microvm")[3],
+            "virtio-9p-device,id=p9,fsdev=p9,mount_tag=vcshared");
+
+  s.config.machine_type = "pc";
+  auto unknown = BuildArgv({s, devices, "q", "tcg"});
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("q35 or microvm"), std::string::npos);
+}
+
 TEST(QemuArgv, PathsCannotInjectOptions) {
-  auto args = DeviceArgs(BlockDevice{"blk0", "/x,readonly=off,file=/etc/shadow", false, "raw"});
+  auto args = DeviceArgs(BlockDevice{"blk0", "/x,readonly=off,file=/etc/shadow", false, "raw"}, "q35");
   EXPECT_EQ(args[1], "if=none,id=blk0,file=/x,,readonly=off,,file=/etc/shadow,format=raw");
 }
 

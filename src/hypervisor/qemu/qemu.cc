@@ -69,15 +69,22 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   max_size_ = {std::max(c.max_vcpus ? c.max_vcpus : HostCpus(), c.vcpus),
                std::max(c.max_memory_mib ? c.max_memory_mib : HostMemoryMib(), c.memory_mib)};
   memory_slots_ = c.memory_slots;
+  machine_ = c.machine_type;
+  // Nothing is hot-plugged into a microvm: it keeps its boot size.
+  if (machine_ == "microvm") {
+    max_size_ = size_;
+    memory_slots_ = 0;
+  }
   shared_memory_ = std::any_of(devices().begin(), devices().end(),
                                [](const Device& d) { return std::holds_alternative<ShareFsDevice>(d); });
   if (spec.memory_file && !os::Exists(spec.memory_file->path) && spec.memory_file->copy_on_write)
     return Fail(ErrorCode::kNotFound, "template memory " + spec.memory_file->path + " missing");
-  auto argv = BuildArgv({spec, devices(), binary_, accel_, max_size_.vcpus, max_size_.memory_mib});
+  const uint32_t tsc_khz = machine_ == "microvm" && accel_ == "tcg" ? HostTscKhz() : 0;
+  auto argv = BuildArgv({spec, devices(), binary_, accel_, max_size_.vcpus, max_size_.memory_mib, tsc_khz});
   if (!argv) return std::unexpected(argv.error());
 
   qmp_socket_ = spec.control_socket;
-  root_ports_ = c.pcie_root_ports;
+  root_ports_ = machine_ == "microvm" ? 0 : c.pcie_root_ports;
   ::unlink(qmp_socket_.c_str());
   const std::string& log = spec.log_path;
   os::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
@@ -134,6 +141,7 @@ Result<> QemuHypervisor::Attach(const nlohmann::json& state) {
   memory_slots_ = state.value("memory_slots", 0u);
   dimms_ = state.value("dimms", 0u);
   shared_memory_ = state.value("shared_memory", false);
+  machine_ = state.value("machine", std::string("q35"));
   return CheckAlive();
 }
 
@@ -141,7 +149,8 @@ nlohmann::json QemuHypervisor::Save() const {
   return {{"pid", pid_},         {"qmp_socket", qmp_socket_},       {"accel", accel_},
           {"binary", binary_},   {"vcpus", size_.vcpus},            {"memory_mib", size_.memory_mib},
           {"max_vcpus", max_size_.vcpus}, {"max_memory_mib", max_size_.memory_mib},
-          {"memory_slots", memory_slots_}, {"dimms", dimms_},       {"shared_memory", shared_memory_}};
+          {"memory_slots", memory_slots_}, {"dimms", dimms_},       {"shared_memory", shared_memory_},
+          {"machine", machine_}};
 }
 
 Result<> QemuHypervisor::CheckAlive() const {
@@ -188,6 +197,10 @@ Result<> QemuHypervisor::HotPlug(const Device& device) {
   const auto* nic = std::get_if<NetDevice>(&device);
   if (!nic) return Hypervisor::HotPlug(device);
   if (auto alive = CheckAlive(); !alive) return alive;
+  if (machine_ == "microvm")
+    return Fail(ErrorCode::kFailedPrecondition,
+                "network device " + nic->id + " cannot be added to a running microvm VM, which has no "
+                "hot-plug: give the sandbox its interfaces before it starts, or use machine_type q35");
   std::string port;
   for (uint32_t i = 0; i < root_ports_ && port.empty(); ++i) {
     std::string candidate = RootPortId(i);

@@ -42,6 +42,7 @@ class QemuHypervisor : public Hypervisor {
   std::string qmp_socket_;
   std::string accel_;
   std::string binary_;
+  std::string machine_;  // HypervisorConfig::machine_type
   uint32_t root_ports_ = 0;
   std::map<std::string, std::string> port_of_;  // hot-plugged device id -> root port
   VmSize size_;      // now
