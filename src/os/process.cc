@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +63,7 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
       if (::getppid() != parent) ::_exit(127);
     }
     if (options.new_session) ::setsid();
+    if (options.umask >= 0) ::umask(static_cast<mode_t>(options.umask));
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -21,6 +21,7 @@ struct SpawnOptions {
   std::vector<int> keep_fds;      // further fds the child inherits, same numbers; no others
   bool die_with_parent = true;    // SIGKILL the child when the spawning thread's process dies
   bool new_session = false;       // setsid(): detach from the caller's terminal and signals
+  int umask = -1;                 // the child's file mode creation mask; -1: the caller's
   std::vector<std::string> env;   // the child's whole environment; empty: the caller's
 };
 

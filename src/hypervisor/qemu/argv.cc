@@ -134,6 +134,9 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
       "-m", MemoryOption(c.memory_mib, max_memory_mib, c.memory_slots),
       "-smp", std::to_string(c.vcpus) + (max_vcpus > c.vcpus ? ",maxcpus=" + std::to_string(max_vcpus) : ""),
       "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+      // QEMU's own seccomp filter: no obsolete system calls, no setuid and
+      // friends, no fork or exec, no changes of scheduling or affinity.
+      "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
       "-kernel", c.kernel_path,
       "-initrd", c.initrd_path,
       "-append", append,

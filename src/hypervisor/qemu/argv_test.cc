@@ -48,6 +48,8 @@ TEST(QemuArgv, TcgMachine) {
             std::vector<std::string>{"unix:/run/vc/sbs/sb1/qmp.sock,server=on,wait=off"});
   EXPECT_TRUE(Contains(*argv, "-nodefaults"));
   EXPECT_TRUE(Contains(*argv, "-no-reboot"));
+  EXPECT_EQ(ValuesOf(*argv, "-sandbox"),
+            std::vector<std::string>{"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"});
   for (const auto& d : ValuesOf(*argv, "-device")) {
     EXPECT_EQ(d.find("vhost-user-fs"), std::string::npos) << "no share asked for";
     EXPECT_EQ(d.find("vsock"), std::string::npos);

@@ -92,6 +92,8 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   os::SpawnOptions spawn;
   spawn.argv = *argv;
   spawn.stdout_fd = spawn.stderr_fd = log_fd.get();
+  // The sockets and the console log QEMU creates: its caller's only.
+  spawn.umask = 077;
   for (const auto& device : devices())
     if (const auto* net = std::get_if<NetDevice>(&device))
       spawn.keep_fds.insert(spawn.keep_fds.end(), net->fds.begin(), net->fds.end());
