@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "os/file.h"
@@ -154,6 +156,77 @@ TEST_F(RpcTest, PeerGoneFailsPendingCalls) {
   auto later = client.Call("test.Echo", "Echo", "", 1s);
   ASSERT_FALSE(later);
   EXPECT_EQ(later.error().code, ErrorCode::kUnavailable);
+}
+
+// The host's resident memory in KiB (VmRSS of this process).
+long RssKib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  long value = 0;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      status >> value;
+      return value;
+    }
+    status.ignore(1 << 12, '\n');
+  }
+  return 0;
+}
+
+// A hostile agent: it answers the first request with garbage; the second
+// with 64 MiB of answers to streams nobody asked on and then a frame that
+// announces 4 GiB; the third never. The client fails each call clearly,
+// within its timeout, and does not keep what it was flooded with.
+TEST(HostileAgent, GarbageFloodsHugeFramesAndSilenceCostOnlyTheTimeout) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+  os::Fd agent(fds[1]);
+  TestClient client{fds[0]};
+  const long rss_before = RssKib();
+
+  std::thread hostile([&] {
+    char header[kHeaderSize];
+    auto read_request = [&]() -> std::optional<Header> {
+      if (!os::ReadExact(agent.get(), header, kHeaderSize)) return std::nullopt;
+      Header h = DecodeHeader(header);
+      std::string body(h.length, '\0');
+      if (!os::ReadExact(agent.get(), body.data(), h.length)) return std::nullopt;
+      return h;
+    };
+    auto first = read_request();
+    if (!first) return;
+    (void)os::WriteAll(agent.get(), EncodeFrame(first->stream_id, MessageType::kResponse, "\xff\xfe not protobuf"));
+    auto second = read_request();
+    if (!second) return;
+    const std::string noise =
+        EncodeFrame(second->stream_id + 1000, MessageType::kResponse, std::string(1 << 20, 'n'));
+    for (int i = 0; i < 64; ++i)
+      if (!os::WriteAll(agent.get(), noise)) return;
+    EncodeHeader({0xffffffffu, second->stream_id, static_cast<uint8_t>(MessageType::kResponse), 0}, header);
+    (void)os::WriteAll(agent.get(), std::string(header, kHeaderSize) + std::string(8 << 20, 'x'));
+    (void)read_request();  // and silence
+  });
+
+  auto garbled = client.Call("grpc.AgentService", "Check", "", 2s);
+  ASSERT_FALSE(garbled);
+  EXPECT_NE(garbled.error().code, ErrorCode::kDeadlineExceeded) << "a garbled answer is an error at once";
+
+  auto start = std::chrono::steady_clock::now();
+  auto flooded = client.Call("grpc.AgentService", "Check", "", 5s);
+  ASSERT_FALSE(flooded);
+  EXPECT_NE(flooded.error().message.find("exceeds the 4 MiB ttrpc limit"), std::string::npos)
+      << flooded.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "the flood stalled the client";
+
+  start = std::chrono::steady_clock::now();
+  auto silent = client.Call("grpc.AgentService", "Check", "", 500ms);
+  ASSERT_FALSE(silent);
+  EXPECT_EQ(silent.error().code, ErrorCode::kDeadlineExceeded) << silent.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  hostile.join();
+#ifndef __SANITIZE_ADDRESS__  // ASan's quarantine keeps freed memory on purpose
+  EXPECT_LT(RssKib() - rss_before, 32 * 1024) << "the client kept what the agent flooded it with";
+#endif
 }
 
 }  // namespace
