@@ -12,6 +12,7 @@ packages=(
   linux-source-6.1 bc bison flex libelf-dev libssl-dev
   iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3 curl
   containerd runc podman conmon docker.io golang-go
+  clang-16 libclang-rt-16-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then
