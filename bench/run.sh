@@ -103,7 +103,7 @@ idle_pss() {  # virtc options...
   done
   sleep 10  # let the guests settle
   for i in $(seq "$idle"); do
-    for pid in $(pgrep -f -- "-name sandbox-idle$i,") $(pgrep -f -- "vc-supervisor --root $root --sandbox idle$i\$") \
+    for pid in $(pgrep -f -- "-name sandbox-idle$i,") $(pgrep -f -- "vc-supervisor --root $root --sandbox idle$i --status-fd") \
                $(pgrep -f -- "virtiofsd --socket-path=$root/sbs/idle$i/"); do
       total=$(( total + $(pss_kb "$pid") ))
     done
