@@ -2,7 +2,8 @@
 # (in a pod network namespace, so taps and qdiscs are made and removed) and
 # `ctr run --rm` cycles through the shim, with a census of the host before
 # and after: nothing may grow. The suite runs a short version; the long one:
-#   VC_LEAK_CYCLES=200 VC_LEAK_CTR_CYCLES=100 ctest --test-dir build -R e2e.test_leaks -V
+#   VC_LEAK_CYCLES=200 VC_LEAK_CTR_CYCLES=100 VC_LEAK_EXECS=100 \
+#     ctest --test-dir build -R e2e.test_leaks -V
 # The whole test runs in a network namespace of its own (unshare -n).
 if [ -z "${VC_NET_UNSHARED:-}" ]; then
   exec env VC_NET_UNSHARED=1 unshare -n -- bash "$0" "$@"
@@ -26,12 +27,15 @@ ip -n "$POD" addr add 10.97.0.2/24 dev eth0
 ip -n "$POD" link set eth0 up
 ip link set v-leak up
 
-# One line per kind of thing a sandbox makes on the host.
+# One line per kind of thing a sandbox makes on the host; processes and
+# mounts are this test's (its state root, its containerd), so that other work
+# on the machine does not count.
 census() {  # [PID of a long-lived process whose fds count]
-  echo "processes $(ps -e --no-headers | grep -cv -e ' ps$' -e ' grep$' -e ' bash$' -e ' sleep$' -e ' wc$')"
-  echo "our-processes $({ pgrep -f -- "$ROOT" || true; } | wc -l)"
-  echo "zombies $(ps -eo stat= | grep -c '^Z' || true)"
-  echo "mounts $(wc -l </proc/self/mountinfo)"
+  local ours="$ROOT"
+  [ -z "${CTD_SOCK:-}" ] || ours+="|containerd-shim-vc-v2 .*-address $CTD_SOCK"
+  echo "processes $({ pgrep -f -- "$ours" || true; } | wc -l)"
+  echo "zombies $(ps -eo stat=,comm= | grep -cE '^Z.* (qemu-system|virtiofsd|vc-supervisor|containerd-shim)' || true)"
+  echo "mounts $(grep -cF "$WORK" /proc/self/mountinfo || true)"
   echo "loop-devices $(losetup -a | wc -l)"
   echo "links $(ip -o link | wc -l) pod-links $(ip -n "$POD" -o link | wc -l)"
   echo "pod-qdiscs $(ip netns exec "$POD" tc qdisc show | wc -l) pod-filters $(ip netns exec "$POD" tc filter show dev eth0 ingress | wc -l)"
@@ -74,6 +78,24 @@ after=$(census "$ctd_pid")
 echo "$after" | sed 's/^/  /'
 assert_same_census "$before" "$after" "$ctr_cycles ctr run --rm cycles ($(( $(date +%s) - start )) s)"
 pass "$ctr_cycles ctr run --rm cycles through the shim leave nothing, containerd's fds included"
+
+# The shim's memory over many execs in one container: flat after warm-up.
+execs=${VC_LEAK_EXECS:-40}
+ctd_ctr run --runtime io.containerd.vc.v2 --runtime-config-path "$VC_CONFIG" -d "$IMAGE" execs sleep 100000 </dev/null
+shim_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$(pgrep -f -- "containerd-shim-vc-v2 .*-address $CTD_SOCK" | head -1)/status"; }
+run_exec() { assert_eq "x$1" "$(ctd_ctr task exec --exec-id "e$1" execs echo "x$1" </dev/null)" "output of exec $1"; }
+for i in $(seq 10); do run_exec "$i"; done  # warm-up: buffers and maps reach their size
+rss_start=$(shim_rss)
+for i in $(seq 11 $((10 + execs))); do run_exec "$i"; done
+rss_end=$(shim_rss)
+slope=$(awk -v a="$rss_start" -v b="$rss_end" -v n="$execs" 'BEGIN {printf "%.1f", (b - a) / n}')
+echo "  shim VmRSS $rss_start -> $rss_end KiB over $execs execs: $slope KiB per exec"
+awk -v s="$slope" 'BEGIN {exit !(s < 2)}' || fail "the shim grows by $slope KiB per exec"
+ctd_ctr task kill -s KILL execs
+for _ in $(seq 50); do ctd_ctr task ls | grep -w execs | grep -q STOPPED && break; sleep 0.1; done
+ctd_ctr task rm execs >/dev/null
+ctd_ctr container rm execs
+pass "the shim's memory stays flat over $execs execs ($slope KiB per exec)"
 
 ctd_stop
 assert_clean
