@@ -15,6 +15,15 @@ call() {
 wait_calls() { wait "${pids[@]}"; pids=(); }
 rc_of() { cat "$WORK/calls/$1.rc"; }
 out_of() { cat "$WORK/calls/$1.out"; }
+# How many of the calls from FIRST on succeeded; each that failed said TEXT.
+successes() {  # FIRST TEXT WHAT
+  local ok=0 k
+  for k in $(seq "$1" "$n"); do
+    if [ "$(rc_of "$k")" = 0 ]; then ok=$((ok + 1))
+    else assert_contains "$(out_of "$k")" "$2" "$3"; fi
+  done
+  echo "$ok"
+}
 
 virtc sandbox run --id shared --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
 first=$((n + 1))
@@ -36,22 +45,14 @@ pass "20 concurrent calls on one sandbox (exec, status, container create) all su
 first=$((n + 1))
 for i in $(seq 5); do call virtc sandbox stop --id shared; done
 wait_calls
-ok=0
-for k in $(seq "$first" "$n"); do
-  if [ "$(rc_of "$k")" = 0 ]; then ok=$((ok + 1))
-  else assert_contains "$(out_of "$k")" "is stopped: cannot stop it" "a racing stop's error"; fi
-done
+ok=$(successes "$first" "is stopped: cannot stop it" "a racing stop's error")
 [ "$ok" -ge 1 ] || fail "no racing stop succeeded"
 # Racing deletes: one removes it, the others say it is not found.
 first=$((n + 1))
 for i in $(seq 5); do call virtc sandbox delete --id shared; done
 wait_calls
-ok=0
-for k in $(seq "$first" "$n"); do
-  if [ "$(rc_of "$k")" = 0 ]; then ok=$((ok + 1))
-  else assert_contains "$(out_of "$k")" "sandbox shared not found" "a racing delete's error"; fi
-done
-assert_eq 1 "$ok" "racing deletes that succeeded"
+assert_eq 1 "$(successes "$first" "sandbox shared not found" "a racing delete's error")" \
+  "racing deletes that succeeded"
 assert_clean
 pass "racing stops and deletes: one wins, the others fail clearly, nothing left"
 
