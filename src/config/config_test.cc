@@ -65,6 +65,26 @@ TEST(Config, ErrorsNameTheFileAndKey) {
                "bad.toml: runtime.internetworking_model must be tcfilter, macvtap or none");
 }
 
+TEST(Config, BeyondAsciiOnlyInStringsAndComments) {
+  auto ok = Parse("# caf\u00e9\n[hypervisor]\nkernel = \"/g/caf\u00e9\" # \u00e9\n"
+                  "kernel_params = ['x=\u00e9', \"\"\"\n\u00e9\"\"\"]\n",
+                  "ok.toml", Defaults("/g"));
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->hypervisor.kernel_path, "/g/caf\u00e9");
+  EXPECT_EQ(ok->hypervisor.kernel_params, (std::vector<std::string>{"x=\u00e9", "\u00e9"}));
+  // A stray character between tokens (which made toml++ 3.3 reach undefined
+  // behaviour) is refused with its line.
+  for (const char* text : {"[hypervisor]\n\u00e9 memory_mib = 512\n", "\xef\xbb\xb7[hypervisor]\n",
+                           "[hypervisor]\nkernel_params = [\"a\"]\n\xe3\x80\x81\n"}) {
+    auto bad = Parse(text, "bad.toml", Defaults("/g"));
+    ASSERT_FALSE(bad) << text;
+    EXPECT_NE(bad.error().message.find("beyond ASCII outside a string or comment"), std::string::npos)
+        << bad.error().message;
+  }
+  EXPECT_NE(Parse("[hypervisor]\n\u00e9\n", "bad.toml", Defaults("/g")).error().message.find("bad.toml:2:"),
+            std::string::npos);
+}
+
 TEST(Config, LoadMissingFileIsAnError) {
   auto c = Load("/nonexistent/vc.toml", Defaults("/g"));
   ASSERT_FALSE(c);
