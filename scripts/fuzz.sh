@@ -33,11 +33,11 @@ for t in "${targets[@]}"; do
   rc=0
   "$out/bin/vc-fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$out/crashes/$t-" "$corpus" >"$out/$t.log" 2>&1 || rc=$?
-  execs=$(awk -F': *' '/stat::number_of_executed_units/ {print $2}' "$out/$t.log")
+  execs=$(awk '/stat::number_of_executed_units/ {print $NF}' "$out/$t.log")
   cov=$(grep -o 'cov: [0-9]*' "$out/$t.log" | tail -1 | awk '{print $2}')
   features=$(grep -o 'ft: [0-9]*' "$out/$t.log" | tail -1 | awk '{print $2}')
   results+=("$(printf '%-14s %10s %8s %9s %8s  %s' "$t" "${execs:-?}" "${cov:-?}" "${features:-?}" \
-    "$(ls "$corpus" | wc -l)" "$([ "$rc" = 0 ] && echo ok || echo "CRASH (rc $rc): $(grep -m1 -o "$out/crashes/[^ ]*" "$out/$t.log")")")")
+    "$(ls "$corpus" | wc -l)" "$([ "$rc" = 0 ] && echo ok || echo "CRASH (rc $rc): $(sed -n 's/.*Test unit written to //p' "$out/$t.log" | head -1)")")")
   if [ "$rc" != 0 ]; then tail -n 30 "$out/$t.log"; fi
 done
 printf '%-14s %10s %8s %9s %8s  %s\n' target executions edges features corpus result

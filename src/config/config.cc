@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <set>
+#include <string_view>
 
 #include <toml++/toml.h>
 
@@ -86,14 +87,21 @@ Config Defaults(const std::string& guest_dir) {
 namespace {
 Result<> CheckBeyondAscii(const std::string& text, const std::string& origin) {
   size_t line = 1;
+  char before = '\n';  // the last character outside strings, blanks aside
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];
+    // A string starts where a key or a value can: at the start of a line or
+    // after = [ , { or the dot of a dotted key; elsewhere a quote is a stray
+    // character, as toml++ sees it.
+    const bool string_start =
+        (c == '"' || c == '\'') && std::string_view("\n=[,{.").find(before) != std::string_view::npos;
+    if (c != ' ' && c != '\t') before = c;
     if (c == '\n') {
       ++line;
       ++i;
     } else if (c == '#') {
       while (i < text.size() && text[i] != '\n') ++i;
-    } else if (c == '"' || c == '\'') {
+    } else if (string_start) {
       // Basic ("...", """...""") or literal ('...', '''...''') string; an
       // unterminated one is toml++'s to report.
       const std::string close(text.compare(i, 3, std::string(3, c)) == 0 ? 3 : 1, c);

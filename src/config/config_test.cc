@@ -75,7 +75,8 @@ TEST(Config, BeyondAsciiOnlyInStringsAndComments) {
   // A stray character between tokens (which made toml++ 3.3 reach undefined
   // behaviour) is refused with its line.
   for (const char* text : {"[hypervisor]\n\u00e9 memory_mib = 512\n", "\xef\xbb\xb7[hypervisor]\n",
-                           "[hypervisor]\nkernel_params = [\"a\"]\n\xe3\x80\x81\n"}) {
+                           "[hypervisor]\nkernel_params = [\"a\"]\n\xe3\x80\x81\n",
+                           "[hypervisor]\nmemory_mib =99'!\xef\xbb\xbd9\n"}) {
     auto bad = Parse(text, "bad.toml", Defaults("/g"));
     ASSERT_FALSE(bad) << text;
     EXPECT_NE(bad.error().message.find("beyond ASCII outside a string or comment"), std::string::npos)
