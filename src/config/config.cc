@@ -111,6 +111,13 @@ Result<> CheckBeyondAscii(const std::string& text, const std::string& origin) {
           if (close.size() == 1) break;
           ++line;
         } else if (c == '"' && text[i] == '\\' && i + 1 < text.size()) {
+          // toml++ reads the blanks after a backslash as a line-ending
+          // backslash's, with the same check for Unicode whitespace.
+          size_t next = i + 1;
+          while (next < text.size() && (text[next] == ' ' || text[next] == '\t')) ++next;
+          if (next < text.size() && static_cast<unsigned char>(text[next]) >= 0x80)
+            return Fail(ErrorCode::kInvalidArgument, origin + ":" + std::to_string(line) +
+                                                         ": a character beyond ASCII after a backslash");
           if (text[++i] == '\n') ++line;
         } else if (text.compare(i, close.size(), close) == 0) {
           i += close.size();
