@@ -1,6 +1,7 @@
 #include "hypervisor/qemu/hotplug.h"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 
 namespace vc::hypervisor::qemu {
@@ -44,7 +45,7 @@ Result<> PlugNet(QmpClient& qmp, const NetDevice& nic, const std::string& port) 
 Result<> UnplugNet(QmpClient& qmp, const std::string& id, std::chrono::milliseconds timeout) {
   if (auto r = qmp.Execute("device_del", {{"id", id}}); !r) return std::unexpected(r.error());
   auto gone = qmp.WaitEvent("DEVICE_DELETED",
-                            [&](const nlohmann::json& data) { return data.value("device", std::string()) == id; },
+                            [&](const nlohmann::json& data) { return QmpString(data, "device") == id; },
                             timeout);
   if (!gone) return std::unexpected(gone.error().Wrap("the guest did not release network device " + id));
   if (auto r = qmp.Execute("netdev_del", {{"id", id}}); !r) return std::unexpected(r.error());
@@ -58,20 +59,21 @@ Result<uint32_t> PlugCpus(QmpClient& qmp, uint32_t count) {
   uint32_t plugged = 0;
   std::vector<nlohmann::json> free;
   for (const auto& slot : *slots) {
+    if (!slot.is_object()) return Fail(ErrorCode::kInternal, "query-hotpluggable-cpus: a slot is " + slot.dump());
     if (slot.contains("qom-path")) ++plugged;
     else free.push_back(slot);
   }
   // Lowest topology ids first (QEMU lists the slots last first).
   auto key = [](const nlohmann::json& slot) {
-    const auto props = slot.value("props", nlohmann::json::object());
-    return std::tuple(props.value("socket-id", 0), props.value("die-id", 0), props.value("core-id", 0),
-                      props.value("thread-id", 0));
+    const auto props = QmpObject(slot, "props");
+    return std::tuple(QmpInt(props, "socket-id", 0), QmpInt(props, "die-id", 0), QmpInt(props, "core-id", 0),
+                      QmpInt(props, "thread-id", 0));
   };
   std::sort(free.begin(), free.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
   for (const auto& slot : free) {
     if (plugged >= count) break;
-    nlohmann::json device = slot.value("props", nlohmann::json::object());
-    device["driver"] = slot.value("type", std::string());
+    nlohmann::json device = QmpObject(slot, "props");
+    device["driver"] = QmpString(slot, "type");
     device["id"] = "cpu" + std::to_string(plugged);
     if (auto r = qmp.Execute("device_add", device); !r) return std::unexpected(r.error().Wrap("add a vCPU"));
     ++plugged;
@@ -84,8 +86,12 @@ Result<std::vector<pid_t>> VcpuThreadIds(QmpClient& qmp) {
   if (!cpus) return std::unexpected(cpus.error());
   if (!cpus->is_array()) return Fail(ErrorCode::kInternal, "query-cpus-fast: not a list: " + cpus->dump());
   std::vector<pid_t> threads;
-  for (const auto& cpu : *cpus)
-    if (cpu.contains("thread-id")) threads.push_back(cpu["thread-id"].get<pid_t>());
+  for (const auto& cpu : *cpus) {
+    const int64_t tid = QmpInt(cpu, "thread-id", 0);
+    if (tid <= 0 || tid > std::numeric_limits<pid_t>::max())
+      return Fail(ErrorCode::kInternal, "query-cpus-fast: a vCPU without a thread id: " + cpu.dump());
+    threads.push_back(static_cast<pid_t>(tid));
+  }
   return threads;
 }
 

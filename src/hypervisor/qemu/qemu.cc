@@ -189,7 +189,7 @@ Result<> QemuHypervisor::SetRunning(bool running) {
   if (auto r = qmp->Execute(running ? "cont" : "stop"); !r) return std::unexpected(r.error());
   auto status = qmp->Execute("query-status");
   if (!status) return std::unexpected(status.error());
-  if (status->value("running", !running) != running)
+  if (QmpBool(*status, "running", !running) != running)
     return Fail(ErrorCode::kInternal, std::string("qemu did not ") + (running ? "resume" : "pause") +
                                           ": status " + status->dump());
   return {};

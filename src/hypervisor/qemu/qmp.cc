@@ -12,11 +12,22 @@
 
 namespace vc::hypervisor::qemu {
 
+namespace {
+
+// QEMU's largest answer (query-qmp-schema) is well under 1 MiB.
+constexpr size_t kMaxMessage = size_t{16} << 20;
+
+}  // namespace
+
 Result<QmpClient> QmpClient::Connect(const std::string& socket_path,
                                      std::chrono::milliseconds timeout) {
   auto fd = os::ConnectUnix(socket_path);
   if (!fd) return std::unexpected(fd.error().Wrap("QMP"));
-  QmpClient client(std::move(*fd), timeout);
+  return Handshake(std::move(*fd), timeout);
+}
+
+Result<QmpClient> QmpClient::Handshake(os::Fd fd, std::chrono::milliseconds timeout) {
+  QmpClient client(std::move(fd), timeout);
   auto greeting = client.ReadMessage(timeout);
   if (!greeting) return std::unexpected(greeting.error().Wrap("QMP greeting"));
   if (!greeting->contains("QMP"))
@@ -70,11 +81,9 @@ Result<nlohmann::json> QmpClient::Send(const std::string& command, const nlohman
       events_.push_back(std::move(*message));
       continue;
     }
-    if (message->contains("error")) {
-      const auto& e = (*message)["error"];
+    if (message->contains("error"))
       return Fail(ErrorCode::kInternal,
-                  "QMP " + command + ": " + e.value("desc", std::string("unknown error")));
-    }
+                  "QMP " + command + ": " + QmpString(QmpObject(*message, "error"), "desc", "unknown error"));
     if (message->contains("return")) return (*message)["return"];
   }
 }
@@ -83,11 +92,11 @@ Result<nlohmann::json> QmpClient::WaitEvent(const std::string& name,
                                             const std::function<bool(const nlohmann::json&)>& match,
                                             std::chrono::milliseconds timeout) {
   auto is_it = [&](const nlohmann::json& m) {
-    return m.value("event", std::string()) == name && match(m.value("data", nlohmann::json::object()));
+    return QmpString(m, "event") == name && match(QmpObject(m, "data"));
   };
   for (auto it = events_.begin(); it != events_.end(); ++it)
     if (is_it(*it)) {
-      nlohmann::json data = it->value("data", nlohmann::json::object());
+      nlohmann::json data = QmpObject(*it, "data");
       events_.erase(it);
       return data;
     }
@@ -100,7 +109,7 @@ Result<nlohmann::json> QmpClient::WaitEvent(const std::string& name,
       if (message.error().code == ErrorCode::kDeadlineExceeded) break;
       return std::unexpected(message.error().Wrap("QMP event " + name));
     }
-    if (is_it(*message)) return message->value("data", nlohmann::json::object());
+    if (is_it(*message)) return QmpObject(*message, "data");
   }
   return Fail(ErrorCode::kDeadlineExceeded,
               "QMP event " + name + " did not come within " + std::to_string(timeout.count()) + " ms");
@@ -134,7 +143,33 @@ Result<nlohmann::json> QmpClient::ReadMessage(std::chrono::milliseconds timeout)
     if (n < 0) return os::FailErrno("read QMP");
     if (n == 0) return Fail(ErrorCode::kUnavailable, "QMP connection closed");
     buffer_.append(buf, static_cast<size_t>(n));
+    if (buffer_.size() > kMaxMessage)
+      return Fail(ErrorCode::kInternal, "QMP message exceeds " + std::to_string(kMaxMessage >> 20) + " MiB");
   }
+}
+
+std::string QmpString(const nlohmann::json& object, const std::string& key, const std::string& fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+int64_t QmpInt(const nlohmann::json& object, const std::string& key, int64_t fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
+bool QmpBool(const nlohmann::json& object, const std::string& key, bool fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+nlohmann::json QmpObject(const nlohmann::json& object, const std::string& key) {
+  if (!object.is_object()) return nlohmann::json::object();
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? *it : nlohmann::json::object();
 }
 
 }  // namespace vc::hypervisor::qemu

@@ -20,6 +20,8 @@ class QmpClient {
   // Connects, reads the greeting and negotiates capabilities.
   static Result<QmpClient> Connect(const std::string& socket_path,
                                    std::chrono::milliseconds timeout);
+  // The same on a socket already connected to QEMU.
+  static Result<QmpClient> Handshake(os::Fd fd, std::chrono::milliseconds timeout);
 
   // Runs `command` and returns its "return" value; a QMP error becomes an
   // error carrying its description. Asynchronous events are skipped.
@@ -44,5 +46,14 @@ class QmpClient {
   std::string buffer_;
   std::deque<nlohmann::json> events_;  // seen while waiting for a command's answer
 };
+
+// QEMU's answers read without trusting their shape: a member that is
+// missing or of another type, or asked of a value that is not an object,
+// reads as `fallback` (nlohmann's value() would throw).
+std::string QmpString(const nlohmann::json& object, const std::string& key, const std::string& fallback = "");
+int64_t QmpInt(const nlohmann::json& object, const std::string& key, int64_t fallback);
+bool QmpBool(const nlohmann::json& object, const std::string& key, bool fallback);
+// A member that is an object, else an empty object.
+nlohmann::json QmpObject(const nlohmann::json& object, const std::string& key);
 
 }  // namespace vc::hypervisor::qemu

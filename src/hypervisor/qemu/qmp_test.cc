@@ -392,6 +392,32 @@ TEST(QmpHotplug, AGuestThatKeepsTheDeviceIsATimeout) {
   EXPECT_NE(r.error().message.find("did not release network device net1"), std::string::npos);
 }
 
+TEST(Qmp, AnswersOfAnotherShapeAreErrorsNotExceptions) {
+  FakeQmp server([](const std::string& line) {
+    const std::string command = CommandOf(line);
+    if (command == "stop") return std::string(R"({"error": {"desc": 7}})") + "\n";
+    if (command == "query-hotpluggable-cpus") return Ok(R"([{"props": [2], "type": 3}, 1])");
+    if (command == "query-cpus-fast") return Ok(R"([{"thread-id": "x"}])");
+    if (command == "query-status") return Ok("[]");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto stop = qmp->Execute("stop");
+  ASSERT_FALSE(stop);
+  EXPECT_NE(stop.error().message.find("unknown error"), std::string::npos) << stop.error().message;
+  auto cpus = PlugCpus(*qmp, 2);
+  ASSERT_FALSE(cpus);
+  EXPECT_NE(cpus.error().message.find("a slot is 1"), std::string::npos) << cpus.error().message;
+  auto threads = VcpuThreadIds(*qmp);
+  ASSERT_FALSE(threads);
+  EXPECT_NE(threads.error().message.find("without a thread id"), std::string::npos) << threads.error().message;
+  os::Fd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  auto load = LoadVmState(*qmp, file.get(), 1s);
+  ASSERT_FALSE(load);
+  EXPECT_NE(load.error().message.find("left it"), std::string::npos) << load.error().message;
+}
+
 TEST(Qmp, NoServerIsUnavailable) {
   auto qmp = QmpClient::Connect("/tmp/vc-no-such-qmp.sock", 200ms);
   ASSERT_FALSE(qmp);

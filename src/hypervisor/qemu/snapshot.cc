@@ -34,11 +34,11 @@ Result<> SaveVmState(QmpClient& qmp, int fd, std::chrono::milliseconds timeout) 
   for (;;) {
     auto info = qmp.Execute("query-migrate");
     if (!info) return std::unexpected(info.error());
-    const std::string status = info->value("status", std::string());
+    const std::string status = QmpString(*info, "status");
     if (status == "completed") return {};
     if (status == "failed" || status == "cancelled")
       return Fail(ErrorCode::kInternal, "saving the VM state " + status + ": " +
-                                            info->value("error-desc", std::string("no reason given")));
+                                            QmpString(*info, "error-desc", "no reason given"));
     if (std::chrono::steady_clock::now() > deadline)
       return Fail(ErrorCode::kDeadlineExceeded, "saving the VM state did not complete (status " + status + ")");
     std::this_thread::sleep_for(5ms);
@@ -54,7 +54,7 @@ Result<> LoadVmState(QmpClient& qmp, int fd, std::chrono::milliseconds timeout) 
   for (;;) {
     auto status = qmp.Execute("query-status");
     if (!status) return std::unexpected(status.error().Wrap("load the VM state"));
-    const std::string state = status->value("status", std::string());
+    const std::string state = QmpString(*status, "status");
     if (state == "running") return {};
     // The template was saved stopped, and so it arrives.
     if (state == "paused" || state == "postmigrate") {
