@@ -62,6 +62,7 @@ Result<> BringUpLoopback() {
 }
 
 Result<NetInterface> ConfigureInterface(const NetInterface& want) {
+  if (auto ok = net::CheckInterface(want); !ok) return std::unexpected(ok.error());
   auto nl = net::Netlink::Open();
   if (!nl) return std::unexpected(nl.error());
   auto links = nl->Links();
@@ -89,6 +90,8 @@ Result<NetInterface> ConfigureInterface(const NetInterface& want) {
 // Routes without a gateway first: a gateway must be reachable when its route
 // is added.
 Result<> AddRoutes(const std::vector<NetRoute>& routes) {
+  for (const auto& r : routes)
+    if (auto ok = net::CheckRoute(r); !ok) return ok;
   auto nl = net::Netlink::Open();
   if (!nl) return std::unexpected(nl.error());
   std::vector<NetRoute> ordered = routes;
@@ -99,6 +102,8 @@ Result<> AddRoutes(const std::vector<NetRoute>& routes) {
 }
 
 Result<> AddNeighbors(const std::vector<NetNeighbor>& neighbors) {
+  for (const auto& n : neighbors)
+    if (auto ok = net::CheckNeighbor(n); !ok) return ok;
   auto nl = net::Netlink::Open();
   if (!nl) return std::unexpected(nl.error());
   for (const auto& n : neighbors)

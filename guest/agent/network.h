@@ -22,7 +22,8 @@ bool HasVirtioNet();
 Result<> LoadNetModules();
 
 // Configures the interface with `want.mac`. kNotFound if the guest has no
-// such interface (yet: a hot-plugged NIC takes a moment to appear).
+// such interface (yet: a hot-plugged NIC takes a moment to appear). Each of
+// these checks all it is given before it changes anything.
 Result<NetInterface> ConfigureInterface(const NetInterface& want);
 Result<> AddRoutes(const std::vector<NetRoute>& routes);
 Result<> AddNeighbors(const std::vector<NetNeighbor>& neighbors);

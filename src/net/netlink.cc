@@ -55,12 +55,15 @@ std::string Cidr(nl_addr* addr) {
   return Text(addr) + "/" + std::to_string(nl_addr_get_prefixlen(addr));
 }
 
-// A MAC address.
+// A MAC address: six octets.
 Result<Addr> ParseMac(const std::string& text, const char* what) {
   nl_addr* out = nullptr;
   if (int err = nl_addr_parse(text.c_str(), AF_LLC, &out); err < 0)
     return Fail(ErrorCode::kInvalidArgument, std::string(what) + " '" + text + "': " + nl_geterror(err));
-  return Addr(out);
+  Addr mac(out);
+  if (nl_addr_get_len(mac.get()) != 6 || text.size() != std::strlen(text.c_str()))
+    return Fail(ErrorCode::kInvalidArgument, std::string(what) + " '" + text + "': not six octets");
+  return mac;
 }
 
 // A numeric IPv4 or IPv6 address with an optional "/prefix" ("" is the
@@ -93,6 +96,15 @@ Result<Addr> ParseIp(const std::string& text, int family, const char* what) {
   Addr a(nl_addr_build(f, bytes, bits / 8));
   nl_addr_set_prefixlen(a.get(), prefix);
   return a;
+}
+
+// The family of a route: given, or that of its first address; IPv4 when it
+// has none.
+int RouteFamily(const NetRoute& route) {
+  if (route.family) return route.family;
+  for (const auto* text : {&route.destination, &route.gateway, &route.source})
+    if (!text->empty()) return text->find(':') == std::string::npos ? AF_INET : AF_INET6;
+  return AF_INET;
 }
 
 // `cache` is read after `err` is computed: pass the address the call fills.
@@ -291,10 +303,8 @@ Result<> Netlink::AddAddress(int index, const std::string& cidr) {
 }
 
 Result<> Netlink::ReplaceRoute(const NetRoute& route) {
-  int family = route.family;
-  for (const auto* text : {&route.destination, &route.gateway, &route.source})
-    if (!family && !text->empty()) family = text->find(':') == std::string::npos ? AF_INET : AF_INET6;
-  if (!family) family = AF_INET;
+  if (auto ok = CheckRoute(route); !ok) return ok;
+  const int family = RouteFamily(route);
   const std::string what = "route " + (route.destination.empty() ? "default" : route.destination);
   RouteObj r(rtnl_route_alloc());
   rtnl_route_set_family(r.get(), family);
@@ -347,6 +357,36 @@ Result<> Netlink::ReplaceNeighbor(const NetNeighbor& neighbor) {
   rtnl_neigh_set_state(n.get(), NUD_PERMANENT);
   if (int err = rtnl_neigh_add(sock_, n.get(), NLM_F_CREATE | NLM_F_REPLACE); err < 0)
     return std::unexpected(NetlinkError("neighbour " + neighbor.address, err));
+  return {};
+}
+
+Result<> CheckInterface(const NetInterface& iface) {
+  if (iface.name.size() >= IFNAMSIZ || iface.name.find_first_of("/: \t\n") != std::string::npos)
+    return Fail(ErrorCode::kInvalidArgument, "interface name '" + iface.name + "': not a valid name for a link");
+  if (auto mac = ParseMac(iface.mac, "interface MAC address"); !mac) return std::unexpected(mac.error());
+  for (const auto& cidr : iface.addresses)
+    if (auto ip = ParseIp(cidr, 0, "interface address"); !ip) return std::unexpected(ip.error());
+  return {};
+}
+
+Result<> CheckRoute(const NetRoute& route) {
+  const int family = RouteFamily(route);
+  if (family != AF_INET && family != AF_INET6)
+    return Fail(ErrorCode::kInvalidArgument, "route family " + std::to_string(family) + ": neither IPv4 nor IPv6");
+  if (route.scope > 255)
+    return Fail(ErrorCode::kInvalidArgument, "route scope " + std::to_string(route.scope) + ": over 255");
+  if (auto dst = ParseIp(route.destination.empty() ? "default" : route.destination, family, "route destination"); !dst)
+    return std::unexpected(dst.error());
+  for (const auto& [text, what] : {std::pair{&route.source, "route source"}, {&route.gateway, "route gateway"}})
+    if (!text->empty())
+      if (auto ip = ParseIp(*text, family, what); !ip) return std::unexpected(ip.error());
+  return {};
+}
+
+Result<> CheckNeighbor(const NetNeighbor& neighbor) {
+  if (neighbor.device.empty()) return Fail(ErrorCode::kInvalidArgument, "neighbour " + neighbor.address + ": no device");
+  if (auto dst = ParseIp(neighbor.address, 0, "neighbour address"); !dst) return std::unexpected(dst.error());
+  if (auto mac = ParseMac(neighbor.mac, "neighbour MAC address"); !mac) return std::unexpected(mac.error());
   return {};
 }
 

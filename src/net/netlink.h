@@ -73,6 +73,13 @@ class Netlink {
   nl_sock* sock_ = nullptr;
 };
 
+// The checks of the text the calls above read (MACs, addresses, prefixes,
+// families, names), without changing anything: for a caller that checks a
+// whole batch before it applies the first entry.
+Result<> CheckInterface(const NetInterface& iface);
+Result<> CheckRoute(const NetRoute& route);
+Result<> CheckNeighbor(const NetNeighbor& neighbor);
+
 // "<what>: <libnl's message>", with a code from libnl's error number
 // (negative, as libnl returns it).
 Error NetlinkError(const std::string& what, int err);

@@ -119,6 +119,28 @@ TEST_F(NetlinkTest, TapGoesWithItsLastDescriptor) {
   });
 }
 
+TEST(NetCheck, TextIsCheckedBeforeAnythingChanges) {
+  EXPECT_TRUE(CheckInterface({"eth0", "02:00:00:00:00:01", 1500, {"10.0.0.2/24", "fd00::2/64"}}));
+  EXPECT_TRUE(CheckInterface({"", "02:00:00:00:00:01", 0, {}})) << "no name: the link keeps its own";
+  EXPECT_FALSE(CheckInterface({"eth0", "02:00:00:00:01", 0, {}})) << "five octets";
+  EXPECT_FALSE(CheckInterface({"a/b", "02:00:00:00:00:01", 0, {}}));
+  EXPECT_FALSE(CheckInterface({"averyveryverylongname", "02:00:00:00:00:01", 0, {}}));
+  auto address = CheckInterface({"eth0", "02:00:00:00:00:01", 0, {"10.0.0.2/24", "10.0.0.3/33"}});
+  ASSERT_FALSE(address);
+  EXPECT_EQ(address.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(address.error().message.find("10.0.0.3/33"), std::string::npos) << address.error().message;
+
+  EXPECT_TRUE(CheckRoute({"", "10.0.0.1", "eth0", "", 0, 0}));
+  EXPECT_TRUE(CheckRoute({"fd00::/64", "", "eth0", "", 253, 0}));
+  EXPECT_FALSE(CheckRoute({"10.0.0.0/8", "fd00::1", "eth0", "", 0, 0})) << "two families";
+  EXPECT_FALSE(CheckRoute({"10.0.0.0/8", "", "eth0", "", 300, 0})) << "scope over 255";
+  EXPECT_FALSE(CheckRoute({"10.0.0.0/8", "", "eth0", "", 0, 77})) << "no such family";
+
+  EXPECT_TRUE(CheckNeighbor({"10.0.0.1", "02:00:00:00:00:01", "eth0"}));
+  EXPECT_FALSE(CheckNeighbor({"10.0.0.1", "zz", "eth0"}));
+  EXPECT_FALSE(CheckNeighbor({"10.0.0.1", "02:00:00:00:00:01", ""}));
+}
+
 TEST(Netns, PathsThatAreNoNetworkNamespaceAreRefused) {
   auto missing = OpenNetns("/nonexistent/netns");
   ASSERT_FALSE(missing);
