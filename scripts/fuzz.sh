@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of untrusted input with libFuzzer, ASan and UBSan:
 # ttRPC frames (from the guest or a client), OCI specs, persisted sandbox
-# state and the TOML configuration (fuzz/<target>.cc). Builds them with clang
+# state, the TOML configuration, QEMU's QMP answers and the guest agent's
+# requests (fuzz/<target>.cc). Builds them with clang
 # in build-fuzz/ (the first time: the library's objects, about 15 minutes on
 # 2 cores), runs each target for SECONDS from its seed corpus, and prints
 # executions and coverage per target. A crash stops with its input saved in
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ttrpc_frame oci_spec state_record config_toml)
+[ ${#targets[@]} -gt 0 ] || targets=(ttrpc_frame oci_spec state_record config_toml qmp_reply agent_request)
 command -v clang++-16 >/dev/null || { echo "fuzz.sh: clang++-16 missing: run scripts/setup.sh" >&2; exit 1; }
 
 out=build-fuzz
