@@ -1,6 +1,7 @@
 #include "supervisor/supervisor.h"
 
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstring>
 #include <random>
 #include <optional>
 #include <thread>
@@ -59,6 +61,7 @@ class Supervisor {
     asio::co_spawn(io_, Accept(), asio::detached);
     asio::co_spawn(io_, ttrpc::ServeAcceptor(*control_acceptor_, control_), asio::detached);
     asio::co_spawn(io_, AwaitAgent(), asio::detached);
+    asio::co_spawn(io_, WatchState(), asio::detached);
     io_.run();
     Cleanup();
     log::Info("stopped: " + stop_reason_);
@@ -325,6 +328,28 @@ class Supervisor {
       if (ec) co_return;
       asio::co_spawn(io_, mux_->ServeClient(std::make_shared<Conn>(std::move(socket))),
                      asio::detached);
+    }
+  }
+
+  // A sandbox whose record or client socket is gone (its caller died and its
+  // state root was cleaned away) can be reached by no call: rather than keep
+  // its VM forever, the supervisor stops it.
+  asio::awaitable<void> WatchState() {
+    os::Fd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!fd || ::inotify_add_watch(fd.get(), layout_.dir.c_str(),
+                                   IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+      log::Warn("cannot watch " + layout_.dir + ": " + std::strerror(errno));
+      co_return;
+    }
+    asio::posix::stream_descriptor events(io_, fd.release());
+    alignas(inotify_event) char buffer[4096];
+    for (;;) {
+      auto [ec, n] = co_await events.async_read_some(asio::buffer(buffer), vc::kTuple);
+      if (ec) co_return;
+      if (!os::Exists(layout_.StateFile()) || !os::Exists(layout_.ClientSocket())) {
+        Stop("its state in " + layout_.dir + " was removed: no call can reach the sandbox");
+        co_return;
+      }
     }
   }
 

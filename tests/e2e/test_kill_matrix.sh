@@ -1,6 +1,7 @@
 # Kill matrix: kill -9 of each host process of a sandbox (QEMU, virtiofsd,
-# the supervisor) at several points of its life, and of a virtc call in
-# flight. Each case: the failure shows in `sandbox status` within 5 s (a
+# the supervisor) at several points of its life, of a virtc call in flight
+# (a template restore among them), and the sandbox's state removed under
+# it. Each case: the failure shows in `sandbox status` within 5 s (a
 # container in a dead VM exits 137), a later delete succeeds, nothing of the
 # sandbox is left (processes, mounts, state), and a new sandbox then starts.
 # Prints a table of every case.
@@ -101,6 +102,36 @@ killed_call k9 "virtc killed during sandbox stop" 0.1 virtc sandbox stop --id k9
 start k10
 virtc sandbox stop --id k10
 killed_call k10 "virtc killed during sandbox delete" 0.05 virtc sandbox delete --id k10
+
+# A call killed while its sandbox continues from the VM template (which
+# needs the lean kernel's 9p): the template's lock dies with the call, and
+# the template stays usable.
+if [ "$GUEST_DIR" != "$VC_BUILD/guest/debian" ]; then
+  virtc factory init >/dev/null
+  killed_call k11 "virtc killed during a template restore" 0.2 \
+    virtc --template sandbox run --id k11 --rootfs "$ROOTFS" -- sleep 1000
+  assert_eq warm "$(virtc --template run --rootfs "$ROOTFS" -- echo warm)" "a templated sandbox after the killed restore"
+  virtc factory destroy
+  record "the template after that" "ok: a sandbox restored from it ran"
+else
+  record "virtc killed during a template restore" "not run: Debian's cloud kernel has no 9p for templates"
+fi
+
+# The caller died and its state was cleaned away under a running sandbox
+# (its record here; a recursive delete would walk into the container's
+# root, bound under the sandbox's directory): nothing can reach the sandbox
+# any more, so its supervisor stops it and takes its mounts along.
+start k12
+sup=$(supervisor_of k12)
+rm "$ROOT/sbs/k12/state.json"
+t0=$(date +%s%N)
+for _ in $(seq 50); do kill -0 "$sup" 2>/dev/null || break; sleep 0.1; done
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+! kill -0 "$sup" 2>/dev/null || fail "the supervisor of k12 outlived its removed state by 5 s"
+! grep -qF "$ROOT/sbs/k12/" /proc/self/mountinfo || fail "mounts of k12 left: $(grep -F "$ROOT/sbs/k12/" /proc/self/mountinfo)"
+rm -r "$ROOT/sbs/k12"
+assert_gone k12
+record "state removed under a running sandbox" "ok: the supervisor stopped it after $ms ms"
 
 assert_eq "after" "$(virtc run --rootfs "$ROOTFS" -- echo after)" "a sandbox started after the matrix"
 record "a new sandbox after all of the above" "ok"
