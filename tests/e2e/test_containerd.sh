@@ -150,6 +150,43 @@ c container delete t7
 pass "killing QEMU under a running task makes the task exit; delete cleans up"
 assert_no_task_left
 
+# virtiofsd or the supervisor dies under a running task: the task exits,
+# containerd hears it, and delete cleans up.
+for what in virtiofsd vc-supervisor; do
+  id=t7-$what
+  c "${RUN[@]}" -d "$IMAGE" "$id" sleep 1000 </dev/null
+  case $what in
+    virtiofsd) pkill -9 -f -- "virtiofsd --socket-path=$ROOT/sbs/$id/" || fail "no virtiofsd for $id" ;;
+    vc-supervisor) pkill -9 -f -- "vc-supervisor --root $ROOT --sandbox $id --status-fd" || fail "no supervisor for $id" ;;
+  esac
+  wait_stopped "$id" 300
+  c task ls | grep -w "$id" | grep -q STOPPED || fail "$id is not STOPPED after $what was killed"
+  timeout 60 ctr --address "$CTD_SOCK" task delete "$id" >/dev/null
+  c container delete "$id"
+  assert_no_task_left
+done
+pass "killing virtiofsd or the supervisor under a running task makes the task exit; delete cleans up"
+
+# containerd dies under a running task: the shim keeps the task (shims
+# outlive containerd, as runc's do), and a containerd started again finds it
+# running and drives it.
+c "${RUN[@]}" -d "$IMAGE" t15 sleep 1000 </dev/null
+kill -9 "$CTD_PID"
+wait "$CTD_PID" 2>/dev/null || true
+sleep 2
+pgrep -f -- "containerd-shim-vc-v2 .*-address $CTD_SOCK .*-id t15" >/dev/null || fail "t15's shim exited with containerd"
+pgrep -f -- "qemu-system.*$ROOT/sbs/t15/" >/dev/null || fail "t15's VM exited with containerd"
+_ctd_run "$VC_BUILD/bin" || fail "containerd did not start again"
+# `ctr events` ended with the containerd it watched.
+wait "$EVENTS_PID" 2>/dev/null || true
+c events >>"$WORK/events" 2>&1 &
+EVENTS_PID=$!
+c task ls | grep -w t15 | grep -q RUNNING || fail "t15 is not RUNNING for the new containerd: $(c task ls)"
+assert_eq back "$(c task exec --exec-id again t15 echo back)" "an exec through the new containerd"
+remove_task t15
+pass "containerd killed and started again: the shim kept the task, which the new containerd drives"
+assert_no_task_left
+
 # The shim dies under a running task: containerd runs `containerd-shim-vc-v2
 # delete`, which must remove the VM, the mounts and the socket.
 c "${RUN[@]}" -d "$IMAGE" t9 sleep 1000 </dev/null
