@@ -50,6 +50,7 @@ vc::HypervisorConfig HypervisorFrom(const Globals& g) {
   h.binary_path = g.qemu;
   h.accel = g.accel;
   h.machine_type = g.machine;
+  h.rootless = g.rootless;
   h.memory_mib = g.memory_mib;
   h.shared_fs = !g.shared_fs.empty() ? g.shared_fs : g.use_template ? "virtio-9p" : "virtio-fs";
   h.vcpus = g.vcpus;

@@ -30,6 +30,7 @@ struct Globals {
   std::string qemu;
   std::string accel = "auto";
   std::string machine = "q35";
+  bool rootless = false;
   uint32_t memory_mib = 256;
   std::string shared_fs;  // empty: virtio-fs, or virtio-9p with --template
   bool use_template = false;

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   app.add_option("--machine", g.machine,
                  "QEMU machine: q35, or microvm (boots faster; nothing hot-plugged, no templates)")
       ->capture_default_str();
+  app.add_flag("--rootless", g.rootless,
+               "run QEMU as an unprivileged user of its own (virtio-fs only; no templates, no vhost-net)");
   app.add_option("--memory", g.memory_mib, "VM memory in MiB")->capture_default_str();
   app.add_option("--shared-fs", g.shared_fs,
                  "how container roots reach the guest: virtio-fs (default) or virtio-9p (default with --template)");

@@ -43,6 +43,12 @@ struct HypervisorConfig {
   // no PCI: boots faster, but nothing is hot-plugged into it: no NICs added
   // to a running sandbox, no growth for containers' limits, no templates).
   std::string machine_type = "q35";
+  // QEMU runs as a user of its own (a uid and gid picked per sandbox, with no
+  // other rights on the host) instead of root: the sockets, console and share
+  // it uses are opened by the supervisor and passed to it. Needs shared_fs =
+  // "virtio-fs" (a 9p share would be served with that user's rights); no VM
+  // templates; NICs without vhost-net (QEMU could not open /dev/vhost-net).
+  bool rootless = false;
   uint32_t pcie_root_ports = 2;  // q35: empty PCIe slots for devices hot-plugged later (NICs)
   // How far a running VM grows for its containers' limits (vCPUs and memory
   // hot-plugged): 0 takes the host's CPU count and memory. Memory comes in

@@ -165,6 +165,7 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   h.Get("virtiofsd", c.hypervisor.virtiofsd_path);
   h.Get("shared_fs", c.hypervisor.shared_fs);
   h.Get("machine_type", c.hypervisor.machine_type);
+  h.Get("rootless", c.hypervisor.rootless);
   h.Get("pcie_root_ports", c.hypervisor.pcie_root_ports);
   h.Get("max_vcpus", c.hypervisor.max_vcpus);
   h.Get("max_memory_mib", c.hypervisor.max_memory_mib);

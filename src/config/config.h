@@ -3,7 +3,7 @@
 // how much memory, where state lives.
 //
 //   [hypervisor]  path, kernel, initrd, kernel_params, memory_mib, vcpus, accel, virtiofsd,
-//                 shared_fs, machine_type, pcie_root_ports, max_vcpus, max_memory_mib, memory_slots,
+//                 shared_fs, machine_type, rootless, pcie_root_ports, max_vcpus, max_memory_mib, memory_slots,
 //                 tcg_cache_mib
 //   [agent]       transport, start_timeout_ms
 //   [runtime]     state_root, internetworking_model (tcfilter, macvtap, none),

@@ -1,6 +1,7 @@
 #include "os/process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
@@ -58,6 +59,16 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
   if (pid < 0) return FailErrno("fork");
   if (pid == 0) {
     // Child: async-signal-safe calls only.
+    auto fail = [&] {
+      int e = errno;
+      [[maybe_unused]] auto r = ::write(report_write.get(), &e, sizeof e);
+      ::_exit(127);
+    };
+    // The ids first: the kernel clears the parent-death signal when they change.
+    if (options.gid && (::setgroups(options.groups.size(), options.groups.data()) != 0 ||
+                        ::setresgid(*options.gid, *options.gid, *options.gid) != 0))
+      fail();
+    if (options.uid && ::setresuid(*options.uid, *options.uid, *options.uid) != 0) fail();
     if (options.die_with_parent) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);
@@ -73,22 +84,15 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
     // dup2 clears CLOEXEC on the copies; dup first if a source is already 0-2.
     int fds[3] = {::fcntl(in, F_DUPFD_CLOEXEC, 3), ::fcntl(out, F_DUPFD_CLOEXEC, 3),
                   ::fcntl(err, F_DUPFD_CLOEXEC, 3)};
-    for (int i = 0; i < 3; ++i) {
-      if (fds[i] < 0 || ::dup2(fds[i], i) < 0) {
-        int e = errno;
-        [[maybe_unused]] auto r = ::write(report_write.get(), &e, sizeof e);
-        ::_exit(127);
-      }
-    }
+    for (int i = 0; i < 3; ++i)
+      if (fds[i] < 0 || ::dup2(fds[i], i) < 0) fail();
     // Nothing else the caller has open may leak into the program (a socket
     // held by a long-lived child never reports its peer gone).
     ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
     for (int fd : options.keep_fds) ::fcntl(fd, F_SETFD, 0);
     if (options.env.empty()) ::execv(program.c_str(), argv.data());
     else ::execve(program.c_str(), argv.data(), envp.data());
-    int e = errno;
-    [[maybe_unused]] auto r = ::write(report_write.get(), &e, sizeof e);
-    ::_exit(127);
+    fail();
   }
   report_write.reset();
   int child_errno = 0;

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct SpawnOptions {
   bool new_session = false;       // setsid(): detach from the caller's terminal and signals
   int umask = -1;                 // the child's file mode creation mask; -1: the caller's
   std::vector<std::string> env;   // the child's whole environment; empty: the caller's
+  // Set: the child runs as this user and group, with `groups` as its only
+  // supplementary groups (the caller must be root).
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  std::vector<gid_t> groups;
 };
 
 // Forks and execs; fails with the exec error (e.g. "qemu-system-x86_64: No

@@ -72,6 +72,15 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
   if (config.enable_template && config.hypervisor.machine_type != "q35")
     return Fail(ErrorCode::kInvalidArgument,
                 "enable_template needs machine_type = \"q35\": a restored VM gets its NICs by hot-plug");
+  if (config.hypervisor.rootless && config.hypervisor.shared_fs != "virtio-fs")
+    return Fail(ErrorCode::kInvalidArgument,
+                "rootless = true needs shared_fs = \"virtio-fs\": QEMU would serve a 9p share with its own "
+                "user's rights, not the container's");
+  if (config.hypervisor.rootless && config.agent.transport == "vsock")
+    return Fail(ErrorCode::kInvalidArgument,
+                "rootless = true needs the serial agent transport: QEMU's user cannot open /dev/vhost-vsock");
+  if (config.hypervisor.rootless && config.enable_template)
+    return Fail(ErrorCode::kInvalidArgument, "rootless = true does not work with enable_template");
   if (config.enable_template && config.hypervisor.shared_fs != "virtio-9p")
     return Fail(ErrorCode::kInvalidArgument,
                 "enable_template needs shared_fs = \"virtio-9p\": virtiofsd cannot map a VM's copy-on-write memory");

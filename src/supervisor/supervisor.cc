@@ -89,7 +89,9 @@ class Supervisor {
     auto hv = hypervisor::New(spec_.hypervisor.type);
     if (!hv) return std::unexpected(hv.error());
     hypervisor_ = std::move(*hv);
-    auto transport = agent::ChooseTransport(spec_.agent.transport, agent::VhostVsockUsable());
+    // A rootless QEMU could not open /dev/vhost-vsock: its agent talks over virtio-serial.
+    auto transport = agent::ChooseTransport(spec_.agent.transport,
+                                            agent::VhostVsockUsable() && !spec_.hypervisor.rootless);
     if (!transport) return std::unexpected(transport.error());
     std::optional<uint32_t> vsock_cid;
     if (*transport == agent::Transport::kVsock) vsock_cid = RandomCid();

@@ -12,18 +12,25 @@ using Args = std::vector<std::string>;
 // "-device" (virtio-mmio) on microvm.
 std::string Virtio(const std::string& kind, bool mmio) { return kind + (mmio ? "-device" : "-pci"); }
 
-Args ArgsOf(const ConsoleDevice& d, bool) {
+// `fd` >= 0: the host end, opened by the caller and passed to QEMU (which
+// then opens no path of its own); a file goes through an fd set.
+Args ArgsOf(const ConsoleDevice& d, bool, int fd) {
+  if (fd >= 0)
+    return {"-add-fd", "fd=" + std::to_string(fd) + ",set=" + std::to_string(fd),
+            "-chardev", "file,id=" + d.id + ",path=/dev/fdset/" + std::to_string(fd), "-serial", "chardev:" + d.id};
   return {"-chardev", "file,id=" + d.id + ",path=" + OptionValue(d.log_path),
           "-serial", "chardev:" + d.id};
 }
 
-Args ArgsOf(const SerialPortDevice& d, bool) {
-  return {"-chardev", "socket,id=" + d.id + ",path=" + OptionValue(d.socket_path) + ",server=on,wait=off",
+Args ArgsOf(const SerialPortDevice& d, bool, int fd) {
+  const std::string where = fd >= 0 ? "fd=" + std::to_string(fd) : "path=" + OptionValue(d.socket_path);
+  return {"-chardev", "socket,id=" + d.id + "," + where + ",server=on,wait=off",
           "-device", "virtserialport,bus=serial0.0,chardev=" + d.id + ",name=" + OptionValue(d.name)};
 }
 
-Args ArgsOf(const ShareFsDevice& d, bool mmio) {
-  return {"-chardev", "socket,id=" + d.id + ",path=" + OptionValue(d.socket_path),
+Args ArgsOf(const ShareFsDevice& d, bool mmio, int fd) {
+  const std::string where = fd >= 0 ? "fd=" + std::to_string(fd) : "path=" + OptionValue(d.socket_path);
+  return {"-chardev", "socket,id=" + d.id + "," + where,
           "-device", Virtio("vhost-user-fs", mmio) + ",id=" + d.id + ",chardev=" + d.id +
                          ",tag=" + OptionValue(d.tag) + ",queue-size=" + std::to_string(d.queue_size)};
 }
@@ -32,16 +39,16 @@ Args ArgsOf(const ShareFsDevice& d, bool mmio) {
 // runs as root), and what the host refuses is ignored, as with virtiofsd.
 // multidevs=remap: the container roots bound under the share are other file
 // systems; their inode numbers are remapped so that they cannot collide.
-Args ArgsOf(const Share9pDevice& d, bool mmio) {
+Args ArgsOf(const Share9pDevice& d, bool mmio, int) {
   return {"-fsdev", "local,id=" + d.id + ",path=" + OptionValue(d.path) + ",security_model=none,multidevs=remap",
           "-device", Virtio("virtio-9p", mmio) + ",id=" + d.id + ",fsdev=" + d.id + ",mount_tag=" + OptionValue(d.tag)};
 }
 
-Args ArgsOf(const VsockDevice& d, bool mmio) {
+Args ArgsOf(const VsockDevice& d, bool mmio, int) {
   return {"-device", Virtio("vhost-vsock", mmio) + ",id=" + d.id + ",guest-cid=" + std::to_string(d.guest_cid)};
 }
 
-Args ArgsOf(const NetDevice& d, bool mmio) {
+Args ArgsOf(const NetDevice& d, bool mmio, int) {
   std::string fds;
   for (int fd : d.fds) fds += (fds.empty() ? "" : ":") + std::to_string(fd);
   std::string netdev = "tap,id=" + d.id + (d.fds.size() > 1 ? ",fds=" : ",fd=") + fds;
@@ -53,7 +60,7 @@ Args ArgsOf(const NetDevice& d, bool mmio) {
   return {"-netdev", netdev, "-device", device};
 }
 
-Args ArgsOf(const BlockDevice& d, bool mmio) {
+Args ArgsOf(const BlockDevice& d, bool mmio, int) {
   return {"-drive", "if=none,id=" + d.id + ",file=" + OptionValue(d.path) + ",format=" + d.format +
                         (d.read_only ? ",readonly=on" : ""),
           "-device", Virtio("virtio-blk", mmio) + ",id=" + d.id + "-dev,drive=" + d.id};
@@ -84,9 +91,9 @@ std::string OptionValue(const std::string& value) {
 
 std::string RootPortId(uint32_t index) { return "hp" + std::to_string(index); }
 
-std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine) {
+std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine, int fd) {
   const bool mmio = machine == "microvm";
-  return std::visit([mmio](const auto& d) { return ArgsOf(d, mmio); }, device);
+  return std::visit([mmio, fd](const auto& d) { return ArgsOf(d, mmio, fd); }, device);
 }
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
@@ -140,8 +147,12 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
       "-kernel", c.kernel_path,
       "-initrd", c.initrd_path,
       "-append", append,
-      "-qmp", "unix:" + OptionValue(s.control_socket) + ",server=on,wait=off",
   };
+  if (in.qmp_fd >= 0)
+    argv.insert(argv.end(), {"-chardev", "socket,id=qmp,fd=" + std::to_string(in.qmp_fd) + ",server=on,wait=off",
+                             "-mon", "chardev=qmp,mode=control"});
+  else
+    argv.insert(argv.end(), {"-qmp", "unix:" + OptionValue(s.control_socket) + ",server=on,wait=off"});
   // A template's memory in its file (shared: the file keeps what the guest
   // writes), or a restored VM's copy-on-write of it; else, vhost-user needs
   // guest memory that its daemon can map: a shared memfd.
@@ -164,7 +175,8 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
   if (Has<SerialPortDevice>(in.devices))
     argv.insert(argv.end(), {"-device", Virtio("virtio-serial", microvm) + ",id=serial0"});
   for (const auto& device : in.devices) {
-    auto args = DeviceArgs(device, c.machine_type);
+    auto fd = in.device_fds.find(std::visit([](const auto& d) { return d.id; }, device));
+    auto args = DeviceArgs(device, c.machine_type, fd == in.device_fds.end() ? -1 : fd->second);
     argv.insert(argv.end(), args.begin(), args.end());
   }
   return argv;

@@ -1,6 +1,7 @@
 // QEMU's command line for a sandbox VM, as an argv vector. Pure: no I/O.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ struct ArgvInput {
   // The host's TSC frequency, which a TCG guest's TSC runs at; microvm's
   // guest is told it (0: not known, not told).
   uint32_t tsc_khz = 0;
+  // What a rootless QEMU cannot open itself (the sandbox's directory is not
+  // its own), opened by the caller and passed to it by number: the QMP
+  // listener, and by device id the console's file, a serial port's listener
+  // and the share daemon's connected socket. -1 / absent: QEMU opens the path.
+  int qmp_fd = -1;
+  std::map<std::string, int> device_fds;
 };
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);
@@ -28,8 +35,8 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);
 // The options that cold-plug one device on `machine` (q35: virtio over PCI;
 // microvm: over MMIO). A ShareFsDevice also needs the shared memory backend
 // BuildArgv adds once; a SerialPortDevice the virtio-serial controller
-// "serial0".
-std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine);
+// "serial0". `fd`: see ArgvInput::device_fds.
+std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine, int fd = -1);
 
 // A value for a QEMU option string: commas doubled, so a path cannot end the
 // option and start another.

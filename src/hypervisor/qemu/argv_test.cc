@@ -57,6 +57,23 @@ TEST(QemuArgv, TcgMachine) {
   EXPECT_TRUE(ValuesOf(*argv, "-object").empty()) << "private memory without a vhost-user device";
 }
 
+TEST(QemuArgv, RootlessQemuGetsItsHostEndsByNumber) {
+  std::vector<Device> devices = kAgentOnly;
+  devices.push_back(ShareFsDevice{"fs0", "/run/vc/sbs/sb1/virtiofsd.sock", "vcshared"});
+  ArgvInput in{Spec(), devices, "/usr/bin/qemu-system-x86_64", "tcg"};
+  in.qmp_fd = 10;
+  in.device_fds = {{"console", 11}, {"agent", 12}, {"fs0", 13}};
+  auto argv = BuildArgv(in);
+  ASSERT_TRUE(argv);
+  EXPECT_TRUE(ValuesOf(*argv, "-qmp").empty());
+  EXPECT_EQ(ValuesOf(*argv, "-mon"), std::vector<std::string>{"chardev=qmp,mode=control"});
+  EXPECT_EQ(ValuesOf(*argv, "-add-fd"), std::vector<std::string>{"fd=11,set=11"});
+  EXPECT_EQ(ValuesOf(*argv, "-chardev"),
+            (std::vector<std::string>{"socket,id=qmp,fd=10,server=on,wait=off", "file,id=console,path=/dev/fdset/11",
+                                      "socket,id=agent,fd=12,server=on,wait=off", "socket,id=fs0,fd=13"}));
+  for (const auto& arg : *argv) EXPECT_EQ(arg.find("/run/vc/sbs/sb1/"), std::string::npos) << arg;
+}
+
 TEST(QemuArgv, RoomToGrowGivesCpuAndMemorySlots) {
   VmSpec s = Spec();
   auto argv = BuildArgv({s, kAgentOnly, "q", "tcg", 4, 2048});

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <random>
 #include <thread>
 
 #include "hypervisor/qemu/accel.h"
@@ -17,6 +19,7 @@
 #include "os/error.h"
 #include "os/file.h"
 #include "os/process.h"
+#include "os/socket.h"
 
 namespace vc::hypervisor::qemu {
 
@@ -27,10 +30,60 @@ constexpr auto kQmpTimeout = 10s;
 // Saving or loading a template's device state (its memory is not copied).
 constexpr auto kStateTimeout = 60s;
 constexpr uint32_t kDimmMib = 128;  // x86's memory block: the unit the guest onlines
+constexpr uid_t kRootlessIdBase = 0x60000000;
+constexpr uid_t kRootlessIds = 0x10000000;
 
 uint32_t HostCpus() {
   long n = ::sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<uint32_t>(n) : 1;
+}
+
+// A rootless QEMU's user and group: one of its own per sandbox, in a range
+// no account uses, so that two sandboxes' QEMUs cannot reach each other.
+uid_t RootlessId() {
+  std::random_device random;
+  return kRootlessIdBase + std::uniform_int_distribution<uid_t>(0, kRootlessIds - 1)(random);
+}
+
+// What a rootless QEMU cannot open itself (the sandbox's directory is
+// root's, 0700), opened here and passed to it by number: the QMP and serial
+// port listeners (0600), the console's file, the share daemon's socket.
+struct HostEnds {
+  std::vector<os::Fd> fds;
+  int qmp = -1;
+  std::map<std::string, int> by_device;
+};
+
+Result<HostEnds> OpenHostEnds(const std::string& qmp_socket, const std::vector<Device>& devices) {
+  HostEnds ends;
+  auto listen = [](const std::string& path) -> Result<os::Fd> {
+    auto fd = os::ListenUnix(path);
+    if (fd && ::chmod(path.c_str(), 0600) != 0) return os::FailErrno("chmod " + path);
+    return fd;
+  };
+  auto keep = [&](Result<os::Fd> fd, const std::string& id) -> Result<> {
+    if (!fd) return std::unexpected(fd.error().Wrap("rootless QEMU"));
+    (id.empty() ? ends.qmp : ends.by_device[id]) = fd->get();
+    ends.fds.push_back(std::move(*fd));
+    return {};
+  };
+  if (auto r = keep(listen(qmp_socket), ""); !r) return std::unexpected(r.error());
+  for (const auto& device : devices) {
+    Result<> kept;
+    if (const auto* console = std::get_if<ConsoleDevice>(&device)) {
+      os::Fd fd(::open(console->log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+      kept = keep(fd ? Result<os::Fd>(std::move(fd)) : os::FailErrno("open " + console->log_path), console->id);
+    } else if (const auto* port = std::get_if<SerialPortDevice>(&device)) {
+      kept = keep(listen(port->socket_path), port->id);
+    } else if (const auto* share = std::get_if<ShareFsDevice>(&device)) {
+      kept = keep(os::ConnectUnix(share->socket_path), share->id);
+    } else if (std::holds_alternative<Share9pDevice>(device) || std::holds_alternative<VsockDevice>(device)) {
+      kept = Fail(ErrorCode::kInvalidArgument,
+                  "a rootless QEMU serves no 9p share and opens no vhost-vsock device: use virtio-fs and virtio-serial");
+    }
+    if (!kept) return std::unexpected(kept.error());
+  }
+  return ends;
 }
 
 // Whole DIMMs' worth of the host's memory.
@@ -80,12 +133,27 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   if (spec.memory_file && !os::Exists(spec.memory_file->path) && spec.memory_file->copy_on_write)
     return Fail(ErrorCode::kNotFound, "template memory " + spec.memory_file->path + " missing");
   const uint32_t tsc_khz = machine_ == "microvm" && accel_ == "tcg" ? HostTscKhz() : 0;
-  auto argv = BuildArgv({spec, devices(), binary_, accel_, max_size_.vcpus, max_size_.memory_mib, tsc_khz});
+  std::vector<Device> cold = devices();
+  HostEnds ends;
+  if (c.rootless) {
+    if (spec.memory_file) return Fail(ErrorCode::kInvalidArgument, "a rootless QEMU does not run VM templates");
+    // QEMU would open /dev/vhost-net itself: its user may not.
+    for (auto& device : cold)
+      if (auto* nic = std::get_if<NetDevice>(&device)) nic->vhost = false;
+    auto opened = OpenHostEnds(spec.control_socket, cold);
+    if (!opened) return std::unexpected(opened.error());
+    ends = std::move(*opened);
+    rootless_uid_ = RootlessId();
+  }
+  ArgvInput input{spec, cold, binary_, accel_, max_size_.vcpus, max_size_.memory_mib, tsc_khz};
+  input.qmp_fd = ends.qmp;
+  input.device_fds = ends.by_device;
+  auto argv = BuildArgv(input);
   if (!argv) return std::unexpected(argv.error());
 
   qmp_socket_ = spec.control_socket;
   root_ports_ = machine_ == "microvm" ? 0 : c.pcie_root_ports;
-  ::unlink(qmp_socket_.c_str());
+  if (!c.rootless) ::unlink(qmp_socket_.c_str());
   const std::string& log = spec.log_path;
   os::Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (!log_fd) return os::FailErrno("open " + log);
@@ -94,9 +162,17 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   spawn.stdout_fd = spawn.stderr_fd = log_fd.get();
   // The sockets and the console log QEMU creates: its caller's only.
   spawn.umask = 077;
-  for (const auto& device : devices())
+  for (const auto& device : cold)
     if (const auto* net = std::get_if<NetDevice>(&device))
       spawn.keep_fds.insert(spawn.keep_fds.end(), net->fds.begin(), net->fds.end());
+  for (const auto& fd : ends.fds) spawn.keep_fds.push_back(fd.get());
+  if (rootless_uid_) {
+    spawn.uid = rootless_uid_;
+    spawn.gid = rootless_uid_;
+    // KVM through /dev/kvm's group (Debian's: kvm, 0660).
+    struct stat kvm {};
+    if (accel_ == "kvm" && ::stat("/dev/kvm", &kvm) == 0) spawn.groups.push_back(kvm.st_gid);
+  }
   auto pid = os::Spawn(spawn);
   if (!pid) return std::unexpected(pid.error().Wrap("start qemu"));
   pid_ = *pid;
@@ -144,6 +220,7 @@ Result<> QemuHypervisor::Attach(const nlohmann::json& state) {
   dimms_ = state.value("dimms", 0u);
   shared_memory_ = state.value("shared_memory", false);
   machine_ = state.value("machine", std::string("q35"));
+  rootless_uid_ = state.value("rootless_uid", 0u);
   return CheckAlive();
 }
 
@@ -152,7 +229,7 @@ nlohmann::json QemuHypervisor::Save() const {
           {"binary", binary_},   {"vcpus", size_.vcpus},            {"memory_mib", size_.memory_mib},
           {"max_vcpus", max_size_.vcpus}, {"max_memory_mib", max_size_.memory_mib},
           {"memory_slots", memory_slots_}, {"dimms", dimms_},       {"shared_memory", shared_memory_},
-          {"machine", machine_}};
+          {"machine", machine_}, {"rootless_uid", rootless_uid_}};
 }
 
 Result<> QemuHypervisor::CheckAlive() const {
@@ -216,7 +293,9 @@ Result<> QemuHypervisor::HotPlug(const Device& device) {
                     std::to_string(root_ports_) + " (hypervisor.pcie_root_ports)");
   auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
   if (!qmp) return std::unexpected(qmp.error());
-  if (auto r = PlugNet(*qmp, *nic, port); !r) return r;
+  NetDevice plugged = *nic;
+  if (rootless_uid_) plugged.vhost = false;  // as at boot
+  if (auto r = PlugNet(*qmp, plugged, port); !r) return r;
   port_of_[nic->id] = port;
   return {};
 }

@@ -50,6 +50,7 @@ class QemuHypervisor : public Hypervisor {
   uint32_t memory_slots_ = 0;
   uint32_t dimms_ = 0;          // hot-plugged so far
   bool shared_memory_ = false;  // guest memory is a shared memfd (vhost-user devices)
+  uid_t rootless_uid_ = 0;      // HypervisorConfig::rootless: QEMU's own user and group; 0: root
 };
 
 }  // namespace vc::hypervisor::qemu
