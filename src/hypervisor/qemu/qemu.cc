@@ -145,10 +145,8 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
     ends = std::move(*opened);
     rootless_uid_ = RootlessId();
   }
-  ArgvInput input{spec, cold, binary_, accel_, max_size_.vcpus, max_size_.memory_mib, tsc_khz};
-  input.qmp_fd = ends.qmp;
-  input.device_fds = ends.by_device;
-  auto argv = BuildArgv(input);
+  auto argv = BuildArgv(
+      {spec, cold, binary_, accel_, max_size_.vcpus, max_size_.memory_mib, tsc_khz, ends.qmp, ends.by_device});
   if (!argv) return std::unexpected(argv.error());
 
   qmp_socket_ = spec.control_socket;
