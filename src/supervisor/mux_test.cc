@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -36,7 +37,7 @@ TEST(Mux, RoutesAnswersToTheirClients) {
   auto agent = std::make_shared<Conn>(sock(agent_pair[1]));
   asio::co_spawn(io, ttrpc::ServeConnection(agent, methods), asio::detached);
 
-  bool lost = false;
+  std::atomic<bool> lost = false;
   Mux mux(std::make_shared<Conn>(sock(agent_pair[0])), [&] { lost = true; });
   asio::co_spawn(io, mux.RunUpstream(), asio::detached);
   auto a = std::make_shared<Conn>(sock(a_pair[1]));
