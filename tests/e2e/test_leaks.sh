@@ -1,9 +1,10 @@
 # Leak audit: cycles of create, start, exec, stop and delete through virtc
 # (in a pod network namespace, so taps and qdiscs are made and removed) and
 # `ctr run --rm` cycles through the shim, with a census of the host before
-# and after: nothing may grow. The suite runs a short version; the long one:
-#   VC_LEAK_CYCLES=200 VC_LEAK_CTR_CYCLES=100 VC_LEAK_EXECS=100 \
-#     ctest --test-dir build -R e2e.test_leaks -V
+# and after: nothing may grow. The suite runs a short version; the long one
+# (about 15 minutes under TCG on 2 cores, over ctest's limit for a test):
+#   VC_BUILD=$PWD/build VC_SOURCE=$PWD VC_LEAK_CYCLES=200 VC_LEAK_CTR_CYCLES=100 \
+#     VC_LEAK_EXECS=100 bash tests/e2e/test_leaks.sh
 # The whole test runs in a network namespace of its own (unshare -n).
 if [ -z "${VC_NET_UNSHARED:-}" ]; then
   exec env VC_NET_UNSHARED=1 unshare -n -- bash "$0" "$@"
