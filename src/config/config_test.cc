@@ -76,7 +76,7 @@ TEST(Config, BeyondAsciiOnlyInStringsAndComments) {
   // behaviour) is refused with its line.
   for (const char* text : {"[hypervisor]\n\u00e9 memory_mib = 512\n", "\xef\xbb\xb7[hypervisor]\n",
                            "[hypervisor]\nkernel_params = [\"a\"]\n\xe3\x80\x81\n",
-                           "[hypervisor]\nmemory_mib =99'!\xef\xbb\xbd9\n",
+                           "[hypervisor]\nmemory_mib =99'!\xef\xbb\xbd" "9\n",
                            "[hypervisor]\npath = \"\"\"a\n\\ \xef\xba\xbf\"\"\"\n"}) {
     auto bad = Parse(text, "bad.toml", Defaults("/g"));
     ASSERT_FALSE(bad) << text;

@@ -27,7 +27,7 @@ struct ArgvInput {
   // listener, and by device id the console's file, a serial port's listener
   // and the share daemon's connected socket. -1 / absent: QEMU opens the path.
   int qmp_fd = -1;
-  std::map<std::string, int> device_fds;
+  std::map<std::string, int> device_fds = {};
 };
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);
