@@ -174,6 +174,9 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   auto pid = os::Spawn(spawn);
   if (!pid) return std::unexpected(pid.error().Wrap("start qemu"));
   pid_ = *pid;
+  // QEMU holds the host ends now: a QEMU that dies takes its listeners along,
+  // so a connection to them fails at once instead of waiting in their queue.
+  ends.fds.clear();
 
   // QEMU creates the QMP socket early; once QMP answers, it is running.
   auto deadline = std::chrono::steady_clock::now() + 15s;
@@ -182,6 +185,9 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;
       std::string why = os::TailLines(log, 5);
+      if (rootless_uid_)
+        why += " (rootless: QEMU runs as uid " + std::to_string(rootless_uid_) +
+               ", which must be able to read the guest kernel and initramfs)";
       return Fail(ErrorCode::kUnavailable,
                   "qemu exited during start" + (why.empty() ? "" : ": " + why));
     }
