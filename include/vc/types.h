@@ -49,7 +49,11 @@ struct HypervisorConfig {
   // "virtio-fs" (a 9p share would be served with that user's rights); no VM
   // templates; NICs without vhost-net (QEMU could not open /dev/vhost-net).
   bool rootless = false;
-  uint32_t pcie_root_ports = 2;  // q35: empty PCIe slots for devices hot-plugged later (NICs)
+  uint32_t pcie_root_ports = 2;  // q35: empty PCIe slots for devices hot-plugged later (NICs, disks)
+  // How disks (block container roots, block volumes) are attached: "virtio-blk"
+  // (a PCI device each, in an empty root port) or "virtio-scsi" (disks on one
+  // SCSI controller: no PCIe slot each, also on microvm).
+  std::string block_device_driver = "virtio-blk";
   // How far a running VM grows for its containers' limits (vCPUs and memory
   // hot-plugged): 0 takes the host's CPU count and memory. Memory comes in
   // DIMMs, one per growth, at most memory_slots of them (0: the boot memory

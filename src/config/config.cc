@@ -151,6 +151,7 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   h.Get("machine_type", c.hypervisor.machine_type);
   h.Get("rootless", c.hypervisor.rootless);
   h.Get("pcie_root_ports", c.hypervisor.pcie_root_ports);
+  h.Get("block_device_driver", c.hypervisor.block_device_driver);
   h.Get("max_vcpus", c.hypervisor.max_vcpus);
   h.Get("max_memory_mib", c.hypervisor.max_memory_mib);
   h.Get("memory_slots", c.hypervisor.memory_slots);

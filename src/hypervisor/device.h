@@ -56,12 +56,22 @@ struct NetDevice {
   bool vhost = false;    // in-kernel backend (/dev/vhost-net)
 };
 
-// A virtio-blk disk backed by a host file or block device.
+// A disk: a host block device or a file holding a disk image (raw). The
+// caller opens it (read-only or read-write, as `read_only` says) and keeps
+// the descriptor open until the hypervisor has its own (after Start or
+// HotPlug); the hypervisor reads and writes through it and opens no path.
+// `path` names it in messages.
+inline constexpr const char* kVirtioBlk = "virtio-blk";
+inline constexpr const char* kVirtioScsi = "virtio-scsi";
 struct BlockDevice {
   std::string id;
   std::string path;
+  int fd = -1;
   bool read_only = false;
-  std::string format = "raw";
+  bool host_device = false;  // `path` is a block device, not a regular file
+  // kVirtioBlk: a PCI device of its own (virtio-mmio on microvm);
+  // kVirtioScsi: a disk on the VM's one virtio-scsi controller.
+  std::string driver = kVirtioBlk;
 };
 
 using Device = std::variant<ConsoleDevice, SerialPortDevice, ShareFsDevice, Share9pDevice, VsockDevice,

@@ -45,6 +45,10 @@ Result<> Hypervisor::SaveState(const std::string&) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot save a VM's state");
 }
 
+Result<std::string> Hypervisor::DiskAddress(const std::string& id) {
+  return Fail(ErrorCode::kUnimplemented, Name() + " cannot tell where the guest finds disk " + id);
+}
+
 Result<> Hypervisor::HotUnplug(const Device& device) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot hot-unplug the " + KindOf(device) +
                                              " device " + DeviceId(device) + " from a running VM");

@@ -24,7 +24,7 @@ void to_json(json& j, const HypervisorConfig& c) {
        {"initrd_path", c.initrd_path}, {"kernel_params", c.kernel_params}, {"vcpus", c.vcpus},
        {"memory_mib", c.memory_mib}, {"accel", c.accel}, {"virtiofsd_path", c.virtiofsd_path},
        {"shared_fs", c.shared_fs}, {"machine_type", c.machine_type}, {"rootless", c.rootless},
-       {"pcie_root_ports", c.pcie_root_ports}, {"max_vcpus", c.max_vcpus},
+       {"block_device_driver", c.block_device_driver}, {"pcie_root_ports", c.pcie_root_ports}, {"max_vcpus", c.max_vcpus},
        {"max_memory_mib", c.max_memory_mib}, {"memory_slots", c.memory_slots},
        {"tcg_cache_mib", c.tcg_cache_mib}};
 }
@@ -43,6 +43,7 @@ void from_json(const json& j, HypervisorConfig& c) {
   c.machine_type = j.value("machine_type", d.machine_type);
   c.rootless = j.value("rootless", d.rootless);
   c.pcie_root_ports = j.value("pcie_root_ports", d.pcie_root_ports);
+  c.block_device_driver = j.value("block_device_driver", d.block_device_driver);
   c.max_vcpus = j.value("max_vcpus", d.max_vcpus);
   c.max_memory_mib = j.value("max_memory_mib", d.max_memory_mib);
   c.memory_slots = j.value("memory_slots", d.memory_slots);

@@ -69,6 +69,9 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
   if (config.hypervisor.machine_type != "q35" && config.hypervisor.machine_type != "microvm")
     return Fail(ErrorCode::kInvalidArgument,
                 "unknown machine_type '" + config.hypervisor.machine_type + "': q35 or microvm");
+  if (config.hypervisor.block_device_driver != "virtio-blk" && config.hypervisor.block_device_driver != "virtio-scsi")
+    return Fail(ErrorCode::kInvalidArgument,
+                "unknown block_device_driver '" + config.hypervisor.block_device_driver + "': virtio-blk or virtio-scsi");
   if (config.enable_template && config.hypervisor.machine_type != "q35")
     return Fail(ErrorCode::kInvalidArgument,
                 "enable_template needs machine_type = \"q35\": a restored VM gets its NICs by hot-plug");

@@ -60,10 +60,29 @@ Args ArgsOf(const NetDevice& d, bool mmio, int) {
   return {"-netdev", netdev, "-device", device};
 }
 
-Args ArgsOf(const BlockDevice& d, bool mmio, int) {
-  return {"-drive", "if=none,id=" + d.id + ",file=" + OptionValue(d.path) + ",format=" + d.format +
-                        (d.read_only ? ",readonly=on" : ""),
-          "-device", Virtio("virtio-blk", mmio) + ",id=" + d.id + "-dev,drive=" + d.id};
+// The disk's node goes in by JSON (no option string to escape); its file is
+// the caller's descriptor, through an fd set. A SCSI disk sits on the one
+// controller at target `scsi_target`, LUN 0.
+Args ArgsOf(const BlockDevice& d, bool mmio, int, uint32_t scsi_target) {
+  Args args;
+  std::string file = d.path;
+  if (d.fd >= 0) {
+    args = {"-add-fd", "fd=" + std::to_string(d.fd) + ",set=" + std::to_string(d.fd)};
+    file = "/dev/fdset/" + std::to_string(d.fd);
+  }
+  args.insert(args.end(), {"-blockdev", BlockdevOptions(d, file).dump()});
+  const std::string common = ",id=" + d.id + ",drive=" + BlockNodeName(d.id);
+  if (d.driver == kVirtioScsi)
+    args.insert(args.end(), {"-device", "scsi-hd,bus=scsi0.0,channel=0,scsi-id=" + std::to_string(scsi_target) +
+                                            ",lun=0" + common});
+  else
+    args.insert(args.end(), {"-device", Virtio("virtio-blk", mmio) + common});
+  return args;
+}
+
+template <typename T>
+Args ArgsOf(const T& d, bool mmio, int fd, uint32_t) {
+  return ArgsOf(d, mmio, fd);
 }
 
 // Boot size; with room to grow, the DIMM slots and the ceiling.
@@ -91,9 +110,18 @@ std::string OptionValue(const std::string& value) {
 
 std::string RootPortId(uint32_t index) { return "hp" + std::to_string(index); }
 
-std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine, int fd) {
+std::string BlockNodeName(const std::string& id) { return id + "-file"; }
+
+nlohmann::json BlockdevOptions(const BlockDevice& d, const std::string& filename) {
+  return {{"driver", d.host_device ? "host_device" : "file"},
+          {"node-name", BlockNodeName(d.id)},
+          {"filename", filename},
+          {"read-only", d.read_only}};
+}
+
+std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine, int fd, uint32_t scsi_target) {
   const bool mmio = machine == "microvm";
-  return std::visit([mmio, fd](const auto& d) { return ArgsOf(d, mmio, fd); }, device);
+  return std::visit([=](const auto& d) { return ArgsOf(d, mmio, fd, scsi_target); }, device);
 }
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
@@ -174,9 +202,19 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
   if (microvm) argv.insert(argv.end(), {"-global", "virtio-mmio.force-legacy=false"});
   if (Has<SerialPortDevice>(in.devices))
     argv.insert(argv.end(), {"-device", Virtio("virtio-serial", microvm) + ",id=serial0"});
+  // The controller SCSI disks go on, cold-plugged or later.
+  const bool scsi = c.block_device_driver == kVirtioScsi ||
+                    std::any_of(in.devices.begin(), in.devices.end(), [](const Device& d) {
+                      const auto* disk = std::get_if<BlockDevice>(&d);
+                      return disk && disk->driver == kVirtioScsi;
+                    });
+  if (scsi) argv.insert(argv.end(), {"-device", Virtio("virtio-scsi", microvm) + ",id=" + kScsiController});
   for (const auto& device : in.devices) {
-    auto fd = in.device_fds.find(std::visit([](const auto& d) { return d.id; }, device));
-    auto args = DeviceArgs(device, c.machine_type, fd == in.device_fds.end() ? -1 : fd->second);
+    const std::string& id = DeviceId(device);
+    auto fd = in.device_fds.find(id);
+    auto target = in.scsi_targets.find(id);
+    auto args = DeviceArgs(device, c.machine_type, fd == in.device_fds.end() ? -1 : fd->second,
+                           target == in.scsi_targets.end() ? 0 : target->second);
     argv.insert(argv.end(), args.begin(), args.end());
   }
   return argv;

@@ -28,6 +28,8 @@ struct ArgvInput {
   // and the share daemon's connected socket. -1 / absent: QEMU opens the path.
   int qmp_fd = -1;
   std::map<std::string, int> device_fds = {};
+  // The SCSI target of each cold-plugged virtio-scsi disk, by device id.
+  std::map<std::string, uint32_t> scsi_targets = {};
 };
 
 Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);
@@ -35,8 +37,19 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);
 // The options that cold-plug one device on `machine` (q35: virtio over PCI;
 // microvm: over MMIO). A ShareFsDevice also needs the shared memory backend
 // BuildArgv adds once; a SerialPortDevice the virtio-serial controller
-// "serial0". `fd`: see ArgvInput::device_fds.
-std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine, int fd = -1);
+// "serial0"; a virtio-scsi BlockDevice the controller kScsiController, on
+// which it takes target `scsi_target`. `fd`: see ArgvInput::device_fds.
+std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine, int fd = -1,
+                                    uint32_t scsi_target = 0);
+
+// The VM's virtio-scsi controller (there when a disk needs it, or when
+// HypervisorConfig::block_device_driver says disks will).
+inline constexpr const char* kScsiController = "scsi0";
+
+// A disk's block node (-blockdev, blockdev-add): QEMU's file or
+// host_device driver on `filename`, read-only as the disk is.
+std::string BlockNodeName(const std::string& device_id);
+nlohmann::json BlockdevOptions(const BlockDevice& disk, const std::string& filename);
 
 // A value for a QEMU option string: commas doubled, so a path cannot end the
 // option and start another.

@@ -167,9 +167,41 @@ TEST(QemuArgv, EachDeviceKind) {
             (std::vector<std::string>{
                 "-netdev", "tap,id=net1,fds=5:6,vhost=on",
                 "-device", "virtio-net-pci,id=net1,netdev=net1,mac=02:00:00:00:00:02,mq=on,vectors=6"}));
-  EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", true, "raw"}, "q35"),
-            (std::vector<std::string>{"-drive", "if=none,id=blk0,file=/images/a.img,format=raw,readonly=on",
-                                      "-device", "virtio-blk-pci,id=blk0-dev,drive=blk0"}));
+  EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", 9, true}, "q35"),
+            (std::vector<std::string>{
+                "-add-fd", "fd=9,set=9",
+                "-blockdev", R"({"driver":"file","filename":"/dev/fdset/9","node-name":"blk0-file","read-only":true})",
+                "-device", "virtio-blk-pci,id=blk0,drive=blk0-file"}))
+      << "the caller's descriptor, through an fd set";
+  EXPECT_EQ(DeviceArgs(BlockDevice{"blk1", "/dev/sdb", 10, false, true, kVirtioScsi}, "q35", -1, 4),
+            (std::vector<std::string>{
+                "-add-fd", "fd=10,set=10",
+                "-blockdev", R"({"driver":"host_device","filename":"/dev/fdset/10","node-name":"blk1-file","read-only":false})",
+                "-device", "scsi-hd,bus=scsi0.0,channel=0,scsi-id=4,lun=0,id=blk1,drive=blk1-file"}));
+}
+
+TEST(QemuArgv, ScsiDisksGetTheControllerAndTheirTargets) {
+  VmSpec s = Spec();
+  std::vector<Device> devices = kAgentOnly;
+  devices.push_back(BlockDevice{"d0", "/a.img", 7, false, false, kVirtioScsi});
+  devices.push_back(BlockDevice{"d1", "/b.img", 8, true, false, kVirtioScsi});
+  ArgvInput in{s, devices, "q", "tcg"};
+  in.scsi_targets = {{"d0", 0}, {"d1", 1}};
+  auto argv = BuildArgv(in);
+  ASSERT_TRUE(argv);
+  auto dev = ValuesOf(*argv, "-device");
+  EXPECT_TRUE(Contains(dev, "virtio-scsi-pci,id=scsi0"));
+  EXPECT_TRUE(Contains(dev, "scsi-hd,bus=scsi0.0,channel=0,scsi-id=1,lun=0,id=d1,drive=d1-file"));
+  EXPECT_EQ(ValuesOf(*argv, "-add-fd"), (std::vector<std::string>{"fd=7,set=7", "fd=8,set=8"}));
+
+  auto none = BuildArgv({s, kAgentOnly, "q", "tcg"});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(Contains(ValuesOf(*none, "-device"), "virtio-scsi-pci,id=scsi0")) << "no SCSI disk, no controller";
+  s.config.block_device_driver = "virtio-scsi";
+  auto later = BuildArgv({s, kAgentOnly, "q", "tcg"});
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(Contains(ValuesOf(*later, "-device"), "virtio-scsi-pci,id=scsi0"))
+      << "the controller for disks hot-plugged later";
 }
 
 TEST(QemuArgv, MicrovmPutsVirtioOnMmioAndHasNoHotPlug) {
@@ -202,8 +234,8 @@ TEST(QemuArgv, MicrovmPutsVirtioOnMmioAndHasNoHotPlug) {
             (std::vector<std::string>{"-device", "vhost-vsock-device,id=vsock,guest-cid=7"}));
   EXPECT_EQ(DeviceArgs(NetDevice{"net1", {5, 6}, "02:00:00:00:00:02", true}, "microvm")[3],
             "virtio-net-device,id=net1,netdev=net1,mac=02:00:00:00:00:02,mq=on");
-  EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", true, "raw"}, "microvm")[3],
-            "virtio-blk-device,id=blk0-dev,drive=blk0");
+  EXPECT_EQ(DeviceArgs(BlockDevice{"blk0", "/images/a.img", 9, true}, "microvm")[5],
+            "virtio-blk-device,id=blk0,drive=blk0-file");
   EXPECT_EQ(DeviceArgs(Share9pDevice{"p9", "/s", "vcshared"}, "microvm")[3],
             "virtio-9p-device,id=p9,fsdev=p9,mount_tag=vcshared");
 
@@ -214,8 +246,10 @@ TEST(QemuArgv, MicrovmPutsVirtioOnMmioAndHasNoHotPlug) {
 }
 
 TEST(QemuArgv, PathsCannotInjectOptions) {
-  auto args = DeviceArgs(BlockDevice{"blk0", "/x,readonly=off,file=/etc/shadow", false, "raw"}, "q35");
-  EXPECT_EQ(args[1], "if=none,id=blk0,file=/x,,readonly=off,,file=/etc/shadow,format=raw");
+  auto args = DeviceArgs(BlockDevice{"blk0", "/x\",\"read-only\":false,\"filename\":\"/etc/shadow", -1, true}, "q35");
+  auto node = nlohmann::json::parse(args[1]);
+  EXPECT_EQ(node["filename"], "/x\",\"read-only\":false,\"filename\":\"/etc/shadow");
+  EXPECT_EQ(node["read-only"], true);
 }
 
 TEST(QemuArgv, VsockAndKernelParams) {

@@ -1,6 +1,9 @@
 #include "hypervisor/qemu/hotplug.h"
 
+#include "hypervisor/qemu/argv.h"
+
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <tuple>
 
@@ -50,6 +53,85 @@ Result<> UnplugNet(QmpClient& qmp, const std::string& id, std::chrono::milliseco
   if (!gone) return std::unexpected(gone.error().Wrap("the guest did not release network device " + id));
   if (auto r = qmp.Execute("netdev_del", {{"id", id}}); !r) return std::unexpected(r.error());
   return {};
+}
+
+Result<int64_t> PlugBlock(QmpClient& qmp, const BlockDevice& disk, const DiskSlot& slot) {
+  if (disk.fd < 0) return Fail(ErrorCode::kInvalidArgument, "disk " + disk.id + " has no open descriptor");
+  auto added = qmp.ExecuteWithFd("add-fd", {{"opaque", disk.id}}, disk.fd);
+  if (!added) return std::unexpected(added.error().Wrap("pass disk " + disk.id + " to QEMU"));
+  const int64_t fdset = QmpInt(*added, "fdset-id", -1);
+  if (fdset < 0) return Fail(ErrorCode::kInternal, "add-fd: no fd set in " + added->dump());
+  auto drop_fdset = [&] { (void)qmp.Execute("remove-fd", {{"fdset-id", fdset}}); };
+  const std::string node = BlockNodeName(disk.id);
+  if (auto r = qmp.Execute("blockdev-add", BlockdevOptions(disk, "/dev/fdset/" + std::to_string(fdset))); !r) {
+    drop_fdset();
+    return std::unexpected(r.error().Wrap("open disk " + disk.path));
+  }
+  nlohmann::json device = {{"id", disk.id}, {"drive", node}};
+  if (disk.driver == kVirtioScsi) {
+    device["driver"] = "scsi-hd";
+    device["bus"] = std::string(kScsiController) + ".0";
+    device["channel"] = 0;
+    device["scsi-id"] = slot.scsi_target;
+    device["lun"] = 0;
+  } else {
+    device["driver"] = "virtio-blk-pci";
+    device["bus"] = slot.port;
+  }
+  if (auto r = qmp.Execute("device_add", device); !r) {
+    (void)qmp.Execute("blockdev-del", {{"node-name", node}});
+    drop_fdset();
+    return std::unexpected(r.error().Wrap("add disk " + disk.id));
+  }
+  return fdset;
+}
+
+Result<> UnplugBlock(QmpClient& qmp, const std::string& id, int64_t fdset, std::chrono::milliseconds timeout) {
+  if (auto r = qmp.Execute("device_del", {{"id", id}}); !r) return std::unexpected(r.error());
+  auto gone = qmp.WaitEvent("DEVICE_DELETED",
+                            [&](const nlohmann::json& data) { return QmpString(data, "device") == id; },
+                            timeout);
+  if (!gone) return std::unexpected(gone.error().Wrap("the guest did not release disk " + id));
+  if (auto r = qmp.Execute("blockdev-del", {{"node-name", BlockNodeName(id)}}); !r)
+    return std::unexpected(r.error());
+  // The set's descriptor is QEMU's to close once unused; removing the set says so now.
+  if (fdset >= 0) (void)qmp.Execute("remove-fd", {{"fdset-id", fdset}});
+  return {};
+}
+
+namespace {
+
+// Searches one bus's devices (query-pci's shape), descending through bridges.
+bool FindPciPath(const nlohmann::json& devices, const std::string& id, std::string prefix, std::string& path) {
+  if (!devices.is_array()) return false;
+  for (const auto& device : devices) {
+    const int64_t slot = QmpInt(device, "slot", -1);
+    if (slot < 0 || slot > 31) continue;
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", static_cast<unsigned>(slot));
+    const std::string here = prefix + (prefix.empty() ? "" : "/") + hex;
+    if (QmpString(device, "qdev_id") == id) {
+      path = here;
+      return true;
+    }
+    const auto bridge = QmpObject(device, "pci_bridge");
+    if (bridge.contains("devices") && FindPciPath(bridge["devices"], id, here, path)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::string> PciPath(QmpClient& qmp, const std::string& id) {
+  auto buses = qmp.Execute("query-pci");
+  if (!buses) return std::unexpected(buses.error());
+  if (!buses->is_array()) return Fail(ErrorCode::kInternal, "query-pci: not a list: " + buses->dump());
+  for (const auto& bus : *buses) {
+    if (QmpInt(bus, "bus", -1) != 0) continue;
+    std::string path;
+    if (bus.is_object() && bus.contains("devices") && FindPciPath(bus["devices"], id, "", path)) return path;
+  }
+  return Fail(ErrorCode::kNotFound, "device " + id + " is not on the VM's PCI buses");
 }
 
 Result<uint32_t> PlugCpus(QmpClient& qmp, uint32_t count) {

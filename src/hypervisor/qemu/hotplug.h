@@ -23,6 +23,27 @@ Result<> PlugNet(QmpClient& qmp, const NetDevice& nic, const std::string& port);
 // then removes its backend (netdev_del).
 Result<> UnplugNet(QmpClient& qmp, const std::string& id, std::chrono::milliseconds timeout);
 
+// Where a hot-plugged disk goes: a virtio-blk disk into PCIe root port
+// `port`; a virtio-scsi disk onto the controller at `scsi_target`, LUN 0.
+struct DiskSlot {
+  std::string port;
+  uint32_t scsi_target = 0;
+};
+
+// Passes the disk's descriptor to QEMU in a new fd set (add-fd), adds its
+// block node on it (blockdev-add) and the device (device_add); returns the fd
+// set's id. On failure, what was added is taken back.
+Result<int64_t> PlugBlock(QmpClient& qmp, const BlockDevice& disk, const DiskSlot& slot);
+
+// device_del, waits for the guest to let the disk go (DEVICE_DELETED), then
+// removes its block node (blockdev-del) and fd set `fdset` (remove-fd; -1: none).
+Result<> UnplugBlock(QmpClient& qmp, const std::string& id, int64_t fdset, std::chrono::milliseconds timeout);
+
+// The device's PCI path from the root bus, as the guest finds it: each
+// bridge's slot, then the device's, two hex digits each ("02/00": slot 2 of
+// bus 0 is a root port, the device is in slot 0 behind it). From query-pci.
+Result<std::string> PciPath(QmpClient& qmp, const std::string& id);
+
 // Adds vCPUs until the VM has `count` or no slot is free: query-hotpluggable-cpus
 // lists every slot, a plugged one with its qom-path; free slots are filled in
 // order with device_add of their type and properties. Returns the vCPUs it has then.

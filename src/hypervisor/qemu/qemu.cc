@@ -29,7 +29,8 @@ using namespace std::chrono_literals;
 constexpr auto kQmpTimeout = 10s;
 // Saving or loading a template's device state (its memory is not copied).
 constexpr auto kStateTimeout = 60s;
-constexpr uint32_t kDimmMib = 128;  // x86's memory block: the unit the guest onlines
+constexpr uint32_t kDimmMib = 128;
+constexpr uint32_t kMaxScsiTarget = 255;  // virtio-scsi's targets on one channel  // x86's memory block: the unit the guest onlines
 constexpr uid_t kRootlessIdBase = 0x60000000;
 constexpr uid_t kRootlessIds = 0x10000000;
 
@@ -134,6 +135,14 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
     return Fail(ErrorCode::kNotFound, "template memory " + spec.memory_file->path + " missing");
   const uint32_t tsc_khz = machine_ == "microvm" && accel_ == "tcg" ? HostTscKhz() : 0;
   std::vector<Device> cold = devices();
+  // Cold-plugged SCSI disks take the targets from 0 in order.
+  scsi_target_.clear();
+  for (const auto& device : cold)
+    if (const auto* disk = std::get_if<BlockDevice>(&device); disk && disk->driver == kVirtioScsi) {
+      const uint32_t target = static_cast<uint32_t>(scsi_target_.size());
+      scsi_target_[disk->id] = target;
+    }
+  scsi_controller_ = c.block_device_driver == kVirtioScsi || !scsi_target_.empty();
   HostEnds ends;
   if (c.rootless) {
     if (spec.memory_file) return Fail(ErrorCode::kInvalidArgument, "a rootless QEMU does not run VM templates");
@@ -145,8 +154,8 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
     ends = std::move(*opened);
     rootless_uid_ = RootlessId();
   }
-  auto argv = BuildArgv(
-      {spec, cold, binary_, accel_, max_size_.vcpus, max_size_.memory_mib, tsc_khz, ends.qmp, ends.by_device});
+  auto argv = BuildArgv({spec, cold, binary_, accel_, max_size_.vcpus, max_size_.memory_mib, tsc_khz, ends.qmp,
+                         ends.by_device, scsi_target_});
   if (!argv) return std::unexpected(argv.error());
 
   qmp_socket_ = spec.control_socket;
@@ -163,6 +172,8 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
   for (const auto& device : cold)
     if (const auto* net = std::get_if<NetDevice>(&device))
       spawn.keep_fds.insert(spawn.keep_fds.end(), net->fds.begin(), net->fds.end());
+    else if (const auto* disk = std::get_if<BlockDevice>(&device); disk && disk->fd >= 0)
+      spawn.keep_fds.push_back(disk->fd);
   for (const auto& fd : ends.fds) spawn.keep_fds.push_back(fd.get());
   if (rootless_uid_) {
     spawn.uid = rootless_uid_;
@@ -276,7 +287,18 @@ Result<> QemuHypervisor::SetRunning(bool running) {
   return {};
 }
 
+std::string QemuHypervisor::FreePort() const {
+  for (uint32_t i = 0; i < root_ports_; ++i) {
+    std::string candidate = RootPortId(i);
+    bool taken = false;
+    for (const auto& [id, p] : port_of_) taken = taken || p == candidate;
+    if (!taken) return candidate;
+  }
+  return "";
+}
+
 Result<> QemuHypervisor::HotPlug(const Device& device) {
+  if (const auto* disk = std::get_if<BlockDevice>(&device)) return PlugDisk(*disk);
   const auto* nic = std::get_if<NetDevice>(&device);
   if (!nic) return Hypervisor::HotPlug(device);
   if (auto alive = CheckAlive(); !alive) return alive;
@@ -284,13 +306,7 @@ Result<> QemuHypervisor::HotPlug(const Device& device) {
     return Fail(ErrorCode::kFailedPrecondition,
                 "network device " + nic->id + " cannot be added to a running microvm VM, which has no "
                 "hot-plug: give the sandbox its interfaces before it starts, or use machine_type q35");
-  std::string port;
-  for (uint32_t i = 0; i < root_ports_ && port.empty(); ++i) {
-    std::string candidate = RootPortId(i);
-    bool taken = false;
-    for (const auto& [id, p] : port_of_) taken = taken || p == candidate;
-    if (!taken) port = candidate;
-  }
+  const std::string port = FreePort();
   if (port.empty())
     return Fail(ErrorCode::kFailedPrecondition,
                 "no free PCIe slot for network device " + nic->id + ": the VM has " +
@@ -304,15 +320,82 @@ Result<> QemuHypervisor::HotPlug(const Device& device) {
   return {};
 }
 
+// A SCSI disk needs the controller (there from boot) and a free target; a
+// virtio-blk disk a free root port, which microvm does not have.
+Result<> QemuHypervisor::PlugDisk(const BlockDevice& disk) {
+  if (auto alive = CheckAlive(); !alive) return alive;
+  DiskSlot slot;
+  if (disk.driver == kVirtioScsi) {
+    if (!scsi_controller_)
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "disk " + disk.id + " needs the VM's SCSI controller, which it has only when started with "
+                  "hypervisor.block_device_driver = \"virtio-scsi\"");
+    while (std::any_of(scsi_target_.begin(), scsi_target_.end(),
+                       [&](const auto& t) { return t.second == slot.scsi_target; }))
+      ++slot.scsi_target;
+    if (slot.scsi_target > kMaxScsiTarget)
+      return Fail(ErrorCode::kFailedPrecondition, "the SCSI controller has no free target for disk " + disk.id);
+  } else if (disk.driver == kVirtioBlk) {
+    if (machine_ == "microvm")
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "virtio-blk disk " + disk.id + " cannot be added to a running microvm VM, which has no PCI "
+                  "hot-plug: use hypervisor.block_device_driver = \"virtio-scsi\"");
+    slot.port = FreePort();
+    if (slot.port.empty())
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "no free PCIe slot for disk " + disk.id + ": the VM has " + std::to_string(root_ports_) +
+                      ", shared by hot-plugged NICs and virtio-blk disks (hypervisor.pcie_root_ports)");
+  } else {
+    return Fail(ErrorCode::kInvalidArgument, "unknown disk driver '" + disk.driver + "': virtio-blk or virtio-scsi");
+  }
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  auto fdset = PlugBlock(*qmp, disk, slot);
+  if (!fdset) return std::unexpected(fdset.error());
+  fdset_of_[disk.id] = *fdset;
+  if (disk.driver == kVirtioScsi) scsi_target_[disk.id] = slot.scsi_target;
+  else port_of_[disk.id] = slot.port;
+  return {};
+}
+
 Result<> QemuHypervisor::HotUnplug(const Device& device) {
-  if (!std::holds_alternative<NetDevice>(device)) return Hypervisor::HotUnplug(device);
+  const bool disk = std::holds_alternative<BlockDevice>(device);
+  if (!disk && !std::holds_alternative<NetDevice>(device)) return Hypervisor::HotUnplug(device);
   if (auto alive = CheckAlive(); !alive) return alive;
   auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
   if (!qmp) return std::unexpected(qmp.error());
+  const std::string& id = DeviceId(device);
   // The guest's PCIe hot-plug driver waits 5 s after the attention button.
-  if (auto r = UnplugNet(*qmp, DeviceId(device), 30s); !r) return r;
-  port_of_.erase(DeviceId(device));
+  if (disk) {
+    auto fdset = fdset_of_.find(id);
+    if (auto r = UnplugBlock(*qmp, id, fdset == fdset_of_.end() ? -1 : fdset->second, 30s); !r) return r;
+    fdset_of_.erase(id);
+    scsi_target_.erase(id);
+  } else if (auto r = UnplugNet(*qmp, id, 30s); !r) {
+    return r;
+  }
+  port_of_.erase(id);
   return {};
+}
+
+Result<std::string> QemuHypervisor::DiskAddress(const std::string& id) {
+  const BlockDevice* disk = nullptr;
+  for (const auto& device : devices())
+    if (const auto* d = std::get_if<BlockDevice>(&device); d && d->id == id) disk = d;
+  if (!disk) return Fail(ErrorCode::kNotFound, "the VM has no disk " + id);
+  if (disk->driver == kVirtioScsi) {
+    auto target = scsi_target_.find(id);
+    if (target == scsi_target_.end()) return Fail(ErrorCode::kInternal, "disk " + id + " has no SCSI target");
+    return std::to_string(target->second) + ":0";
+  }
+  if (machine_ == "microvm")
+    return Fail(ErrorCode::kUnimplemented,
+                "a virtio-blk disk on microvm has no PCI address for the guest to find it by: use "
+                "hypervisor.block_device_driver = \"virtio-scsi\"");
+  if (auto alive = CheckAlive(); !alive) return std::unexpected(alive.error());
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  return PciPath(*qmp, id);
 }
 
 Result<VmSize> QemuHypervisor::Grow(const VmSize& want) {

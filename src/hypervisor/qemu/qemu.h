@@ -26,10 +26,12 @@ class QemuHypervisor : public Hypervisor {
   Result<VmSize> Grow(const VmSize& want) override;
   Result<std::vector<pid_t>> VcpuThreads() override;
   Result<> SaveState(const std::string& path) override;
+  Result<std::string> DiskAddress(const std::string& id) override;
 
  protected:
   bool Running() const override { return pid_ > 0; }
-  // NICs go into the empty PCIe root ports the command line made.
+  // NICs and virtio-blk disks go into the empty PCIe root ports the command
+  // line made; virtio-scsi disks onto the SCSI controller.
   Result<> HotPlug(const Device& device) override;
   Result<> HotUnplug(const Device& device) override;
 
@@ -37,6 +39,9 @@ class QemuHypervisor : public Hypervisor {
   Result<> SetRunning(bool running);
   Result<> Reap();
   Result<> CheckAlive() const;
+  // The first root port no hot-plugged device occupies; "" if none is free.
+  std::string FreePort() const;
+  Result<> PlugDisk(const BlockDevice& disk);
 
   pid_t pid_ = 0;
   std::string qmp_socket_;
@@ -45,6 +50,9 @@ class QemuHypervisor : public Hypervisor {
   std::string machine_;  // HypervisorConfig::machine_type
   uint32_t root_ports_ = 0;
   std::map<std::string, std::string> port_of_;  // hot-plugged device id -> root port
+  bool scsi_controller_ = false;
+  std::map<std::string, uint32_t> scsi_target_;  // SCSI disk id -> its target (LUN 0)
+  std::map<std::string, int64_t> fdset_of_;      // hot-plugged disk id -> the fd set holding its file
   VmSize size_;      // now
   VmSize max_size_;  // what it may grow to
   uint32_t memory_slots_ = 0;

@@ -392,6 +392,103 @@ TEST(QmpHotplug, AGuestThatKeepsTheDeviceIsATimeout) {
   EXPECT_NE(r.error().message.find("did not release network device net1"), std::string::npos);
 }
 
+TEST(QmpHotplug, DiskGoesInThroughAnFdSetIntoThePort) {
+  FakeQmp server([](const std::string& line) {
+    return CommandOf(line) == "add-fd" ? Ok(R"({"fdset-id": 7, "fd": 31})") : Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  os::Fd file(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  auto fdset = PlugBlock(*qmp, BlockDevice{"disk1", "/images/a.img", file.get(), true}, {"hp1", 0});
+  ASSERT_TRUE(fdset) << fdset.error().message;
+  EXPECT_EQ(*fdset, 7);
+  EXPECT_EQ(server.fds_received(), 1);
+  auto lines = server.lines();
+  ASSERT_EQ(lines.size(), 4u);  // capabilities, add-fd, blockdev-add, device_add
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["arguments"]["opaque"], "disk1");
+  auto node = nlohmann::json::parse(lines[2])["arguments"];
+  EXPECT_EQ(node, (nlohmann::json{{"driver", "file"}, {"node-name", "disk1-file"},
+                                  {"filename", "/dev/fdset/7"}, {"read-only", true}}));
+  auto device = nlohmann::json::parse(lines[3])["arguments"];
+  EXPECT_EQ(device, (nlohmann::json{{"driver", "virtio-blk-pci"}, {"id", "disk1"}, {"drive", "disk1-file"},
+                                    {"bus", "hp1"}}));
+}
+
+TEST(QmpHotplug, ScsiDiskGoesOnTheControllerAtItsTarget) {
+  FakeQmp server([](const std::string& line) {
+    return CommandOf(line) == "add-fd" ? Ok(R"({"fdset-id": 0, "fd": 31})") : Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  os::Fd file(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  BlockDevice disk{"disk2", "/dev/sdz", file.get(), false, true, kVirtioScsi};
+  ASSERT_TRUE(PlugBlock(*qmp, disk, {"", 3}));
+  auto lines = server.lines();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["arguments"]["driver"], "host_device");
+  EXPECT_EQ(nlohmann::json::parse(lines[3])["arguments"],
+            (nlohmann::json{{"driver", "scsi-hd"}, {"id", "disk2"}, {"drive", "disk2-file"}, {"bus", "scsi0.0"},
+                            {"channel", 0}, {"scsi-id", 3}, {"lun", 0}}));
+}
+
+TEST(QmpHotplug, AFailedDiskTakesItsNodeAndFdSetBack) {
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "add-fd") return Ok(R"({"fdset-id": 2, "fd": 31})");
+    if (CommandOf(line) == "device_add")
+      return std::string(R"({"error": {"class": "GenericError", "desc": "Failed to get \"write\" lock"}})" "\n");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  os::Fd file(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  auto r = PlugBlock(*qmp, BlockDevice{"disk1", "/images/a.img", file.get()}, {"hp0", 0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("write\" lock"), std::string::npos) << r.error().message;
+  EXPECT_EQ(Commands(server),
+            (std::vector<std::string>{"add-fd", "blockdev-add", "device_add", "blockdev-del", "remove-fd"}));
+  EXPECT_EQ(nlohmann::json::parse(server.lines().back())["arguments"]["fdset-id"], 2);
+}
+
+TEST(QmpHotplug, DiskUnplugWaitsForTheGuestThenDropsNodeAndFdSet) {
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "device_del")
+      return Ok() + R"({"event": "DEVICE_DELETED", "data": {"device": "disk1", "path": "/machine/peripheral/disk1"}})" "\n";
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  ASSERT_TRUE(UnplugBlock(*qmp, "disk1", 5, 2s));
+  EXPECT_EQ(Commands(server), (std::vector<std::string>{"device_del", "blockdev-del", "remove-fd"}));
+  EXPECT_EQ(nlohmann::json::parse(server.lines()[2])["arguments"]["node-name"], "disk1-file");
+}
+
+TEST(QmpHotplug, PciPathGoesThroughTheRootPort) {
+  // query-pci's shape for a disk in root port hp1 (slot 3 of bus 0, secondary bus 2).
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) != "query-pci") return Ok();
+    return Ok(nlohmann::json::parse(R"([{"bus": 0, "devices": [
+        {"bus": 0, "slot": 0, "function": 0, "qdev_id": ""},
+        {"bus": 0, "slot": 1, "function": 0, "qdev_id": "vfs"},
+        {"bus": 0, "slot": 2, "function": 0, "qdev_id": "hp0",
+         "pci_bridge": {"bus": {"number": 1, "secondary": 1, "subordinate": 1}, "devices": []}},
+        {"bus": 0, "slot": 3, "function": 0, "qdev_id": "hp1",
+         "pci_bridge": {"bus": {"number": 2, "secondary": 2, "subordinate": 2},
+                        "devices": [{"bus": 2, "slot": 0, "function": 0, "qdev_id": "disk1"}]}},
+        {"bus": 0, "slot": 17, "function": 0, "qdev_id": "disk0"}]}])").dump());
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto hot = PciPath(*qmp, "disk1");
+  ASSERT_TRUE(hot) << hot.error().message;
+  EXPECT_EQ(*hot, "03/00");
+  auto cold = PciPath(*qmp, "disk0");
+  ASSERT_TRUE(cold);
+  EXPECT_EQ(*cold, "11") << "a cold-plugged disk on the root bus";
+  auto missing = PciPath(*qmp, "disk9");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
 TEST(Qmp, AnswersOfAnotherShapeAreErrorsNotExceptions) {
   FakeQmp server([](const std::string& line) {
     const std::string command = CommandOf(line);
