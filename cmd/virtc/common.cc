@@ -51,6 +51,7 @@ vc::HypervisorConfig HypervisorFrom(const Globals& g) {
   h.accel = g.accel;
   h.machine_type = g.machine;
   h.rootless = g.rootless;
+  h.block_device_driver = g.block_driver;
   h.memory_mib = g.memory_mib;
   h.shared_fs = !g.shared_fs.empty() ? g.shared_fs : g.use_template ? "virtio-9p" : "virtio-fs";
   h.vcpus = g.vcpus;
@@ -67,22 +68,41 @@ std::vector<std::string> DefaultEnv() {
           "TERM=xterm"};
 }
 
-vc::Result<vc::ContainerConfig> ContainerFrom(const std::string& id, const std::string& rootfs,
-                                              const std::string& bundle,
+void AddRootOptions(CLI::App* cmd, RootOptions& o, const std::string& what) {
+  auto* dir = cmd->add_option("--rootfs", o.rootfs, "root directory of the " + what);
+  cmd->add_option("--rootfs-image", o.image,
+                  "root of the " + what + " on a disk: an image file or block device holding ext4 or xfs, "
+                  "attached to the VM (hypervisor.block_device_driver)")
+      ->excludes(dir);
+  cmd->add_option("--bundle", o.bundle, "OCI bundle of the " + what + " (with --rootfs-image: its root replaced)")
+      ->excludes(dir);
+}
+
+namespace {
+
+std::string Absolute(const std::string& path) {
+  std::error_code ec;
+  std::string out = std::filesystem::absolute(path, ec).lexically_normal().string();
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+vc::Result<vc::ContainerConfig> ContainerFrom(const std::string& id, const RootOptions& root,
                                               const std::vector<std::string>& args) {
   vc::ContainerConfig c;
-  if (!bundle.empty()) {
-    auto from_bundle = vc::ContainerConfigFromBundle(bundle);
+  if (!root.bundle.empty()) {
+    auto from_bundle = vc::ContainerConfigFromBundle(root.bundle);
     if (!from_bundle) return from_bundle;
     c = std::move(*from_bundle);
     if (!args.empty()) c.cmd.args = args;
   } else {
-    std::error_code ec;
-    c.rootfs = std::filesystem::absolute(rootfs, ec).lexically_normal().string();
-    if (c.rootfs.size() > 1 && c.rootfs.back() == '/') c.rootfs.pop_back();
+    if (!root.rootfs.empty()) c.rootfs = Absolute(root.rootfs);
     c.cmd.args = args;
     c.cmd.env = DefaultEnv();
   }
+  if (!root.image.empty()) c.rootfs_disk = Absolute(root.image);
   c.id = id;
   return c;
 }

@@ -31,6 +31,7 @@ struct Globals {
   std::string accel = "auto";
   std::string machine = "q35";
   bool rootless = false;
+  std::string block_driver = "virtio-blk";
   uint32_t memory_mib = 256;
   std::string shared_fs;  // empty: virtio-fs, or virtio-9p with --template
   bool use_template = false;
@@ -78,9 +79,19 @@ vc::Result<> ErrorOf(const vc::Result<T>& r) {
   return {};
 }
 
-// Builds a container from --rootfs DIR + command, or from an OCI --bundle.
-vc::Result<vc::ContainerConfig> ContainerFrom(const std::string& id, const std::string& rootfs,
-                                              const std::string& bundle,
+// Where a container's root comes from: --rootfs DIR, --rootfs-image FILE (a
+// disk: an image file or block device with an ext4 or xfs file system), or
+// an OCI --bundle (whose root --rootfs-image may replace).
+struct RootOptions {
+  std::string rootfs, image, bundle;
+  bool empty() const { return rootfs.empty() && image.empty() && bundle.empty(); }
+};
+// Adds --rootfs, --rootfs-image and --bundle to `cmd`; `what` names the
+// container in their help ("container", "initial container").
+void AddRootOptions(CLI::App* cmd, RootOptions& o, const std::string& what);
+
+// Builds a container from its root and command (or the bundle's process).
+vc::Result<vc::ContainerConfig> ContainerFrom(const std::string& id, const RootOptions& root,
                                               const std::vector<std::string>& args);
 
 // Blocks the signals virtc passes on to the workload (INT, TERM, HUP) in this

@@ -8,7 +8,8 @@ namespace virtc {
 namespace {
 
 struct ContainerOptions {
-  std::string sandbox, id, rootfs, bundle, signal = "TERM";
+  std::string sandbox, id, signal = "TERM";
+  RootOptions root;
   bool all = false;
   bool forward_stdin = false;
 };
@@ -62,13 +63,12 @@ void AddContainerVerbs(CLI::App& app, Context& ctx) {
   };
 
   auto* create = add("create", "create a container in a sandbox");
-  auto* r = create->add_option("--rootfs", o->rootfs, "container root directory");
-  create->add_option("--bundle", o->bundle, "OCI bundle")->excludes(r);
+  AddRootOptions(create, o->root, "container");
   create->prefix_command();
   create->callback([&ctx, o, create] {
     auto args = ctx.CommandOf(create);
-    if (o->rootfs.empty() && o->bundle.empty()) throw CLI::ValidationError("create", "--rootfs or --bundle is required");
-    auto config = ContainerFrom(o->id, o->rootfs, o->bundle, args);
+    if (o->root.empty()) throw CLI::ValidationError("create", "--rootfs, --rootfs-image or --bundle is required");
+    auto config = ContainerFrom(o->id, o->root, args);
     if (!config) { ctx.exit_code = Failed(config.error()); return; }
     if (auto c = ctx.NewRuntime()->CreateContainer(o->sandbox, *config); !c) ctx.exit_code = Failed(c.error());
   });

@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--rootless", g.rootless,
                "run QEMU as an unprivileged user of its own (virtio-fs only; no templates, no vhost-net)");
+  app.add_option("--block-driver", g.block_driver,
+                 "how disks (--rootfs-image) attach: virtio-blk (a PCIe slot each) or virtio-scsi")
+      ->capture_default_str();
   app.add_option("--memory", g.memory_mib, "VM memory in MiB")->capture_default_str();
   app.add_option("--shared-fs", g.shared_fs,
                  "how container roots reach the guest: virtio-fs (default) or virtio-9p (default with --template)");

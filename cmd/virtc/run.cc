@@ -8,14 +8,15 @@ namespace virtc {
 namespace {
 
 struct RunOptions {
-  std::string rootfs, bundle, id;
+  RootOptions root;
+  std::string id;
   vc::NetworkConfig network;
   bool timeline = false;
 };
 
 int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args) {
   auto rt = ctx.NewRuntime();
-  auto container = ContainerFrom("main", o.rootfs, o.bundle, args);
+  auto container = ContainerFrom("main", o.root, args);
   if (!container) return Failed(container.error(), kRuntimeError);
   vc::SandboxConfig config;
   config.id = o.id;
@@ -48,8 +49,7 @@ int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args)
 void AddRunVerbs(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<RunOptions>();
   auto* run = app.add_subcommand("run", "run a command in a container in a new VM, then remove it all");
-  auto* rootfs_opt = run->add_option("--rootfs", o->rootfs, "container root directory");
-  run->add_option("--bundle", o->bundle, "OCI bundle (config.json + rootfs)")->excludes(rootfs_opt);
+  AddRootOptions(run, o->root, "container");
   run->add_option("--id", o->id, "sandbox id (default: generated)")->check(kNotEmpty);
   run->add_flag("--timeline", o->timeline, "print the phases of the start on stderr once the command ended");
   AddNetworkOptions(run, o->network);
@@ -57,8 +57,9 @@ void AddRunVerbs(CLI::App& app, Context& ctx) {
   run->callback([&ctx, o, run] {
     BlockForwardedSignals();
     auto args = ctx.CommandOf(run);
-    if (o->rootfs.empty() && o->bundle.empty()) throw CLI::ValidationError("run", "--rootfs or --bundle is required");
-    if (o->bundle.empty() && args.empty()) throw CLI::ValidationError("run", "a command is required with --rootfs");
+    if (o->root.empty()) throw CLI::ValidationError("run", "--rootfs, --rootfs-image or --bundle is required");
+    if (o->root.bundle.empty() && args.empty())
+      throw CLI::ValidationError("run", "a command is required with --rootfs or --rootfs-image");
     ctx.exit_code = Run(ctx, *o, args);
   });
 }

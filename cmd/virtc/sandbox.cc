@@ -9,7 +9,8 @@ namespace virtc {
 namespace {
 
 struct SandboxOptions {
-  std::string id, rootfs, bundle, container_id = "main";
+  std::string id, container_id = "main";
+  RootOptions root;
   vc::NetworkConfig network;
   bool timeline = false;
   bool force = false;
@@ -31,7 +32,7 @@ constexpr IdVerb kIdVerbs[] = {
     {"resume", "resume the VM", [](vc::Runtime& rt, const std::string& id) { return rt.ResumeSandbox(id); }},
 };
 
-// create or run: a new sandbox, with an initial container if --rootfs or --bundle.
+// create or run: a new sandbox, with an initial container if --rootfs, --rootfs-image or --bundle.
 int CreateOrRun(Context& ctx, const SandboxOptions& o, bool start, const std::vector<std::string>& args) {
   vc::SandboxConfig config;
   config.id = o.id;
@@ -39,8 +40,8 @@ int CreateOrRun(Context& ctx, const SandboxOptions& o, bool start, const std::ve
   config.agent.transport = ctx.g.agent_transport;
   config.enable_template = ctx.g.use_template;
   config.network = o.network;
-  if (!o.rootfs.empty() || !o.bundle.empty()) {
-    auto c = ContainerFrom(o.container_id, o.rootfs, o.bundle, args);
+  if (!o.root.empty()) {
+    auto c = ContainerFrom(o.container_id, o.root, args);
     if (!c) return Failed(c.error());
     config.containers = {*c};
   }
@@ -62,8 +63,7 @@ void AddSandboxVerbs(CLI::App& app, Context& ctx) {
                                         start ? "create and start a sandbox"
                                               : "record a new sandbox (no VM yet); prints its id");
     cmd->add_option("--id", o->id, "sandbox id (default: generated)")->check(kNotEmpty);
-    auto* r = cmd->add_option("--rootfs", o->rootfs, "root directory of an initial container");
-    cmd->add_option("--bundle", o->bundle, "OCI bundle of an initial container")->excludes(r);
+    AddRootOptions(cmd, o->root, "initial container");
     cmd->add_option("--container-id", o->container_id, "id of the initial container")->capture_default_str();
     AddNetworkOptions(cmd, o->network);
     cmd->prefix_command();

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "disks.h"
 #include "oci/annotations.h"
 #include "os/error.h"
 #include "init.h"
@@ -102,7 +103,17 @@ pid_t Containers::PodPid(const std::string& id, const oci::Spec& spec) const {
   return pod->second.init->pid;
 }
 
-Result<> Containers::Create(const std::string& id, oci::Spec spec) {
+Result<> Containers::Create(const std::string& id, oci::Spec spec, std::vector<std::string> disk_mounts) {
+  auto created = Make(id, std::move(spec));
+  if (!created) {
+    disks::UnmountAll(disk_mounts);
+    return created;
+  }
+  containers_[id].disk_mounts = std::move(disk_mounts);
+  return {};
+}
+
+Result<> Containers::Make(const std::string& id, oci::Spec spec) {
   if (containers_.contains(id))
     return Fail(ErrorCode::kAlreadyExists, "container " + id + " already exists");
   if (!spec.process) return Fail(ErrorCode::kInvalidArgument, "OCI spec: process is required");
@@ -252,6 +263,7 @@ Result<> Containers::Remove(const std::string& id) {
   // A created-but-never-started init waits on its start pipe: closing it ends it.
   container.init->start.reset();
   cgroup::Remove(container.cgroup_dir, container.paused);
+  disks::UnmountAll(container.disk_mounts);
   oom_.Forget(id);
   containers_.erase(id);
   return {};
@@ -266,6 +278,10 @@ void Containers::KillAll() {
   for (auto& [id, c] : containers_)
     if (!cgroup::WaitEmpty(c.cgroup_dir, std::chrono::seconds(1)))
       Log("container " + id + ": processes still dying after SIGKILL");
+  for (auto& [id, c] : containers_) {
+    disks::UnmountAll(c.disk_mounts);
+    c.disk_mounts.clear();
+  }
 }
 
 void Containers::Collected(const std::shared_ptr<Process>& p) {

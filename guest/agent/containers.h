@@ -49,13 +49,16 @@ struct Container {
   std::shared_ptr<Process> init;
   std::map<std::string, std::shared_ptr<Process>> execs;
   bool paused = false;
+  std::vector<std::string> disk_mounts;  // its disks, mounted before it was made
 };
 
 class Containers {
  public:
   explicit Containers(asio::any_io_executor ex) : ex_(ex), oom_(ex) {}
 
-  Result<> Create(const std::string& id, oci::Spec spec);
+  // `disk_mounts`: its disks, already mounted; unmounted when it is removed
+  // (also when Create fails).
+  Result<> Create(const std::string& id, oci::Spec spec, std::vector<std::string> disk_mounts);
   Result<> Start(const std::string& id);
   Result<> Exec(const std::string& id, const std::string& exec_id, oci::Process process);
   Result<> Signal(const std::string& id, const std::string& exec_id, int signal, bool all);
@@ -69,7 +72,7 @@ class Containers {
   // Removes a container whose init process is not running (never started, or exited).
   Result<> Remove(const std::string& id);
   // Kills every container's processes and waits (up to 1 s each) until they
-  // are gone (sandbox teardown).
+  // are gone, then unmounts their disks (sandbox teardown).
   void KillAll();
 
   Result<std::shared_ptr<Process>> Find(const std::string& id, const std::string& exec_id);
@@ -82,6 +85,7 @@ class Containers {
   OomMonitor& oom() { return oom_; }
 
  private:
+  Result<> Make(const std::string& id, oci::Spec spec);
   // The init pid of the pod sandbox container that `spec` names
   // (io.kubernetes.cri.sandbox-id), if it runs here; 0 otherwise.
   pid_t PodPid(const std::string& id, const oci::Spec& spec) const;

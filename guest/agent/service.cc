@@ -10,6 +10,7 @@
 #include "agent.pb.h"
 #include "agent/net_messages.h"
 #include "cpus.h"
+#include "disks.h"
 #include "init.h"
 #include "network.h"
 #include "os/error.h"
@@ -22,6 +23,9 @@ namespace {
 namespace pb = vc::agent::v1;
 
 using ttrpc::Typed;
+
+// How long a container's disks may take to appear after the host attached them.
+constexpr std::chrono::seconds kDiskTimeout{20};
 
 template <typename T>
 asio::awaitable<Result<T>> Ready(Result<T> r) {
@@ -101,10 +105,18 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         return Ready<pb::Empty>(pb::Empty{});
       }));
 
-  add("CreateContainer", Typed<pb::CreateContainerRequest>([&cs](const pb::CreateContainerRequest& req) {
+  // Its disks first: a hot-plugged disk appears in the guest a moment after the host added it.
+  add("CreateContainer",
+      Typed<pb::CreateContainerRequest>([&cs](pb::CreateContainerRequest req) -> asio::awaitable<Result<pb::Empty>> {
         auto spec = oci::Parse(req.oci_spec_json());
-        if (!spec) return Ready<pb::Empty>(std::unexpected(spec.error()));
-        return Ready(Done(cs.Create(req.container_id(), std::move(*spec))));
+        if (!spec) co_return std::unexpected(spec.error());
+        std::vector<disks::Mount> wanted;
+        for (const auto& s : req.storages())
+          wanted.push_back({s.driver(), s.source(), s.fstype(), {s.options().begin(), s.options().end()},
+                            s.mount_point()});
+        auto mounted = co_await disks::MountAll(std::move(wanted), kDiskTimeout);
+        if (!mounted) co_return std::unexpected(mounted.error().Wrap("container " + req.container_id()));
+        co_return Done(cs.Create(req.container_id(), std::move(*spec), std::move(*mounted)));
       }));
   add("StartContainer", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
         return Ready(Done(cs.Start(req.container_id())));

@@ -74,6 +74,10 @@ struct AgentConfig {
 struct ContainerConfig {
   std::string id;
   std::string rootfs;  // host directory shared into the VM as the container's root
+  // Or a root on a disk: a block device or an image file holding one file
+  // system (ext2/3/4 or xfs), attached to the VM and mounted in the guest as
+  // the root (read-only if the spec's root is); `rootfs` is then unused.
+  std::string rootfs_disk;
   Cmd cmd;
   std::map<std::string, std::string> annotations;
   // The container's whole OCI runtime spec (config.json text), when it has

@@ -28,6 +28,17 @@ struct SharedMount {
   std::vector<std::string> options;  // mount options
 };
 
+// A disk the guest mounts for a container before making it (a block root, a
+// block volume), found by its address on its bus and waited for; unmounted
+// when the container is removed.
+struct GuestDisk {
+  std::string driver;   // "virtio-blk" (address: PCI path "02/00") or "virtio-scsi" (address: "TARGET:LUN")
+  std::string address;
+  std::string fstype;
+  std::vector<std::string> options;  // mount options
+  std::string mount_point;           // absolute guest path
+};
+
 // What the guest configures to take the pod's network over: each interface
 // (found by its MAC), then static neighbours and routes.
 struct GuestNetwork {
@@ -60,8 +71,10 @@ class Agent {
   // Kills everything in the guest and powers the VM off.
   virtual Result<> DestroySandbox() = 0;
 
-  // `oci_spec_json`: a whole OCI runtime spec whose root.path is a guest path.
-  virtual Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json) = 0;
+  // `oci_spec_json`: a whole OCI runtime spec whose root.path is a guest
+  // path; `disks` are mounted first.
+  virtual Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json,
+                                   const std::vector<GuestDisk>& disks) = 0;
   virtual Result<> StartContainer(const std::string& id) = 0;
   virtual Result<> RemoveContainer(const std::string& id) = 0;
   virtual Result<> PauseContainer(const std::string& id) = 0;

@@ -17,5 +17,7 @@ inline constexpr const char* kSerialPortName = "agent.0";
 // virtio-fs tag of the sandbox's shared directory, and where the guest mounts it.
 inline constexpr const char* kShareTag = "vcshared";
 inline constexpr const char* kGuestShareDir = "/run/vc/shared";
+// Where the guest mounts containers' disks: <dir>/<container id>/root, ...
+inline constexpr const char* kGuestDiskDir = "/run/vc/disks";
 
 }  // namespace vc::agent

@@ -77,8 +77,9 @@ class TtrpcAgent : public Agent {
     return loop_.Run(agent_->CreateSandbox(sandbox_id, hostname, mounts));
   }
   Result<> DestroySandbox() override { return loop_.Run(agent_->DestroySandbox()); }
-  Result<> CreateContainer(const std::string& id, const std::string& spec) override {
-    return loop_.Run(agent_->CreateContainer(id, spec));
+  Result<> CreateContainer(const std::string& id, const std::string& spec,
+                           const std::vector<GuestDisk>& disks) override {
+    return loop_.Run(agent_->CreateContainer(id, spec, disks));
   }
   Result<> StartContainer(const std::string& id) override {
     return loop_.Run(agent_->StartContainer(id));
@@ -179,10 +180,18 @@ Async<> AsyncAgent::CreateSandbox(std::string sandbox_id, std::string hostname,
 
 Async<> AsyncAgent::DestroySandbox() { return CallVoid(*client_, "DestroySandbox", pb::Empty{}); }
 
-Async<> AsyncAgent::CreateContainer(std::string id, std::string spec) {
+Async<> AsyncAgent::CreateContainer(std::string id, std::string spec, std::vector<GuestDisk> disks) {
   pb::CreateContainerRequest req;
   req.set_container_id(id);
   req.set_oci_spec_json(spec);
+  for (const auto& d : disks) {
+    auto* s = req.add_storages();
+    s->set_driver(d.driver);
+    s->set_source(d.address);
+    s->set_fstype(d.fstype);
+    for (const auto& o : d.options) s->add_options(o);
+    s->set_mount_point(d.mount_point);
+  }
   return CallVoid(*client_, "CreateContainer", req);
 }
 Async<> AsyncAgent::StartContainer(std::string id) {

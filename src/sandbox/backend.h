@@ -12,6 +12,7 @@
 #include "agent/agent.h"
 #include "hypervisor/hypervisor.h"
 #include "sandbox/launch.h"
+#include "sandbox/supervisor_client.h"
 #include "sandbox/supervisor_spec.h"
 #include "vc/result.h"
 #include "vc/vc.h"
@@ -51,6 +52,11 @@ class SandboxBackend {
   // (the supervisor does it); what the guest must configure for it.
   virtual Result<agent::GuestNetwork> AddInterface(const std::string& sandbox_id, const std::string& name) = 0;
   virtual Result<> RemoveInterface(const std::string& sandbox_id, const std::string& name) = 0;
+  // Attaches the block device or image file at `path` to the running VM
+  // (the supervisor checks, opens and hot-plugs it); where the guest finds it.
+  virtual Result<AttachedDisk> AddDisk(const std::string& sandbox_id, const std::string& path, bool read_only) = 0;
+  // Hot-unplugs a disk the guest no longer uses.
+  virtual Result<> RemoveDisk(const std::string& sandbox_id, const std::string& disk_id) = 0;
   // Grows the running VM to at least `want` (the supervisor hot-plugs vCPUs
   // and memory); the size it has then.
   virtual Result<hypervisor::VmSize> GrowVm(const std::string& sandbox_id, const hypervisor::VmSize& want) = 0;

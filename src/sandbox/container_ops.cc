@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "agent/protocol.h"
 #include "oci/convert.h"
 #include "os/log.h"
 #include "os/mount.h"
@@ -53,15 +54,47 @@ void Manager::RunPoststop(const SandboxRecord& r, const ContainerRecord& c) {
   RunHooksWarnOnly("poststop", HooksOf(c.config).poststop, StateOf(r, c, "stopped"));
 }
 
+// A root on a disk: attached (read-only if the spec's root is) and mounted
+// by the guest where the spec's root will say.
+Result<agent::GuestDisk> Manager::AttachRootDisk(const std::string& sid, ContainerRecord& c) {
+  auto spec = oci::SpecOf(c.config);
+  if (!spec) return std::unexpected(spec.error());
+  const bool read_only = spec->root.readonly;
+  auto disk = backend_->AddDisk(sid, c.config.rootfs_disk, read_only);
+  if (!disk) return std::unexpected(disk.error().Wrap("attach root disk " + c.config.rootfs_disk));
+  c.disks.push_back(disk->id);
+  return agent::GuestDisk{disk->driver, disk->address, disk->fstype, {read_only ? "ro" : "rw"},
+                          std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/root"};
+}
+
+// Takes the container's disks out of the VM (the guest has unmounted them).
+Result<> Manager::DetachDisks(const std::string& sid, ContainerRecord& c) {
+  while (!c.disks.empty()) {
+    if (auto ok = backend_->RemoveDisk(sid, c.disks.back()); !ok)
+      return std::unexpected(ok.error().Wrap("detach disk " + c.disks.back()));
+    c.disks.pop_back();
+  }
+  return {};
+}
+
 Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, ContainerRecord& c,
                                       agent::Agent& agent) {
-  auto guest_root = backend_->ShareRootfs(sid, c.config.id, c.config.rootfs);
+  std::vector<agent::GuestDisk> disks;
+  Result<std::string> guest_root;
+  if (c.config.rootfs_disk.empty()) {
+    guest_root = backend_->ShareRootfs(sid, c.config.id, c.config.rootfs);
+  } else if (auto root = AttachRootDisk(sid, c)) {
+    guest_root = root->mount_point;
+    disks.push_back(std::move(*root));
+  } else {
+    guest_root = std::unexpected(root.error());
+  }
   if (!guest_root) return std::unexpected(guest_root.error());
   c.rootfs_mounted = true;
   auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
   Result<> ok = spec ? ShareMounts(sid, c.config.id, *spec) : Result<>(std::unexpected(spec.error()));
   if (ok) ok = FitVm(sid, r, c.config.id, spec->linux.resources.value_or(oci::Resources{}), agent);
-  if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump());
+  if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump(), disks);
   if (ok) {
     // The container exists in the guest and waits for its start.
     const HookState state = StateOf(r, c, "creating");
@@ -73,6 +106,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   }
   if (!ok) {
     (void)backend_->UnshareContainer(sid, c.config.id);
+    if (auto detached = DetachDisks(sid, c); !detached) log::Warn("container " + c.config.id + ": " + detached.error().message);
     c.rootfs_mounted = false;
     return ok;
   }
@@ -239,6 +273,7 @@ Result<> Manager::DeleteContainer(const std::string& sid, const std::string& cid
       if (!agent) return std::unexpected(agent.error());
       if (auto ok = (*agent)->RemoveContainer(cid); !ok && ok.error().code != ErrorCode::kNotFound)
         return ok;
+      if (auto ok = DetachDisks(sid, **c); !ok) return ok;
     }
     if (auto ok = backend_->UnshareContainer(sid, cid); !ok) return ok;
     RunPoststop(r, **c);

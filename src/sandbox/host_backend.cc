@@ -77,6 +77,13 @@ class HostBackend : public SandboxBackend {
     return SupervisorRemoveInterface(Layout(id).ControlSocket(), name);
   }
 
+  Result<AttachedDisk> AddDisk(const std::string& id, const std::string& path, bool read_only) override {
+    return SupervisorAddDisk(Layout(id).ControlSocket(), path, read_only);
+  }
+  Result<> RemoveDisk(const std::string& id, const std::string& disk_id) override {
+    return SupervisorRemoveDisk(Layout(id).ControlSocket(), disk_id);
+  }
+
   Result<hypervisor::VmSize> GrowVm(const std::string& id, const hypervisor::VmSize& want) override {
     return SupervisorGrowVm(Layout(id).ControlSocket(), want);
   }

@@ -116,6 +116,7 @@ void Manager::ReleaseHost(const std::string& sid, SandboxRecord& r) {
   for (auto& [cid, c] : r.containers) {
     if (c.rootfs_mounted) (void)backend_->UnshareContainer(sid, cid);
     c.rootfs_mounted = false;
+    c.disks.clear();  // they went with the VM
   }
   backend_->ReleaseResources(sid);
   r.supervisor_pid = 0;

@@ -70,7 +70,9 @@ class Manager {
   Result<SandboxRecord> Load(const std::string& id, persist::SandboxLock& lock);
   Result<> RemoveUnreadable(const std::string& id);
 
-  // Shares the rootfs and creates the container in the guest.
+  // Shares the rootfs (or attaches its disk) and creates the container in the guest.
+  Result<agent::GuestDisk> AttachRootDisk(const std::string& sid, ContainerRecord& c);
+  Result<> DetachDisks(const std::string& sid, ContainerRecord& c);
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
   Result<> StartInGuest(SandboxRecord& record, ContainerRecord& c, agent::Agent& agent);

@@ -81,6 +81,17 @@ class FakeBackend : public SandboxBackend {
     return {};
   }
   std::set<std::string> plugged;
+  Result<AttachedDisk> AddDisk(const std::string& id, const std::string& path, bool read_only) override {
+    if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
+    const std::string disk = "disk" + std::to_string(disks.size());
+    disks[disk] = path + (read_only ? " ro" : " rw");
+    return AttachedDisk{disk, "virtio-scsi", std::to_string(disks.size() - 1) + ":0", "ext4"};
+  }
+  Result<> RemoveDisk(const std::string&, const std::string& disk) override {
+    if (!disks.erase(disk)) return Fail(ErrorCode::kNotFound, "the VM has no disk " + disk);
+    return {};
+  }
+  std::map<std::string, std::string> disks;  // attached: id -> "path ro|rw"
   Result<hypervisor::VmSize> GrowVm(const std::string& id, const hypervisor::VmSize& want) override {
     if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
     grown.push_back(want);
@@ -510,6 +521,51 @@ TEST_F(ManagerTest, BindMountSourcesAreSharedAndRenamedForTheGuest) {
   ASSERT_FALSE(created);
   EXPECT_NE(created.error().message.find("must be an absolute host path"), std::string::npos);
   EXPECT_FALSE(backend_->bound.contains("s1/c2")) << "nothing of a refused container stays shared";
+}
+
+TEST_F(ManagerTest, ARootOnADiskIsAttachedMountedAndDetached) {
+  const std::string image = root_ + "/root.img";
+  {
+    std::ofstream f(image, std::ios::binary);
+    std::string bytes(4096, '\0');
+    bytes[1080] = '\x53';
+    bytes[1081] = '\xEF';
+    f << bytes;
+  }
+  auto c = Container("c1");
+  c.rootfs.clear();
+  c.rootfs_disk = image;
+  c.oci_spec = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs", "readonly": true}, "process": {"args": ["true"]}})";
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1")));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  auto created = impl_->CreateContainer("s1", c);
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(backend_->disks.at("disk0"), image + " ro") << "the spec's root is read-only";
+  EXPECT_FALSE(backend_->bound.contains("s1/c1")) << "nothing shared";
+  auto disks = GuestOf("s1").disks("c1");
+  ASSERT_EQ(disks.size(), 1u);
+  EXPECT_EQ(disks[0].driver, "virtio-scsi");
+  EXPECT_EQ(disks[0].address, "0:0");
+  EXPECT_EQ(disks[0].fstype, "ext4");
+  EXPECT_EQ(disks[0].options, std::vector<std::string>{"ro"});
+  EXPECT_EQ(disks[0].mount_point, "/run/vc/disks/c1/root");
+  EXPECT_EQ(nlohmann::json::parse(GuestOf("s1").spec("c1"))["root"]["path"], "/run/vc/disks/c1/root");
+  ASSERT_TRUE(impl_->DeleteContainer("s1", "c1"));
+  EXPECT_TRUE(backend_->disks.empty()) << "detached with the container";
+
+  auto garbage = Container("c2");
+  garbage.rootfs_disk = root_ + "/garbage.img";
+  std::ofstream(garbage.rootfs_disk) << std::string(4096, 'x');
+  auto refused = impl_->CreateContainer("s1", garbage);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("no file system the guest can mount"), std::string::npos);
+  EXPECT_TRUE(backend_->disks.empty());
+
+  GuestOf("s1").FailNext("CreateContainer", {ErrorCode::kDeadlineExceeded, "no disk at 0:0 within 20 s"});
+  auto failed = impl_->CreateContainer("s1", c);
+  ASSERT_FALSE(failed);
+  EXPECT_TRUE(backend_->disks.empty()) << "a failed create takes its disk back";
 }
 
 TEST_F(ManagerTest, ProcessesByTheirIds) {

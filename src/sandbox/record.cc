@@ -61,6 +61,7 @@ void from_json(const json& j, AgentConfig& c) {
 
 void to_json(json& j, const ContainerConfig& c) {
   j = {{"id", c.id}, {"rootfs", c.rootfs}, {"cmd", c.cmd}, {"annotations", c.annotations}};
+  if (!c.rootfs_disk.empty()) j["rootfs_disk"] = c.rootfs_disk;
   if (!c.bundle.empty()) j["bundle"] = c.bundle;
   if (c.host_pid > 0) j["host_pid"] = c.host_pid;
   // Kept as an object, so the record stays readable; ContainerConfigFromBundle made it valid JSON.
@@ -69,6 +70,7 @@ void to_json(json& j, const ContainerConfig& c) {
 void from_json(const json& j, ContainerConfig& c) {
   c.id = j.value("id", std::string());
   c.rootfs = j.value("rootfs", std::string());
+  c.rootfs_disk = j.value("rootfs_disk", std::string());
   c.cmd = j.value("cmd", Cmd{});
   c.annotations = j.value("annotations", std::map<std::string, std::string>{});
   c.bundle = j.value("bundle", std::string());
@@ -109,6 +111,7 @@ json ToJson(const SandboxRecord& r) {
   for (const auto& [id, c] : r.containers) {
     json cj = {{"config", c.config}, {"state", c.state}, {"pid", c.pid},
                {"rootfs_mounted", c.rootfs_mounted}};
+    if (!c.disks.empty()) cj["disks"] = c.disks;
     if (c.exit_status) cj["exit_status"] = *c.exit_status;
     containers[id] = cj;
   }
@@ -136,6 +139,7 @@ Result<SandboxRecord> SandboxRecordFromJson(const json& j) {
       c.pid = cj.value("pid", 0);
       if (cj.contains("exit_status")) c.exit_status = cj["exit_status"].get<int32_t>();
       c.rootfs_mounted = cj.value("rootfs_mounted", false);
+      c.disks = cj.value("disks", std::vector<std::string>{});
       r.containers[id] = std::move(c);
     }
     const json timeline = j.value("timeline", json::object());

@@ -29,7 +29,8 @@ struct ContainerRecord {
   ContainerState state = ContainerState::kReady;
   int32_t pid = 0;
   std::optional<int32_t> exit_status;
-  bool rootfs_mounted = false;  // bound into the sandbox's shared directory
+  bool rootfs_mounted = false;  // in the guest: shared, or its disk attached
+  std::vector<std::string> disks;  // the VM's ids of the disks attached for it
 };
 
 struct SandboxRecord {

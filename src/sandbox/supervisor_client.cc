@@ -51,6 +51,25 @@ Result<> SupervisorRemoveInterface(const std::string& control_socket, const std:
   return {};
 }
 
+Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const std::string& path, bool read_only) {
+  pb::AddDiskRequest req;
+  req.set_path(path);
+  req.set_read_only(read_only);
+  auto reply = Call(control_socket, "AddDisk", req.SerializeAsString());
+  if (!reply) return std::unexpected(reply.error());
+  pb::AddDiskResponse resp;
+  if (!resp.ParseFromString(*reply)) return Fail(ErrorCode::kInternal, "supervisor: malformed AddDisk response");
+  return AttachedDisk{resp.id(), resp.driver(), resp.address(), resp.fstype()};
+}
+
+Result<> SupervisorRemoveDisk(const std::string& control_socket, const std::string& id) {
+  pb::DiskRequest req;
+  req.set_id(id);
+  auto reply = Call(control_socket, "RemoveDisk", req.SerializeAsString());
+  if (!reply) return std::unexpected(reply.error());
+  return {};
+}
+
 Result<hypervisor::VmSize> SupervisorGrowVm(const std::string& control_socket, const hypervisor::VmSize& want) {
   pb::VmSize req;
   req.set_vcpus(want.vcpus);

@@ -17,6 +17,18 @@ inline constexpr const char* kSupervisorService = "vc.supervisor.v1.Supervisor";
 // configure for it.
 Result<agent::GuestNetwork> SupervisorAddInterface(const std::string& control_socket, const std::string& name);
 Result<> SupervisorRemoveInterface(const std::string& control_socket, const std::string& name);
+// A disk attached to a running VM, and where its guest finds it.
+struct AttachedDisk {
+  std::string id;       // the VM's name for it
+  std::string driver;   // hypervisor::kVirtioBlk or kVirtioScsi
+  std::string address;  // Hypervisor::DiskAddress
+  std::string fstype;   // "ext4" or "xfs"
+};
+
+// Opens the block device or image file at `path` and hot-plugs it.
+Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const std::string& path, bool read_only);
+Result<> SupervisorRemoveDisk(const std::string& control_socket, const std::string& id);
+
 // Grows the VM to at least `want`; the size it has then.
 Result<hypervisor::VmSize> SupervisorGrowVm(const std::string& control_socket, const hypervisor::VmSize& want);
 

@@ -12,6 +12,7 @@
 #include "oci/validate.h"
 #include "os/file.h"
 #include "os/log.h"
+#include "resource/disk/disk.h"
 #include "resource/network/network.h"
 #include "sandbox/manager.h"
 #include "sandbox/state.h"
@@ -20,12 +21,18 @@ namespace vc {
 
 Result<> ValidateContainerConfig(const ContainerConfig& c) {
   if (auto r = ValidateId("container", c.id); !r) return r;
-  if (c.rootfs.empty() || c.rootfs[0] != '/')
+  if (!c.rootfs_disk.empty()) {
+    if (c.rootfs_disk[0] != '/')
+      return Fail(ErrorCode::kInvalidArgument,
+                  "container " + c.id + ": rootfs_disk must be an absolute path, got '" + c.rootfs_disk + "'");
+    if (auto disk = resource::CheckDisk(c.rootfs_disk); !disk)
+      return std::unexpected(disk.error().Wrap("container " + c.id + ": root disk"));
+  } else if (c.rootfs.empty() || c.rootfs[0] != '/') {
     return Fail(ErrorCode::kInvalidArgument,
                 "container " + c.id + ": rootfs must be an absolute path, got '" + c.rootfs + "'");
-  struct stat st {};
-  if (::stat(c.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+  } else if (struct stat st {}; ::stat(c.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Fail(ErrorCode::kNotFound, "container " + c.id + ": rootfs " + c.rootfs + " is not a directory");
+  }
   if (c.cmd.args.empty()) return Fail(ErrorCode::kInvalidArgument, "container " + c.id + ": no command to run");
   if (c.cmd.cwd.empty() || c.cmd.cwd[0] != '/')
     return Fail(ErrorCode::kInvalidArgument, "container " + c.id + ": cwd must be absolute");

@@ -44,6 +44,29 @@ void RegisterControl(ttrpc::MethodTable& table, os::Worker& worker, ControlOps o
               resp.set_memory_mib(size->memory_mib);
               co_return resp;
             }));
+  table.Add(kSupervisorService, "AddDisk",
+            ttrpc::Typed<pb::AddDiskRequest>(
+                [&worker, shared](pb::AddDiskRequest req) -> asio::awaitable<Result<pb::AddDiskResponse>> {
+                  os::Job<Result<AttachedDisk>> job{[shared, path = req.path(), ro = req.read_only()] {
+                    return shared->add_disk(path, ro);
+                  }};
+                  auto disk = co_await worker.Run(&job);
+                  if (!disk) co_return std::unexpected(disk.error());
+                  pb::AddDiskResponse resp;
+                  resp.set_id(disk->id);
+                  resp.set_driver(disk->driver);
+                  resp.set_address(disk->address);
+                  resp.set_fstype(disk->fstype);
+                  co_return resp;
+                }));
+  table.Add(kSupervisorService, "RemoveDisk",
+            ttrpc::Typed<pb::DiskRequest>(
+                [&worker, shared](pb::DiskRequest req) -> asio::awaitable<Result<agent::v1::Empty>> {
+                  os::Job<Result<>> job{[shared, id = req.id()] { return shared->remove_disk(id); }};
+                  auto removed = co_await worker.Run(&job);
+                  if (!removed) co_return std::unexpected(removed.error());
+                  co_return agent::v1::Empty{};
+                }));
 }
 
 }  // namespace vc::supervisor

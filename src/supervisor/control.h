@@ -10,6 +10,7 @@
 #include "agent/agent.h"
 #include "hypervisor/hypervisor.h"
 #include "os/worker.h"
+#include "sandbox/supervisor_client.h"
 #include "ttrpc/server.h"
 
 namespace vc::supervisor {
@@ -19,6 +20,8 @@ struct ControlOps {
   std::function<Result<agent::GuestNetwork>(const std::string& name)> add_interface;
   std::function<Result<>(const std::string& name)> remove_interface;
   std::function<Result<hypervisor::VmSize>(const hypervisor::VmSize& want)> grow_vm;
+  std::function<Result<AttachedDisk>(const std::string& path, bool read_only)> add_disk;
+  std::function<Result<>(const std::string& id)> remove_disk;
 };
 
 // REQUIRES: `worker` outlives the table's use.

@@ -27,6 +27,7 @@
 #include "os/notifier.h"
 #include "os/process.h"
 #include "persist/store.h"
+#include "resource/disk/disk.h"
 #include "resource/manager.h"
 #include "sandbox/layout.h"
 #include "sandbox/supervisor_spec.h"
@@ -146,7 +147,9 @@ class Supervisor {
     RegisterControl(control_, worker_,
                     {[this](const std::string& name) { return AddInterface(name); },
                      [this](const std::string& name) { return RemoveInterface(name); },
-                     [this](const hypervisor::VmSize& want) { return GrowVm(want); }});
+                     [this](const hypervisor::VmSize& want) { return GrowVm(want); },
+                     [this](const std::string& path, bool read_only) { return AddDisk(path, read_only); },
+                     [this](const std::string& id) { return RemoveDisk(id); }});
     return {};
   }
 
@@ -211,6 +214,31 @@ class Supervisor {
     auto threads = hypervisor_->VcpuThreads();
     if (!threads) return std::unexpected(threads.error().Wrap("vCPU threads"));
     return resources_->PlaceVcpuThreads(*threads);
+  }
+
+  // The disk is checked and opened here; QEMU gets the descriptor, and
+  // ours closes once it has it (a block device's exclusive claim stays with
+  // QEMU's copy).
+  Result<AttachedDisk> AddDisk(const std::string& path, bool read_only) {
+    auto opened = resource::OpenDisk(path, read_only);
+    if (!opened) return std::unexpected(opened.error());
+    const std::string id = "disk" + std::to_string(next_disk_++);
+    const std::string& driver = spec_.hypervisor.block_device_driver;
+    if (auto plugged = hypervisor_->AddDevice(resource::DeviceOf(id, path, *opened, read_only, driver)); !plugged)
+      return std::unexpected(plugged.error());
+    auto address = hypervisor_->DiskAddress(id);
+    if (!address) {
+      (void)hypervisor_->RemoveDevice(id);
+      return std::unexpected(address.error().Wrap("attach " + path));
+    }
+    log::Info("disk " + path + " hot-plugged as " + id + " (" + driver + " " + *address + ")");
+    return AttachedDisk{id, driver, *address, opened->fstype};
+  }
+
+  Result<> RemoveDisk(const std::string& id) {
+    if (auto r = hypervisor_->RemoveDevice(id); !r) return r;
+    log::Info("disk " + id + " hot-unplugged");
+    return {};
   }
 
   Result<> RemoveInterface(const std::string& name) {
@@ -448,6 +476,7 @@ class Supervisor {
   bool stopping_ = false;
   bool reported_ = false;
   bool restored_ = false;  // the VM came from the template
+  uint32_t next_disk_ = 0;  // ids of disks attached: disk0, disk1, ...
   std::string stop_reason_;
   nlohmann::json timeline_ = nlohmann::json::array();
 };

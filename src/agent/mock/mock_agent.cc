@@ -40,6 +40,12 @@ std::string Guest::spec(const std::string& container_id) {
   return it == containers_.end() ? "" : it->second.spec;
 }
 
+std::vector<GuestDisk> Guest::disks(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  auto it = containers_.find(container_id);
+  return it == containers_.end() ? std::vector<GuestDisk>{} : it->second.disks;
+}
+
 std::string Guest::resources(const std::string& container_id) {
   std::lock_guard lock(mu_);
   auto it = containers_.find(container_id);
@@ -110,10 +116,12 @@ Result<> MockAgent::DestroySandbox() {
   return {};
 }
 
-Result<> MockAgent::CreateContainer(const std::string& id, const std::string& spec) {
+Result<> MockAgent::CreateContainer(const std::string& id, const std::string& spec,
+                                   const std::vector<GuestDisk>& disks) {
   VC_MOCK_ENTER("CreateContainer");
   if (g_->containers_.contains(id)) return Fail(ErrorCode::kAlreadyExists, "container " + id + " exists");
   g_->containers_[id].spec = spec;
+  g_->containers_[id].disks = disks;
   return {};
 }
 

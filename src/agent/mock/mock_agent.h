@@ -28,6 +28,8 @@ class Guest {
   // last UpdateContainer ("" if none).
   std::string spec(const std::string& container_id);
   std::string resources(const std::string& container_id);
+  // The disks it was created with.
+  std::vector<GuestDisk> disks(const std::string& container_id);
   std::vector<NetInterface> interfaces();
   std::vector<NetRoute> routes();
   uint32_t online_cpus();
@@ -44,6 +46,7 @@ class Guest {
   struct Container {
     std::string spec;
     std::string resources;  // the last UpdateContainer's
+    std::vector<GuestDisk> disks;
     bool paused = false;
     Proc init;
     std::map<std::string, Proc> execs;
@@ -73,7 +76,8 @@ class MockAgent : public Agent {
   Result<> CreateSandbox(const std::string& sandbox_id, const std::string& hostname,
                          const std::vector<SharedMount>& mounts) override;
   Result<> DestroySandbox() override;
-  Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json) override;
+  Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json,
+                           const std::vector<GuestDisk>& disks) override;
   Result<> StartContainer(const std::string& id) override;
   Result<> RemoveContainer(const std::string& id) override;
   Result<> PauseContainer(const std::string& id) override;

@@ -81,6 +81,10 @@ Result<int64_t> PlugBlock(QmpClient& qmp, const BlockDevice& disk, const DiskSlo
   if (auto r = qmp.Execute("device_add", device); !r) {
     (void)qmp.Execute("blockdev-del", {{"node-name", node}});
     drop_fdset();
+    // QEMU locks an image it writes (and one it reads against writers).
+    if (r.error().message.find(" lock") != std::string::npos)
+      return Fail(ErrorCode::kFailedPrecondition,
+                  disk.path + " is in use by another VM or program (" + r.error().message + ")");
     return std::unexpected(r.error().Wrap("add disk " + disk.id));
   }
   return fdset;

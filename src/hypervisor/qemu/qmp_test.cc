@@ -443,7 +443,9 @@ TEST(QmpHotplug, AFailedDiskTakesItsNodeAndFdSetBack) {
   os::Fd file(::open("/dev/null", O_RDWR | O_CLOEXEC));
   auto r = PlugBlock(*qmp, BlockDevice{"disk1", "/images/a.img", file.get()}, {"hp0", 0});
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("write\" lock"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("/images/a.img is in use by another VM or program"), std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(Commands(server),
             (std::vector<std::string>{"add-fd", "blockdev-add", "device_add", "blockdev-del", "remove-fd"}));
   EXPECT_EQ(nlohmann::json::parse(server.lines().back())["arguments"]["fdset-id"], 2);

@@ -1,0 +1,164 @@
+#include "disks.h"
+
+#include <dirent.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+
+#include "agent/protocol.h"
+#include "os/error.h"
+#include "os/file.h"
+#include "os/mount.h"
+
+namespace vc::agent::disks {
+
+namespace {
+
+constexpr size_t kMaxPciDepth = 8;
+
+// The directory entries of `dir` (without "." and ".."); none if it is missing.
+std::vector<std::string> List(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return names;
+  while (dirent* e = ::readdir(d))
+    if (std::string name = e->d_name; name != "." && name != "..") names.push_back(name);
+  ::closedir(d);
+  return names;
+}
+
+bool ParseUint(std::string_view text, int base, unsigned max, unsigned& out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, base);
+  return ec == std::errc() && end == text.data() + text.size() && out <= max;
+}
+
+// The only entry of `dir` (a block device's block/ has one), or kNotFound.
+Result<std::string> OnlyEntry(const std::string& dir, const std::string& what) {
+  auto names = List(dir);
+  if (names.size() != 1) return Fail(ErrorCode::kNotFound, what + " has no block device yet");
+  return names[0];
+}
+
+Result<std::string> FindPci(const std::string& sys, const std::string& path) {
+  std::vector<unsigned> slots;
+  for (size_t start = 0; start <= path.size();) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    unsigned slot = 0;
+    if (end - start != 2 || !ParseUint(std::string_view(path).substr(start, 2), 16, 31, slot) ||
+        slots.size() == kMaxPciDepth)
+      return Fail(ErrorCode::kInvalidArgument, "PCI path '" + path + "': want slots of two hex digits, e.g. 02/00");
+    slots.push_back(slot);
+    start = end + 1;
+  }
+  const std::string devices = sys + "/bus/pci/devices/";
+  std::string bus = "0000:00";
+  std::string device;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%s:%02x.0", bus.c_str(), slots[i]);
+    device = devices + name;
+    if (!os::Exists(device)) return Fail(ErrorCode::kNotFound, "no PCI device at " + path);
+    if (i + 1 == slots.size()) break;
+    // A bridge: the bus behind it is its pci_bus/<domain:bus>.
+    auto behind = List(device + "/pci_bus");
+    if (behind.size() != 1) return Fail(ErrorCode::kNotFound, "PCI device " + std::string(name) + " is no bridge (yet)");
+    bus = behind[0];
+  }
+  for (const auto& entry : List(device))
+    if (entry.starts_with("virtio")) return OnlyEntry(device + "/" + entry + "/block", "PCI device " + path);
+  return Fail(ErrorCode::kNotFound, "PCI device " + path + " has no virtio device yet");
+}
+
+Result<std::string> FindScsi(const std::string& sys, const std::string& address) {
+  const size_t colon = address.find(':');
+  unsigned target = 0;
+  unsigned lun = 0;
+  if (colon == std::string::npos || !ParseUint(std::string_view(address).substr(0, colon), 10, 255, target) ||
+      !ParseUint(std::string_view(address).substr(colon + 1), 10, 16383, lun))
+    return Fail(ErrorCode::kInvalidArgument, "SCSI address '" + address + "': want TARGET:LUN, e.g. 1:0");
+  // Entries are HOST:CHANNEL:TARGET:LUN; the guest has one SCSI host.
+  const std::string suffix = ":0:" + std::to_string(target) + ":" + std::to_string(lun);
+  const std::string devices = sys + "/bus/scsi/devices/";
+  for (const auto& entry : List(devices))
+    if (entry.ends_with(suffix) && entry.find(':') == entry.size() - suffix.size())
+      return OnlyEntry(devices + entry + "/block", "SCSI disk " + address);
+  return Fail(ErrorCode::kNotFound, "no SCSI disk at " + address);
+}
+
+// Where the host may have a disk mounted: a directory of its own under the
+// disks' directory.
+Result<> CheckMountPoint(const std::string& path) {
+  const std::string dir = std::string(kGuestDiskDir) + "/";
+  if (!path.starts_with(dir) || path.size() == dir.size() || path.find("/../") != std::string::npos ||
+      path.ends_with("/..") || path.find("/./") != std::string::npos)
+    return Fail(ErrorCode::kInvalidArgument, "disk mount point '" + path + "' is not under " + dir);
+  return {};
+}
+
+Result<> MountOne(const Mount& disk, const std::string& name) {
+  if (auto ok = os::MakeDirs(disk.mount_point, 0755); !ok) return ok;
+  const auto options = os::ParseMountOptions(disk.options);
+  const unsigned long flags = options.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
+                                               MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_SYNCHRONOUS |
+                                               MS_DIRSYNC | MS_LAZYTIME);
+  const std::string device = "/dev/" + name;
+  if (::mount(device.c_str(), disk.mount_point.c_str(), disk.fstype.c_str(), flags,
+              options.data.empty() ? nullptr : options.data.c_str()) != 0)
+    return os::FailErrno("mount " + device + " (" + disk.driver + " " + disk.address + ", " + disk.fstype + ") on " +
+                         disk.mount_point);
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> Find(const std::string& sys, const std::string& driver, const std::string& address) {
+  if (driver == "virtio-blk") return FindPci(sys, address);
+  if (driver == "virtio-scsi") return FindScsi(sys, address);
+  return Fail(ErrorCode::kInvalidArgument, "unknown disk driver '" + driver + "': virtio-blk or virtio-scsi");
+}
+
+asio::awaitable<Result<std::vector<std::string>>> MountAll(std::vector<Mount> disks,
+                                                            std::chrono::milliseconds timeout) {
+  std::vector<std::string> mounted;
+  auto fail = [&](Error e) -> Result<std::vector<std::string>> {
+    UnmountAll(mounted);
+    return std::unexpected(std::move(e));
+  };
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (const auto& disk : disks) {
+    if (auto ok = CheckMountPoint(disk.mount_point); !ok) co_return fail(ok.error());
+    if (disk.fstype != "ext4" && disk.fstype != "xfs")
+      co_return fail({ErrorCode::kInvalidArgument, "disk file system '" + disk.fstype + "': ext4 or xfs"});
+    Result<std::string> name;
+    for (;;) {
+      name = Find("/sys", disk.driver, disk.address);
+      if (name || name.error().code != ErrorCode::kNotFound) break;
+      if (std::chrono::steady_clock::now() > deadline)
+        co_return fail(name.error().Wrap("the " + disk.driver + " disk at " + disk.address + " did not appear within " +
+                                         std::to_string(timeout.count() / 1000) + " s"));
+      asio::steady_timer tick(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
+      co_await tick.async_wait(vc::kTuple);
+    }
+    if (!name) co_return fail(name.error());
+    if (auto ok = MountOne(disk, *name); !ok) co_return fail(ok.error());
+    mounted.push_back(disk.mount_point);
+  }
+  co_return mounted;
+}
+
+void UnmountAll(const std::vector<std::string>& mount_points) {
+  for (auto it = mount_points.rbegin(); it != mount_points.rend(); ++it) {
+    // Busy only if something still holds it: detached then, written out once released.
+    if (::umount2(it->c_str(), 0) != 0 && errno == EBUSY) ::umount2(it->c_str(), MNT_DETACH);
+    ::rmdir(it->c_str());
+    const std::string parent = it->substr(0, it->rfind('/'));
+    if (parent.size() > std::string(kGuestDiskDir).size()) ::rmdir(parent.c_str());
+  }
+}
+
+}  // namespace vc::agent::disks

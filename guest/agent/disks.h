@@ -1,0 +1,41 @@
+// Disks the host attaches for containers (block roots, block volumes): found
+// by their address on their bus, never by the order the kernel named them
+// in, mounted where the host asks and unmounted with the container.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "os/asio.h"
+#include "vc/result.h"
+
+namespace vc::agent::disks {
+
+// The kernel's name of the disk ("vda", "sdb") at `address` on `driver`'s
+// bus, as the sysfs tree at `sys` shows it:
+//   "virtio-blk"   a PCI path ("02/00"): each bridge's slot from the root bus,
+//                  then the device's; its virtio device's block/<name>
+//   "virtio-scsi"  "TARGET:LUN" on the (one) SCSI host, channel 0
+// kNotFound while it has not appeared; kInvalidArgument for an address that
+// cannot be one.
+Result<std::string> Find(const std::string& sys, const std::string& driver, const std::string& address);
+
+// A disk to mount: what the host's Storage message says.
+struct Mount {
+  std::string driver;
+  std::string address;
+  std::string fstype;
+  std::vector<std::string> options;
+  std::string mount_point;
+};
+
+// Waits (up to `timeout`; a hot-plugged disk takes a moment to appear) for
+// each disk, then mounts it; returns the mount points. On failure, what was
+// mounted is unmounted again.
+asio::awaitable<Result<std::vector<std::string>>> MountAll(std::vector<Mount> disks, std::chrono::milliseconds timeout);
+
+// Unmounts each mount point (its disk's data written out) and removes it.
+void UnmountAll(const std::vector<std::string>& mount_points);
+
+}  // namespace vc::agent::disks
