@@ -8,6 +8,20 @@
 
 namespace vc::shim {
 
+std::optional<BlockRoot> BlockRootOf(const std::vector<Mount>& mounts,
+                                     const std::function<bool(const std::string&)>& is_block_device) {
+  if (mounts.size() != 1) return std::nullopt;
+  const Mount& m = mounts[0];
+  if (m.type != "ext4" && m.type != "ext3" && m.type != "ext2" && m.type != "xfs") return std::nullopt;
+  if (!is_block_device(m.source)) return std::nullopt;
+  return BlockRoot{m.source, (os::ParseMountOptions(m.options).flags & MS_RDONLY) != 0};
+}
+
+bool IsBlockDevice(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode);
+}
+
 Result<> MountRootfs(const std::vector<Mount>& mounts, const std::string& target) {
   if (::mkdir(target.c_str(), 0711) != 0 && errno != EEXIST)
     return os::FailErrno("create " + target);

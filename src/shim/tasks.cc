@@ -143,7 +143,10 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
                    "sandbox " + c->sandbox_id + " does not run in this shim");
 
   const std::string rootfs = r.bundle + "/rootfs";
-  if (!r.rootfs.empty()) {
+  // A devmapper snapshot goes to the VM whole, as a disk.
+  const auto block_root = BlockRootOf(r.rootfs, IsBlockDevice);
+  if (block_root && block_root->read_only) spec->root.readonly = true;
+  if (!r.rootfs.empty() && !block_root) {
     if (auto ok = MountRootfs(r.rootfs, rootfs); !ok) co_return std::unexpected(ok.error());
     c->rootfs_mounted = true;
   }
@@ -161,6 +164,7 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
   ContainerConfig config = oci::ContainerConfigOf(*spec);
   config.id = r.id;
   config.cmd.terminal = r.stdio.terminal;
+  if (block_root) config.rootfs_disk = block_root->device;
   auto io = Stdio::Open(ex_, r.stdio);
   if (!io) co_return co_await fail(io.error());
 
