@@ -106,6 +106,7 @@ const std::vector<std::pair<const char*, std::function<void(std::string_view)>>>
     {"AddARPNeighbors", AddArpNeighbors},
     {"ListInterfaces", DecodeOnly<pb::Empty>},
     {"ListRoutes", DecodeOnly<pb::Empty>},
+    {"GetVolumeStats", DecodeOnly<pb::VolumeStatsRequest>},
 };
 
 }  // namespace

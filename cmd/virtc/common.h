@@ -62,6 +62,7 @@ void AddSandboxVerbs(CLI::App& app, Context& ctx);
 void AddContainerVerbs(CLI::App& app, Context& ctx);
 void AddNetworkVerbs(CLI::App& app, Context& ctx);
 void AddFactoryVerbs(CLI::App& app, Context& ctx);
+void AddVolumeVerbs(CLI::App& app, Context& ctx);
 
 // --netns and --net-model of the verbs that make a sandbox.
 void AddNetworkOptions(CLI::App* cmd, vc::NetworkConfig& network);

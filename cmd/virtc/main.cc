@@ -10,7 +10,7 @@ namespace {
 // Each group adds its subcommands to the app, in this order.
 constexpr virtc::VerbGroup kVerbGroups[] = {virtc::AddRunVerbs, virtc::AddSandboxVerbs,
                                             virtc::AddContainerVerbs, virtc::AddNetworkVerbs,
-                                            virtc::AddFactoryVerbs};
+                                            virtc::AddFactoryVerbs, virtc::AddVolumeVerbs};
 
 }  // namespace
 

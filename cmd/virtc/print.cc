@@ -115,6 +115,18 @@ Report StatsReport(const vc::ContainerStats& s) {
   return {std::move(json), table.str()};
 }
 
+Report VolumeStatsReport(const vc::VolumeStats& s) {
+  std::ostringstream table;
+  table << "SANDBOX " << s.sandbox_id << "  CONTAINER " << s.container_id << "  GUEST PATH " << s.guest_path << "\n"
+        << "SIZE " << s.capacity_bytes / 1024 << " KiB  USED " << s.used_bytes / 1024 << " KiB  AVAILABLE "
+        << s.available_bytes / 1024 << " KiB  INODES " << s.inodes_used << "/" << s.inodes << "\n";
+  nlohmann::json json = {{"sandbox_id", s.sandbox_id},         {"container_id", s.container_id},
+                         {"guest_path", s.guest_path},         {"capacity_bytes", s.capacity_bytes},
+                         {"used_bytes", s.used_bytes},         {"available_bytes", s.available_bytes},
+                         {"inodes", s.inodes},                 {"inodes_used", s.inodes_used}};
+  return {std::move(json), table.str()};
+}
+
 Report InterfacesReport(const std::vector<vc::NetInterface>& list) {
   nlohmann::json json = nlohmann::json::array();
   std::ostringstream table;

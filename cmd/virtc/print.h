@@ -23,6 +23,7 @@ Report TimelineReport(const std::vector<vc::StartPhase>& phases);
 Report ContainerReport(const vc::ContainerStatus& c);
 Report FactoryReport(const vc::FactoryStatus& s);
 Report StatsReport(const vc::ContainerStats& s);
+Report VolumeStatsReport(const vc::VolumeStats& s);
 Report InterfacesReport(const std::vector<vc::NetInterface>& list);
 Report RoutesReport(const std::vector<vc::NetRoute>& list);
 

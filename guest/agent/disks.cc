@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -149,6 +150,21 @@ asio::awaitable<Result<std::vector<std::string>>> MountAll(std::vector<Mount> di
     mounted.push_back(disk.mount_point);
   }
   co_return mounted;
+}
+
+Result<VolumeStats> Stats(const std::string& mount_point) {
+  if (auto ok = CheckMountPoint(mount_point); !ok) return std::unexpected(ok.error());
+  struct statfs fs {};
+  if (::statfs(mount_point.c_str(), &fs) != 0) return os::FailErrno("statfs " + mount_point);
+  const uint64_t unit = fs.f_frsize ? fs.f_frsize : fs.f_bsize;
+  VolumeStats stats;
+  stats.guest_path = mount_point;
+  stats.capacity_bytes = fs.f_blocks * unit;
+  stats.used_bytes = (fs.f_blocks - fs.f_bfree) * unit;
+  stats.available_bytes = fs.f_bavail * unit;
+  stats.inodes = fs.f_files;
+  stats.inodes_used = fs.f_files - fs.f_ffree;
+  return stats;
 }
 
 void UnmountAll(const std::vector<std::string>& mount_points) {

@@ -9,6 +9,7 @@
 
 #include "os/asio.h"
 #include "vc/result.h"
+#include "vc/types.h"
 
 namespace vc::agent::disks {
 
@@ -34,6 +35,10 @@ struct Mount {
 // each disk, then mounts it; returns the mount points. On failure, what was
 // mounted is unmounted again.
 asio::awaitable<Result<std::vector<std::string>>> MountAll(std::vector<Mount> disks, std::chrono::milliseconds timeout);
+
+// The file system of the disk mounted at `mount_point` (under the disks'
+// directory), as statfs(2) sees it.
+Result<VolumeStats> Stats(const std::string& mount_point);
 
 // Unmounts each mount point (its disk's data written out) and removes it.
 void UnmountAll(const std::vector<std::string>& mount_points);

@@ -290,6 +290,17 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         if (!r) co_return std::unexpected(r.error());
         co_return ToMessage(*r);
       }));
+  add("GetVolumeStats", Typed<pb::VolumeStatsRequest>([](const pb::VolumeStatsRequest& req) {
+        auto stats = disks::Stats(req.guest_path());
+        if (!stats) return Ready<pb::VolumeStatsResponse>(std::unexpected(stats.error()));
+        pb::VolumeStatsResponse r;
+        r.set_capacity_bytes(stats->capacity_bytes);
+        r.set_used_bytes(stats->used_bytes);
+        r.set_available_bytes(stats->available_bytes);
+        r.set_inodes(stats->inodes);
+        r.set_inodes_used(stats->inodes_used);
+        return Ready<pb::VolumeStatsResponse>(r);
+      }));
   add("ListRoutes", Typed<pb::Empty>([](const pb::Empty&) -> asio::awaitable<Result<pb::Routes>> {
         auto r = ListRoutes();
         if (!r) co_return std::unexpected(r.error());

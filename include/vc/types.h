@@ -92,6 +92,28 @@ struct ContainerConfig {
   int32_t host_pid = 0;
 };
 
+// A direct volume (Kata's direct-assigned volume): a block device or image
+// file registered under a host path. A container whose spec bind-mounts that
+// path gets the disk, attached to its VM and mounted in the guest, instead of
+// the path being shared.
+struct DirectVolume {
+  std::string device;
+  std::string fstype;                // "ext4" or "xfs"; empty: as found on the disk
+  std::vector<std::string> options;  // mount options in the guest ("ro", "noatime", ...)
+};
+
+// A disk volume's file system as the guest sees it, and who has it.
+struct VolumeStats {
+  std::string sandbox_id;
+  std::string container_id;
+  std::string guest_path;  // where the guest mounted it
+  uint64_t capacity_bytes = 0;
+  uint64_t used_bytes = 0;
+  uint64_t available_bytes = 0;
+  uint64_t inodes = 0;
+  uint64_t inodes_used = 0;
+};
+
 // Limits of a container's processes (its cgroup in the guest); unset fields
 // stay as they are. The OCI runtime spec's linux.resources, in its units.
 struct ContainerResources {

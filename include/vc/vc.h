@@ -130,6 +130,16 @@ class VC_EXPORT Runtime {
   Result<std::vector<NetRoute>> UpdateRoutes(const std::string& sandbox_id, const std::vector<NetRoute>& routes);
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sandbox_id);
 
+  // --- direct volumes (disks that stand for a host path) ---
+  // Registers `device` (a block device or image file holding ext4 or xfs)
+  // under `volume_path`; checked now. kAlreadyExists if the path is registered.
+  Result<> AddDirectVolume(const std::string& volume_path, const DirectVolume& volume);
+  // Forgets the registration; kFailedPrecondition while a container has the disk.
+  Result<> RemoveDirectVolume(const std::string& volume_path);
+  // What the guest of the container that has the volume reports of its file
+  // system; kFailedPrecondition if no running container has it.
+  Result<VolumeStats> DirectVolumeStats(const std::string& volume_path);
+
   // --- VM templates (the factory) ---
   // Boots a VM for `config` to where its agent answers and saves it as the
   // state root's template, replacing an earlier one. Sandboxes with

@@ -116,6 +116,9 @@ class Agent {
   // Every interface but loopback.
   virtual Result<std::vector<NetInterface>> ListInterfaces() = 0;
   virtual Result<std::vector<NetRoute>> ListRoutes() = 0;
+
+  // The file system of a disk the guest mounted for a container (GuestDisk::mount_point).
+  virtual Result<VolumeStats> GetVolumeStats(const std::string& guest_path) = 0;
 };
 
 // An agent reached through a unix socket speaking ttRPC (the sandbox's supervisor).

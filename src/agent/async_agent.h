@@ -62,6 +62,7 @@ class AsyncAgent {
   Async<> AddNeighbors(std::vector<NetNeighbor> neighbors);
   Async<std::vector<NetInterface>> ListInterfaces();
   Async<std::vector<NetRoute>> ListRoutes();
+  Async<VolumeStats> GetVolumeStats(std::string guest_path);
 
   // Waits for the next container to have a process OOM-killed; its id.
   Async<std::string> GetOOMEvent();

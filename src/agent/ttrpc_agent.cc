@@ -142,6 +142,9 @@ class TtrpcAgent : public Agent {
   }
   Result<std::vector<NetInterface>> ListInterfaces() override { return loop_.Run(agent_->ListInterfaces()); }
   Result<std::vector<NetRoute>> ListRoutes() override { return loop_.Run(agent_->ListRoutes()); }
+  Result<VolumeStats> GetVolumeStats(const std::string& guest_path) override {
+    return loop_.Run(agent_->GetVolumeStats(guest_path));
+  }
 
  private:
   os::IoThread loop_;
@@ -325,6 +328,21 @@ Async<std::vector<NetRoute>> AsyncAgent::ListRoutes() {
   auto r = co_await Call<pb::Routes>(*client_, "ListRoutes", pb::Empty{});
   if (!r) co_return std::unexpected(r.error());
   co_return FromMessage(*r);
+}
+
+Async<VolumeStats> AsyncAgent::GetVolumeStats(std::string guest_path) {
+  pb::VolumeStatsRequest req;
+  req.set_guest_path(guest_path);
+  auto r = co_await Call<pb::VolumeStatsResponse>(*client_, "GetVolumeStats", req);
+  if (!r) co_return std::unexpected(r.error());
+  VolumeStats stats;
+  stats.guest_path = guest_path;
+  stats.capacity_bytes = r->capacity_bytes();
+  stats.used_bytes = r->used_bytes();
+  stats.available_bytes = r->available_bytes();
+  stats.inodes = r->inodes();
+  stats.inodes_used = r->inodes_used();
+  co_return stats;
 }
 
 Async<std::string> AsyncAgent::GetOOMEvent() {

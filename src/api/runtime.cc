@@ -103,6 +103,15 @@ FactoryStatus Runtime::StatusFactory(const HypervisorConfig& config) {
 Result<> Runtime::DestroyFactory() {
   return With(factory::Destroy(impl_->state_root()), "remove the VM template");
 }
+Result<> Runtime::AddDirectVolume(const std::string& path, const DirectVolume& volume) {
+  return With(impl_->AddDirectVolume(path, volume), "add volume " + path);
+}
+Result<> Runtime::RemoveDirectVolume(const std::string& path) {
+  return With(impl_->RemoveDirectVolume(path), "remove volume " + path);
+}
+Result<VolumeStats> Runtime::DirectVolumeStats(const std::string& path) {
+  return With(impl_->DirectVolumeStats(path), "stats of volume " + path);
+}
 Result<NetInterface> Runtime::AddInterface(const std::string& sid, const std::string& name) {
   return With(impl_->AddInterface(sid, name), "add interface " + name + " to sandbox " + sid);
 }

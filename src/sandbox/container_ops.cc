@@ -14,6 +14,7 @@
 #include "sandbox/process.h"
 #include "sandbox/state.h"
 #include "sandbox/validate.h"
+#include "sandbox/volumes.h"
 #include "sandbox/vm_size.h"
 
 namespace vc {
@@ -67,6 +68,21 @@ Result<agent::GuestDisk> Manager::AttachRootDisk(const std::string& sid, Contain
                           std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/root"};
 }
 
+// A disk volume: attached, and mounted by the guest in the container's disk directory.
+Result<agent::GuestDisk> Manager::AttachVolume(const std::string& sid, ContainerRecord& c, size_t index,
+                                               const DiskMount& mount) {
+  auto disk = backend_->AddDisk(sid, mount.device, mount.read_only);
+  if (!disk) return std::unexpected(disk.error().Wrap("attach " + mount.device));
+  c.disks.push_back(disk->id);
+  const bool ext = mount.fstype.starts_with("ext");
+  if (!mount.fstype.empty() && (ext ? "ext4" : mount.fstype) != disk->fstype)
+    return Fail(ErrorCode::kInvalidArgument, mount.device + " holds " + disk->fstype + ", not " + mount.fstype);
+  auto options = mount.options;
+  if (mount.read_only && std::find(options.begin(), options.end(), "ro") == options.end()) options.push_back("ro");
+  return agent::GuestDisk{disk->driver, disk->address, disk->fstype, options,
+                          std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/" + std::to_string(index)};
+}
+
 // Takes the container's disks out of the VM (the guest has unmounted them).
 Result<> Manager::DetachDisks(const std::string& sid, ContainerRecord& c) {
   while (!c.disks.empty()) {
@@ -92,7 +108,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   if (!guest_root) return std::unexpected(guest_root.error());
   c.rootfs_mounted = true;
   auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
-  Result<> ok = spec ? ShareMounts(sid, c.config.id, *spec) : Result<>(std::unexpected(spec.error()));
+  Result<> ok = spec ? ShareMounts(sid, c, *spec, disks) : Result<>(std::unexpected(spec.error()));
   if (ok) ok = FitVm(sid, r, c.config.id, spec->linux.resources.value_or(oci::Resources{}), agent);
   if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump(), disks);
   if (ok) {
@@ -140,12 +156,28 @@ Result<> Manager::FitVm(const std::string& sid, const SandboxRecord& r, const st
 
 // The spec's bind mounts (volumes; /etc/hosts, /etc/resolv.conf and
 // /etc/hostname under CRI) come from the host: each source is shared into the
-// guest, and the spec the guest gets names it there.
-Result<> Manager::ShareMounts(const std::string& sid, const std::string& cid, oci::Spec& spec) {
+// guest, and the spec the guest gets names it there. Disk volumes
+// (sandbox/volumes.h) are attached instead, mounted by the guest, and the
+// spec binds them from there.
+Result<> Manager::ShareMounts(const std::string& sid, ContainerRecord& c, oci::Spec& spec,
+                              std::vector<agent::GuestDisk>& disks) {
+  const std::string& cid = c.config.id;
   for (size_t i = 0; i < spec.mounts.size(); ++i) {
     oci::Mount& m = spec.mounts[i];
-    if (!oci::IsBind(m)) continue;
     const std::string what = "mount " + m.destination;
+    auto disk_mount = DiskMountOf(state_root(), m);
+    if (!disk_mount) return std::unexpected(disk_mount.error().Wrap(what));
+    if (*disk_mount) {
+      auto guest = AttachVolume(sid, c, i, **disk_mount);
+      if (!guest) return std::unexpected(guest.error().Wrap(what));
+      m.type = "bind";
+      m.source = guest->mount_point;
+      m.options = {"rbind"};
+      if ((*disk_mount)->read_only) m.options.push_back("ro");
+      disks.push_back(std::move(*guest));
+      continue;
+    }
+    if (!oci::IsBind(m)) continue;
     if (m.source.empty() || m.source[0] != '/')
       return Fail(ErrorCode::kInvalidArgument, what + ": the source '" + m.source + "' must be an absolute host path");
     const bool readonly = os::ParseMountOptions(m.options).flags & MS_RDONLY;

@@ -17,6 +17,7 @@
 #include "persist/store.h"
 #include "sandbox/backend.h"
 #include "sandbox/record.h"
+#include "sandbox/volumes.h"
 #include "vc/vc.h"
 
 namespace vc {
@@ -53,6 +54,9 @@ class Manager {
   Result<std::unique_ptr<Process>> AttachProcess(const std::string& sid, const std::string& cid,
                                                  const std::string& exec_id);
 
+  Result<> AddDirectVolume(const std::string& volume_path, const DirectVolume& volume);
+  Result<> RemoveDirectVolume(const std::string& volume_path);
+  Result<VolumeStats> DirectVolumeStats(const std::string& volume_path);
   Result<NetInterface> AddInterface(const std::string& sid, const std::string& name);
   Result<> RemoveInterface(const std::string& sid, const std::string& name);
   Result<std::vector<NetInterface>> ListInterfaces(const std::string& sid);
@@ -83,7 +87,12 @@ class Manager {
                  const oci::Resources& resources, agent::Agent& agent);
   // The container's poststop hooks (failures are logged only).
   void RunPoststop(const SandboxRecord& record, const ContainerRecord& c);
-  Result<> ShareMounts(const std::string& sid, const std::string& cid, oci::Spec& spec);
+  Result<> ShareMounts(const std::string& sid, ContainerRecord& c, oci::Spec& spec,
+                       std::vector<agent::GuestDisk>& disks);
+  // The running container that has `volume_path` attached (ids and guest path only).
+  Result<VolumeStats> FindVolumeUser(const std::string& volume_path);
+  Result<agent::GuestDisk> AttachVolume(const std::string& sid, ContainerRecord& c, size_t index,
+                                        const DiskMount& mount);
   // Updates container states from the guest (exited processes) or from a dead VM.
   void Refresh(const std::string& sid, SandboxRecord& record);
   // Kills the supervisor if alive and releases every host resource of the sandbox.

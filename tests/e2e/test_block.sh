@@ -128,3 +128,56 @@ assert_eq "$DATA" "$out" "a root disk on microvm"
 expect_error 'use hypervisor.block_device_driver = "virtio-scsi"' virtc --machine microvm run --rootfs-image "$IMAGE" -- true
 pass "microvm takes disks on virtio-scsi and says so for virtio-blk"
 assert_clean
+
+# Block volumes: a spec mount of an image's file system, and a direct volume
+# (a host path registered with its disk) bind-mounted by the spec; both
+# attached to the running sandbox when the container is created.
+VOL="$WORK/vol.img"
+truncate -s 32M "$VOL"
+mkfs.ext4 -q "$VOL"
+DVOL="$WORK/dvol.img"
+truncate -s 300M "$DVOL"
+mkfs.xfs -q "$DVOL"
+DPATH="$WORK/kubelet/pods/p1/volumes/data"
+mkdir -p "$DPATH"
+virtc volume add --device "$DVOL" "$DPATH"
+expect_error "already registered" virtc volume add --device "$DVOL" "$DPATH"
+expect_error "holds xfs, not ext4" virtc volume add --device "$DVOL" --fstype ext4 "$WORK/other"
+expect_error "holds no file system" virtc volume add --device "$WORK/garbage.img" "$WORK/other"
+# virtio-blk takes a PCIe slot per disk (2 empty by default): three volumes go on SCSI.
+id=$(virtc --block-driver virtio-scsi sandbox run --rootfs "$ROOTFS" -- sleep 600)
+VBUNDLE="$WORK/vbundle"
+mkdir -p "$VBUNDLE"
+ln -s "$ROOTFS" "$VBUNDLE/rootfs"
+cat > "$VBUNDLE/config.json" <<EOF2
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"args": ["sh", "-c", "echo v1 > /vol1/f; echo d > /data/g; grep -E ' /(vol1|data|vol2) ' /proc/mounts | cut -d' ' -f2,3,4 | cut -d, -f1; sleep 600"],
+             "cwd": "/", "env": ["PATH=/bin:/sbin"]},
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/vol1", "type": "ext4", "source": "$VOL", "options": ["noatime"]},
+            {"destination": "/data", "type": "bind", "source": "$DPATH", "options": ["rbind"]},
+            {"destination": "/vol2", "type": "ext4", "source": "$IMAGE", "options": ["ro"]}]}
+EOF2
+virtc container create --sandbox "$id" --id vols --bundle "$VBUNDLE"
+virtc container start --sandbox "$id" --id vols >/dev/null
+sleep 1
+out=$(virtc container enter --sandbox "$id" --id vols -- sh -c 'grep -E " /(vol1|data|vol2) " /proc/mounts | cut -d" " -f2,3,4 | cut -d, -f1 | sort; cat /vol2/data.txt | head -n1; (echo x > /vol2/y) 2>/dev/null || echo refused')
+assert_eq $'/data xfs rw\n/vol1 ext4 rw\n/vol2 ext4 ro\nwritten on virtio-blk\nrefused' "$out" "the volumes in the container"
+pass "an ext4 image mount, a direct volume (xfs) and a read-only image mount are disks in the guest"
+stats=$(virtc volume stats --json "$DPATH")
+assert_eq "vols" "$(jq -r .container_id <<<"$stats")" "the container the volume stats name"
+[ "$(jq -r .capacity_bytes <<<"$stats")" -gt $((200 << 20)) ] || fail "volume capacity: $stats"
+[ "$(jq -r .used_bytes <<<"$stats")" -gt 0 ] || fail "volume used bytes: $stats"
+pass "volume stats come from the guest's file system ($(jq -c '{capacity_bytes, used_bytes, inodes_used}' <<<"$stats"))"
+expect_error "is in use by container vols" virtc volume remove "$DPATH"
+pass "a direct volume a container has cannot be removed"
+virtc container kill --sandbox "$id" --id vols --signal KILL
+for _ in $(seq 50); do virtc container status --sandbox "$id" --id vols 2>/dev/null | grep -q stopped && break; sleep 0.1; done
+virtc container delete --sandbox "$id" --id vols
+assert_eq "v1" "$(image_cat "$VOL" /f)" "what the container wrote to the ext4 volume"
+virtc volume remove "$DPATH"
+expect_error "no direct volume" virtc volume stats "$DPATH"
+pass "deleting the container detaches its volumes; the volume is removed after"
+virtc sandbox stop --id "$id" >/dev/null
+virtc sandbox delete --id "$id" >/dev/null
+assert_clean

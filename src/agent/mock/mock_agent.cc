@@ -288,6 +288,15 @@ Result<std::vector<NetRoute>> MockAgent::ListRoutes() {
   return g_->routes_;
 }
 
+// A mounted disk of some container, 1 GiB with 100 MiB used.
+Result<VolumeStats> MockAgent::GetVolumeStats(const std::string& guest_path) {
+  VC_MOCK_ENTER("GetVolumeStats");
+  for (const auto& [id, c] : g_->containers_)
+    for (const auto& d : c.disks)
+      if (d.mount_point == guest_path) return VolumeStats{"", "", guest_path, 1u << 30, 100u << 20, 924u << 20, 65536, 11};
+  return Fail(ErrorCode::kNotFound, "no disk mounted at " + guest_path);
+}
+
 #undef VC_MOCK_ENTER
 
 }  // namespace vc::agent::mock

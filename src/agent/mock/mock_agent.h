@@ -102,6 +102,7 @@ class MockAgent : public Agent {
   Result<> AddNeighbors(const std::vector<NetNeighbor>& neighbors) override;
   Result<std::vector<NetInterface>> ListInterfaces() override;
   Result<std::vector<NetRoute>> ListRoutes() override;
+  Result<VolumeStats> GetVolumeStats(const std::string& guest_path) override;
 
  private:
   std::shared_ptr<Guest> g_;
