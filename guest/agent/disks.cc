@@ -109,9 +109,14 @@ Result<> MountOne(const Mount& disk, const std::string& name) {
                                                MS_DIRSYNC | MS_LAZYTIME);
   const std::string device = "/dev/" + name;
   if (::mount(device.c_str(), disk.mount_point.c_str(), disk.fstype.c_str(), flags,
-              options.data.empty() ? nullptr : options.data.c_str()) != 0)
-    return os::FailErrno("mount " + device + " (" + disk.driver + " " + disk.address + ", " + disk.fstype + ") on " +
-                         disk.mount_point);
+              options.data.empty() ? nullptr : options.data.c_str()) != 0) {
+    const int err = errno;
+    auto e = os::ErrnoError("mount " + device + " (" + disk.driver + " " + disk.address + ", " + disk.fstype + ") on " +
+                            disk.mount_point, err);
+    // Named but not ready: no device node yet, or a disk whose capacity is not read yet.
+    if (err == ENOENT || err == ENXIO) e.code = ErrorCode::kNotFound;
+    return std::unexpected(e);
+  }
   return {};
 }
 
@@ -135,18 +140,21 @@ asio::awaitable<Result<std::vector<std::string>>> MountAll(std::vector<Mount> di
     if (auto ok = CheckMountPoint(disk.mount_point); !ok) co_return fail(ok.error());
     if (disk.fstype != "ext4" && disk.fstype != "xfs")
       co_return fail({ErrorCode::kInvalidArgument, "disk file system '" + disk.fstype + "': ext4 or xfs"});
-    Result<std::string> name;
+    // Not there yet: no sysfs entry, or one whose device node or disk is not
+    // ready (a SCSI disk is named before its capacity is read: ENXIO).
     for (;;) {
-      name = Find("/sys", disk.driver, disk.address);
-      if (name || name.error().code != ErrorCode::kNotFound) break;
+      Result<> ok;
+      auto name = Find("/sys", disk.driver, disk.address);
+      if (name) ok = MountOne(disk, *name);
+      else ok = std::unexpected(name.error());
+      if (ok) break;
+      if (ok.error().code != ErrorCode::kNotFound) co_return fail(ok.error());
       if (std::chrono::steady_clock::now() > deadline)
-        co_return fail(name.error().Wrap("the " + disk.driver + " disk at " + disk.address + " did not appear within " +
-                                         std::to_string(timeout.count() / 1000) + " s"));
+        co_return fail(ok.error().Wrap("the " + disk.driver + " disk at " + disk.address + " did not appear within " +
+                                       std::to_string(timeout.count() / 1000) + " s"));
       asio::steady_timer tick(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
       co_await tick.async_wait(vc::kTuple);
     }
-    if (!name) co_return fail(name.error());
-    if (auto ok = MountOne(disk, *name); !ok) co_return fail(ok.error());
     mounted.push_back(disk.mount_point);
   }
   co_return mounted;
