@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--memory", g.memory_mib, "VM memory in MiB")->capture_default_str();
   app.add_option("--shared-fs", g.shared_fs,
-                 "how container roots reach the guest: virtio-fs (default) or virtio-9p (default with --template)");
+                 "how container roots reach the guest: virtio-fs (default) or virtio-9p (default with --template)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_flag("--template", g.use_template,
                "start new sandboxes from the VM template (virtc factory init) when it fits; else boot");
   app.add_option("--vcpus", g.vcpus, "VM vCPUs")->capture_default_str();

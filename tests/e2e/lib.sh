@@ -24,7 +24,9 @@ GUEST_KERNEL=$(cat "$GUEST_DIR/kernel-release")
 # The [hypervisor] table of the tests' configuration files.
 HYPERVISOR_TOML=$(printf '[hypervisor]\nkernel = "%s"' "$GUEST_KERNEL_PATH")
 
-virtc() { "$VIRTC_BIN" --root "$ROOT" --kernel "$GUEST_KERNEL_PATH" "$@"; }
+# VC_SHARED_FS: the share the tests' sandboxes use unless a test names one
+# (test_share_9p runs the core tests on virtio-9p).
+virtc() { "$VIRTC_BIN" --root "$ROOT" --kernel "$GUEST_KERNEL_PATH" ${VC_SHARED_FS:+--shared-fs "$VC_SHARED_FS"} "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
