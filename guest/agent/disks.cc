@@ -128,25 +128,51 @@ Result<std::string> Find(const std::string& sys, const std::string& driver, cons
   return Fail(ErrorCode::kInvalidArgument, "unknown disk driver '" + driver + "': virtio-blk or virtio-scsi");
 }
 
-asio::awaitable<Result<std::vector<std::string>>> MountAll(std::vector<Mount> disks,
-                                                            std::chrono::milliseconds timeout) {
-  std::vector<std::string> mounted;
-  auto fail = [&](Error e) -> Result<std::vector<std::string>> {
-    UnmountAll(mounted);
+namespace {
+
+// The disk's numbers in the guest, from /sys/class/block/<name>/dev ("254:16").
+Result<DeviceNumbers> NumbersOf(const std::string& name, const std::string& path) {
+  auto dev = os::ReadFile("/sys/class/block/" + name + "/dev");
+  if (!dev) return std::unexpected(dev.error());
+  unsigned major = 0;
+  unsigned minor = 0;
+  if (std::sscanf(dev->c_str(), "%u:%u", &major, &minor) != 2)
+    return Fail(ErrorCode::kInternal, "/sys/class/block/" + name + "/dev: '" + *dev + "'");
+  return DeviceNumbers{path, major, minor};
+}
+
+}  // namespace
+
+asio::awaitable<Result<Attached>> MountAll(std::vector<Mount> disks, std::chrono::milliseconds timeout) {
+  Attached attached;
+  auto fail = [&](Error e) -> Result<Attached> {
+    UnmountAll(attached.mount_points);
     return std::unexpected(std::move(e));
   };
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (const auto& disk : disks) {
-    if (auto ok = CheckMountPoint(disk.mount_point); !ok) co_return fail(ok.error());
-    if (disk.fstype != "ext4" && disk.fstype != "xfs")
-      co_return fail({ErrorCode::kInvalidArgument, "disk file system '" + disk.fstype + "': ext4 or xfs"});
+    const bool device = !disk.device_path.empty();
+    if (device && (disk.device_path.size() < 6 || !disk.device_path.starts_with("/dev/")))
+      co_return fail({ErrorCode::kInvalidArgument, "disk device path '" + disk.device_path + "' is not under /dev"});
+    if (!device) {
+      if (auto ok = CheckMountPoint(disk.mount_point); !ok) co_return fail(ok.error());
+      if (disk.fstype != "ext4" && disk.fstype != "xfs")
+        co_return fail({ErrorCode::kInvalidArgument, "disk file system '" + disk.fstype + "': ext4 or xfs"});
+    }
     // Not there yet: no sysfs entry, or one whose device node or disk is not
     // ready (a SCSI disk is named before its capacity is read: ENXIO).
     for (;;) {
       Result<> ok;
       auto name = Find("/sys", disk.driver, disk.address);
-      if (name) ok = MountOne(disk, *name);
-      else ok = std::unexpected(name.error());
+      if (!name) {
+        ok = std::unexpected(name.error());
+      } else if (device) {
+        auto numbers = NumbersOf(*name, disk.device_path);
+        if (numbers) attached.devices.push_back(*numbers);
+        else ok = std::unexpected(numbers.error());
+      } else {
+        ok = MountOne(disk, *name);
+      }
       if (ok) break;
       if (ok.error().code != ErrorCode::kNotFound) co_return fail(ok.error());
       if (std::chrono::steady_clock::now() > deadline)
@@ -155,9 +181,25 @@ asio::awaitable<Result<std::vector<std::string>>> MountAll(std::vector<Mount> di
       asio::steady_timer tick(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
       co_await tick.async_wait(vc::kTuple);
     }
-    mounted.push_back(disk.mount_point);
+    if (!device) attached.mount_points.push_back(disk.mount_point);
   }
-  co_return mounted;
+  co_return attached;
+}
+
+void Renumber(oci::Spec& spec, const std::vector<DeviceNumbers>& devices) {
+  for (const auto& numbers : devices)
+    for (auto& d : spec.linux.devices) {
+      if (d.path != numbers.path || d.type != "b") continue;
+      if (spec.linux.resources)
+        for (auto& rule : spec.linux.resources->devices)
+          if ((rule.type == "b" || rule.type == "a" || rule.type.empty()) && rule.major == d.major &&
+              rule.minor == d.minor) {
+            rule.major = numbers.major;
+            rule.minor = numbers.minor;
+          }
+      d.major = numbers.major;
+      d.minor = numbers.minor;
+    }
 }
 
 Result<VolumeStats> Stats(const std::string& mount_point) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/spec.h"
 #include "os/asio.h"
 #include "vc/result.h"
 #include "vc/types.h"
@@ -22,19 +23,37 @@ namespace vc::agent::disks {
 // cannot be one.
 Result<std::string> Find(const std::string& sys, const std::string& driver, const std::string& address);
 
-// A disk to mount: what the host's Storage message says.
+// A container's disk: what the host's Storage message says. Mounted at
+// `mount_point`, or, with `device_path`, the disk behind that linux.devices entry.
 struct Mount {
   std::string driver;
   std::string address;
   std::string fstype;
   std::vector<std::string> options;
   std::string mount_point;
+  std::string device_path;
+};
+
+// A linux.devices entry's numbers in the guest.
+struct DeviceNumbers {
+  std::string path;
+  int64_t major = 0;
+  int64_t minor = 0;
+};
+
+struct Attached {
+  std::vector<std::string> mount_points;
+  std::vector<DeviceNumbers> devices;
 };
 
 // Waits (up to `timeout`; a hot-plugged disk takes a moment to appear) for
-// each disk, then mounts it; returns the mount points. On failure, what was
+// each disk, then mounts it or reads its numbers. On failure, what was
 // mounted is unmounted again.
-asio::awaitable<Result<std::vector<std::string>>> MountAll(std::vector<Mount> disks, std::chrono::milliseconds timeout);
+asio::awaitable<Result<Attached>> MountAll(std::vector<Mount> disks, std::chrono::milliseconds timeout);
+
+// Gives the spec's device entries the guest's numbers, and the device
+// cgroup rules that named the host's numbers for them the same.
+void Renumber(oci::Spec& spec, const std::vector<DeviceNumbers>& devices);
 
 // The file system of the disk mounted at `mount_point` (under the disks'
 // directory), as statfs(2) sees it.

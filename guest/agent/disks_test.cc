@@ -50,5 +50,23 @@ TEST_F(FakeSysfs, VirtioScsiByTargetAndLun) {
   EXPECT_EQ(Find(sys_, "nvme", "0").error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST(Renumber, TheDeviceAndItsCgroupRuleGetTheGuestsNumbers) {
+  oci::Spec spec;
+  spec.linux.devices = {{"b", "/dev/xda", 7, 3, {}, {}, {}}, {"c", "/dev/fuse", 10, 229, {}, {}, {}},
+                        {"b", "/dev/other", 8, 16, {}, {}, {}}};
+  oci::Resources resources;
+  resources.devices = {{false, "a", {}, {}, "rwm"}, {true, "b", 7, 3, "rw"}, {true, "b", 8, 16, "r"}};
+  spec.linux.resources = resources;
+  Renumber(spec, {{"/dev/xda", 254, 16}});
+  EXPECT_EQ(spec.linux.devices[0].major, 254);
+  EXPECT_EQ(spec.linux.devices[0].minor, 16);
+  EXPECT_EQ(spec.linux.devices[1].major, 10) << "a character device keeps its numbers";
+  EXPECT_EQ(spec.linux.devices[2].major, 8) << "another block device too";
+  EXPECT_EQ(spec.linux.resources->devices[1].major, 254);
+  EXPECT_EQ(spec.linux.resources->devices[1].minor, 16);
+  EXPECT_FALSE(spec.linux.resources->devices[0].major) << "a rule for every device stays so";
+  EXPECT_EQ(spec.linux.resources->devices[2].major, 8);
+}
+
 }  // namespace
 }  // namespace vc::agent::disks

@@ -113,10 +113,11 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         std::vector<disks::Mount> wanted;
         for (const auto& s : req.storages())
           wanted.push_back({s.driver(), s.source(), s.fstype(), {s.options().begin(), s.options().end()},
-                            s.mount_point()});
-        auto mounted = co_await disks::MountAll(std::move(wanted), kDiskTimeout);
-        if (!mounted) co_return std::unexpected(mounted.error().Wrap("container " + req.container_id()));
-        co_return Done(cs.Create(req.container_id(), std::move(*spec), std::move(*mounted)));
+                            s.mount_point(), s.device_path()});
+        auto attached = co_await disks::MountAll(std::move(wanted), kDiskTimeout);
+        if (!attached) co_return std::unexpected(attached.error().Wrap("container " + req.container_id()));
+        disks::Renumber(*spec, attached->devices);
+        co_return Done(cs.Create(req.container_id(), std::move(*spec), std::move(attached->mount_points)));
       }));
   add("StartContainer", Typed<pb::ContainerRequest>([&cs](const pb::ContainerRequest& req) {
         return Ready(Done(cs.Start(req.container_id())));

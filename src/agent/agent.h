@@ -37,6 +37,9 @@ struct GuestDisk {
   std::string fstype;
   std::vector<std::string> options;  // mount options
   std::string mount_point;           // absolute guest path
+  // Instead of a mount: the path of the container's linux.devices entry that
+  // is this disk; the guest gives it the disk's numbers.
+  std::string device_path;
 };
 
 // What the guest configures to take the pod's network over: each interface

@@ -194,6 +194,7 @@ Async<> AsyncAgent::CreateContainer(std::string id, std::string spec, std::vecto
     s->set_fstype(d.fstype);
     for (const auto& o : d.options) s->add_options(o);
     s->set_mount_point(d.mount_point);
+    s->set_device_path(d.device_path);
   }
   return CallVoid(*client_, "CreateContainer", req);
 }

@@ -54,7 +54,9 @@ class SandboxBackend {
   virtual Result<> RemoveInterface(const std::string& sandbox_id, const std::string& name) = 0;
   // Attaches the block device or image file at `path` to the running VM
   // (the supervisor checks, opens and hot-plugs it); where the guest finds it.
-  virtual Result<AttachedDisk> AddDisk(const std::string& sandbox_id, const std::string& path, bool read_only) = 0;
+  // `raw`: a device node for a container (no file system needed).
+  virtual Result<AttachedDisk> AddDisk(const std::string& sandbox_id, const std::string& path, bool read_only,
+                                       bool raw) = 0;
   // Hot-unplugs a disk the guest no longer uses.
   virtual Result<> RemoveDisk(const std::string& sandbox_id, const std::string& disk_id) = 0;
   // Grows the running VM to at least `want` (the supervisor hot-plugs vCPUs

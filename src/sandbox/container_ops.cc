@@ -15,6 +15,7 @@
 #include "sandbox/state.h"
 #include "sandbox/validate.h"
 #include "sandbox/volumes.h"
+#include "resource/disk/disk.h"
 #include "sandbox/vm_size.h"
 
 namespace vc {
@@ -61,7 +62,7 @@ Result<agent::GuestDisk> Manager::AttachRootDisk(const std::string& sid, Contain
   auto spec = oci::SpecOf(c.config);
   if (!spec) return std::unexpected(spec.error());
   const bool read_only = spec->root.readonly;
-  auto disk = backend_->AddDisk(sid, c.config.rootfs_disk, read_only);
+  auto disk = backend_->AddDisk(sid, c.config.rootfs_disk, read_only, false);
   if (!disk) return std::unexpected(disk.error().Wrap("attach root disk " + c.config.rootfs_disk));
   c.disks.push_back(disk->id);
   return agent::GuestDisk{disk->driver, disk->address, disk->fstype, {read_only ? "ro" : "rw"},
@@ -71,7 +72,7 @@ Result<agent::GuestDisk> Manager::AttachRootDisk(const std::string& sid, Contain
 // A disk volume: attached, and mounted by the guest in the container's disk directory.
 Result<agent::GuestDisk> Manager::AttachVolume(const std::string& sid, ContainerRecord& c, size_t index,
                                                const DiskMount& mount) {
-  auto disk = backend_->AddDisk(sid, mount.device, mount.read_only);
+  auto disk = backend_->AddDisk(sid, mount.device, mount.read_only, false);
   if (!disk) return std::unexpected(disk.error().Wrap("attach " + mount.device));
   c.disks.push_back(disk->id);
   const bool ext = mount.fstype.starts_with("ext");
@@ -81,6 +82,24 @@ Result<agent::GuestDisk> Manager::AttachVolume(const std::string& sid, Container
   if (mount.read_only && std::find(options.begin(), options.end(), "ro") == options.end()) options.push_back("ro");
   return agent::GuestDisk{disk->driver, disk->address, disk->fstype, options,
                           std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/" + std::to_string(index)};
+}
+
+// linux.devices entries that are block devices of the host go to the VM as
+// disks, and the guest gives the container's node the disk's numbers there.
+// Others keep their numbers: the node names what the guest kernel has at
+// them (none, for a block device the host lacks, as runc makes it).
+Result<> Manager::AttachDevices(const std::string& sid, ContainerRecord& c, const oci::Spec& spec,
+                                std::vector<agent::GuestDisk>& disks) {
+  for (const auto& d : spec.linux.devices) {
+    if (d.type != "b") continue;
+    const std::string host = resource::HostBlockDevice(d.major, d.minor);
+    if (host.empty()) continue;
+    auto disk = backend_->AddDisk(sid, host, false, true);
+    if (!disk) return std::unexpected(disk.error().Wrap("linux.devices " + d.path + " (" + host + ")"));
+    c.disks.push_back(disk->id);
+    disks.push_back({disk->driver, disk->address, "", {}, "", d.path});
+  }
+  return {};
 }
 
 // Takes the container's disks out of the VM (the guest has unmounted them).
@@ -109,6 +128,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   c.rootfs_mounted = true;
   auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
   Result<> ok = spec ? ShareMounts(sid, c, *spec, disks) : Result<>(std::unexpected(spec.error()));
+  if (ok) ok = AttachDevices(sid, c, *spec, disks);
   if (ok) ok = FitVm(sid, r, c.config.id, spec->linux.resources.value_or(oci::Resources{}), agent);
   if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump(), disks);
   if (ok) {

@@ -77,8 +77,8 @@ class HostBackend : public SandboxBackend {
     return SupervisorRemoveInterface(Layout(id).ControlSocket(), name);
   }
 
-  Result<AttachedDisk> AddDisk(const std::string& id, const std::string& path, bool read_only) override {
-    return SupervisorAddDisk(Layout(id).ControlSocket(), path, read_only);
+  Result<AttachedDisk> AddDisk(const std::string& id, const std::string& path, bool read_only, bool raw) override {
+    return SupervisorAddDisk(Layout(id).ControlSocket(), path, read_only, raw);
   }
   Result<> RemoveDisk(const std::string& id, const std::string& disk_id) override {
     return SupervisorRemoveDisk(Layout(id).ControlSocket(), disk_id);

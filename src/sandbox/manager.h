@@ -91,6 +91,8 @@ class Manager {
                        std::vector<agent::GuestDisk>& disks);
   // The running container that has `volume_path` attached (ids and guest path only).
   Result<VolumeStats> FindVolumeUser(const std::string& volume_path);
+  Result<> AttachDevices(const std::string& sid, ContainerRecord& c, const oci::Spec& spec,
+                        std::vector<agent::GuestDisk>& disks);
   Result<agent::GuestDisk> AttachVolume(const std::string& sid, ContainerRecord& c, size_t index,
                                         const DiskMount& mount);
   // Updates container states from the guest (exited processes) or from a dead VM.

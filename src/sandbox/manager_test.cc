@@ -81,7 +81,7 @@ class FakeBackend : public SandboxBackend {
     return {};
   }
   std::set<std::string> plugged;
-  Result<AttachedDisk> AddDisk(const std::string& id, const std::string& path, bool read_only) override {
+  Result<AttachedDisk> AddDisk(const std::string& id, const std::string& path, bool read_only, bool) override {
     if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
     const std::string disk = "disk" + std::to_string(disks.size());
     disks[disk] = path + (read_only ? " ro" : " rw");

@@ -51,10 +51,12 @@ Result<> SupervisorRemoveInterface(const std::string& control_socket, const std:
   return {};
 }
 
-Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const std::string& path, bool read_only) {
+Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const std::string& path, bool read_only,
+                                       bool raw) {
   pb::AddDiskRequest req;
   req.set_path(path);
   req.set_read_only(read_only);
+  req.set_raw(raw);
   auto reply = Call(control_socket, "AddDisk", req.SerializeAsString());
   if (!reply) return std::unexpected(reply.error());
   pb::AddDiskResponse resp;

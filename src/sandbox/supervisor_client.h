@@ -26,7 +26,9 @@ struct AttachedDisk {
 };
 
 // Opens the block device or image file at `path` and hot-plugs it.
-Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const std::string& path, bool read_only);
+// `raw`: for a device node, no file system needed.
+Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const std::string& path, bool read_only,
+                                       bool raw);
 Result<> SupervisorRemoveDisk(const std::string& control_socket, const std::string& id);
 
 // Grows the VM to at least `want`; the size it has then.

@@ -47,8 +47,8 @@ void RegisterControl(ttrpc::MethodTable& table, os::Worker& worker, ControlOps o
   table.Add(kSupervisorService, "AddDisk",
             ttrpc::Typed<pb::AddDiskRequest>(
                 [&worker, shared](pb::AddDiskRequest req) -> asio::awaitable<Result<pb::AddDiskResponse>> {
-                  os::Job<Result<AttachedDisk>> job{[shared, path = req.path(), ro = req.read_only()] {
-                    return shared->add_disk(path, ro);
+                  os::Job<Result<AttachedDisk>> job{[shared, path = req.path(), ro = req.read_only(), raw = req.raw()] {
+                    return shared->add_disk(path, ro, raw);
                   }};
                   auto disk = co_await worker.Run(&job);
                   if (!disk) co_return std::unexpected(disk.error());

@@ -20,7 +20,7 @@ struct ControlOps {
   std::function<Result<agent::GuestNetwork>(const std::string& name)> add_interface;
   std::function<Result<>(const std::string& name)> remove_interface;
   std::function<Result<hypervisor::VmSize>(const hypervisor::VmSize& want)> grow_vm;
-  std::function<Result<AttachedDisk>(const std::string& path, bool read_only)> add_disk;
+  std::function<Result<AttachedDisk>(const std::string& path, bool read_only, bool raw)> add_disk;
   std::function<Result<>(const std::string& id)> remove_disk;
 };
 

@@ -148,7 +148,7 @@ class Supervisor {
                     {[this](const std::string& name) { return AddInterface(name); },
                      [this](const std::string& name) { return RemoveInterface(name); },
                      [this](const hypervisor::VmSize& want) { return GrowVm(want); },
-                     [this](const std::string& path, bool read_only) { return AddDisk(path, read_only); },
+                     [this](const std::string& path, bool read_only, bool raw) { return AddDisk(path, read_only, raw); },
                      [this](const std::string& id) { return RemoveDisk(id); }});
     return {};
   }
@@ -219,8 +219,8 @@ class Supervisor {
   // The disk is checked and opened here; QEMU gets the descriptor, and
   // ours closes once it has it (a block device's exclusive claim stays with
   // QEMU's copy).
-  Result<AttachedDisk> AddDisk(const std::string& path, bool read_only) {
-    auto opened = resource::OpenDisk(path, read_only);
+  Result<AttachedDisk> AddDisk(const std::string& path, bool read_only, bool raw) {
+    auto opened = resource::OpenDisk(path, read_only, raw);
     if (!opened) return std::unexpected(opened.error());
     const std::string id = "disk" + std::to_string(next_disk_++);
     const std::string& driver = spec_.hypervisor.block_device_driver;

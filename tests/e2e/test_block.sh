@@ -181,3 +181,30 @@ pass "deleting the container detaches its volumes; the volume is removed after"
 virtc sandbox stop --id "$id" >/dev/null
 virtc sandbox delete --id "$id" >/dev/null
 assert_clean
+
+# linux.devices naming a host block device (a raw one here: no file system):
+# the disk goes to the VM and the container's node gets its guest numbers,
+# with the cgroup rule that allowed the host's.
+RAW="$WORK/raw.img"
+truncate -s 8M "$RAW"
+DEV=$(losetup -f --show "$RAW")
+LOOPS+=("$DEV")
+major=$((16#$(stat -c %t "$DEV")))
+minor=$((16#$(stat -c %T "$DEV")))
+DBUNDLE="$WORK/dbundle"
+mkdir -p "$DBUNDLE"
+ln -s "$ROOTFS" "$DBUNDLE/rootfs"
+cat > "$DBUNDLE/config.json" <<EOF2
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"args": ["sh", "-c", "ls -l /dev/xda | cut -c1; echo raw-data | dd of=/dev/xda bs=512 conv=sync 2>/dev/null; sync; (head -c 1 /dev/vda) 2>/dev/null || echo no-other-disks"],
+             "cwd": "/", "env": ["PATH=/bin:/sbin"]},
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+ "linux": {"devices": [{"path": "/dev/xda", "type": "b", "major": $major, "minor": $minor, "fileMode": 432}],
+           "resources": {"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "b", "major": $major, "minor": $minor, "access": "rw"}]}}}
+EOF2
+out=$(virtc run --bundle "$DBUNDLE")
+assert_eq $'b\nno-other-disks' "$out" "the device node, and no other disk"
+assert_eq "raw-data" "$(head -c 8 "$DEV")" "what the container wrote to the host's block device"
+losetup -d "$DEV"
+pass "a host block device in linux.devices is passed through (its cgroup rule follows its guest numbers)"
+assert_clean

@@ -46,7 +46,8 @@ std::string LoopDeviceOf(const std::string& path, const std::string& sys) {
   return found;
 }
 
-Result<std::string> Check(int fd, const std::string& path, const struct stat& st, const std::string& sys) {
+Result<std::string> Check(int fd, const std::string& path, const struct stat& st, const std::string& sys,
+                          bool raw = false) {
   if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
     return Fail(ErrorCode::kInvalidArgument, path + " is neither a block device nor a regular file");
   if (S_ISREG(st.st_mode)) {
@@ -54,6 +55,7 @@ Result<std::string> Check(int fd, const std::string& path, const struct stat& st
       return Fail(ErrorCode::kFailedPrecondition,
                   path + " is in use on the host: " + loop + " is backed by it (detach it: losetup -d " + loop + ")");
   }
+  if (raw) return std::string();
   return DetectFsType(fd, path);
 }
 
@@ -72,6 +74,18 @@ Result<std::string> DetectFsType(int fd, const std::string& path) {
               path + " holds no file system the guest can mount (ext2/3/4 or xfs; e.g. mkfs.ext4 " + path + ")");
 }
 
+std::string HostBlockDevice(int64_t major, int64_t minor, const std::string& sys) {
+  if (major < 0 || minor < 0) return "";
+  auto uevent = os::ReadFile(sys + "/dev/block/" + std::to_string(major) + ":" + std::to_string(minor) + "/uevent");
+  if (!uevent) return "";
+  size_t at = uevent->find("DEVNAME=");
+  if (at == std::string::npos || (at > 0 && (*uevent)[at - 1] != '\n')) return "";
+  at += 8;
+  std::string name = uevent->substr(at, uevent->find('\n', at) - at);
+  if (name.empty() || name.find("..") != std::string::npos) return "";
+  return "/dev/" + name;
+}
+
 Result<std::string> CheckDisk(const std::string& path, const std::string& sys) {
   os::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return os::FailErrno("open " + path);
@@ -80,7 +94,7 @@ Result<std::string> CheckDisk(const std::string& path, const std::string& sys) {
   return Check(fd.get(), path, st, sys);
 }
 
-Result<OpenedDisk> OpenDisk(const std::string& path, bool read_only, const std::string& sys) {
+Result<OpenedDisk> OpenDisk(const std::string& path, bool read_only, bool raw, const std::string& sys) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return os::FailErrno("stat " + path);
   // O_EXCL on a block device: the kernel's exclusive claim (EBUSY when mounted).
@@ -91,7 +105,7 @@ Result<OpenedDisk> OpenDisk(const std::string& path, bool read_only, const std::
                 path + " is in use on the host (mounted, or held by device-mapper, md or another VM)");
   if (!fd) return os::FailErrno("open " + path);
   if (::fstat(fd.get(), &st) != 0) return os::FailErrno("stat " + path);
-  auto fstype = Check(fd.get(), path, st, sys);
+  auto fstype = Check(fd.get(), path, st, sys, raw);
   if (!fstype) return std::unexpected(fstype.error());
   return OpenedDisk{std::move(fd), S_ISBLK(st.st_mode), *fstype};
 }

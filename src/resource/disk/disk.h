@@ -24,17 +24,22 @@ Result<std::string> DetectFsType(int fd, const std::string& path);
 // system.
 Result<std::string> CheckDisk(const std::string& path, const std::string& sys = "/sys");
 
+// The host's block device numbered `major`:`minor` ("/dev/sdb"), as sysfs
+// at `sys` names it; empty if the host has none.
+std::string HostBlockDevice(int64_t major, int64_t minor, const std::string& sys = "/sys");
+
 struct OpenedDisk {
   os::Fd fd;
   bool host_device = false;  // a block device, else a regular file
   std::string fstype;
 };
 
-// Opens `path` for a VM, after CheckDisk. A block device is opened
-// exclusively: one that is mounted or held by another program (a file
-// system, device-mapper, another VM) is refused, and none of those can take
-// it while the VM has it.
-Result<OpenedDisk> OpenDisk(const std::string& path, bool read_only, const std::string& sys = "/sys");
+// Opens `path` for a VM, after CheckDisk (`raw`: a disk whose content is the
+// container's business, a device node; no file system needed). A block
+// device is opened exclusively: one that is mounted or held by another
+// program (a file system, device-mapper, another VM) is refused, and none of
+// those can take it while the VM has it.
+Result<OpenedDisk> OpenDisk(const std::string& path, bool read_only, bool raw = false, const std::string& sys = "/sys");
 
 // The device the VM gets: `disk`'s descriptor under `id`, on `driver`.
 hypervisor::BlockDevice DeviceOf(const std::string& id, const std::string& path, const OpenedDisk& disk,

@@ -61,15 +61,26 @@ TEST_F(DiskTest, AFileALoopDeviceUsesIsInUse) {
   const std::string image = Image("busy.img", 1080, "\x53\xEF");
   ASSERT_TRUE(os::MakeDirs(sys_ + "/block/loop3/loop", 0755));
   ASSERT_TRUE(os::WriteFileAtomic(sys_ + "/block/loop3/loop/backing_file", image + "\n", 0644));
-  auto busy = OpenDisk(image, false, sys_);
+  auto busy = OpenDisk(image, false, false, sys_);
   ASSERT_FALSE(busy);
   EXPECT_EQ(busy.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(busy.error().message.find("/dev/loop3 is backed by it"), std::string::npos) << busy.error().message;
 }
 
+TEST_F(DiskTest, HostBlockDevicesByTheirNumbers) {
+  ASSERT_TRUE(os::MakeDirs(sys_ + "/dev/block/7:3", 0755));
+  ASSERT_TRUE(os::WriteFileAtomic(sys_ + "/dev/block/7:3/uevent", "MAJOR=7\nMINOR=3\nDEVNAME=loop3\nDEVTYPE=disk\n", 0644));
+  ASSERT_TRUE(os::MakeDirs(sys_ + "/dev/block/8:16", 0755));
+  ASSERT_TRUE(os::WriteFileAtomic(sys_ + "/dev/block/8:16/uevent", "MAJOR=8\nDEVNAME=mapper/../../etc\n", 0644));
+  EXPECT_EQ(HostBlockDevice(7, 3, sys_), "/dev/loop3");
+  EXPECT_EQ(HostBlockDevice(8, 666, sys_), "") << "none with those numbers";
+  EXPECT_EQ(HostBlockDevice(8, 16, sys_), "") << "a name that leaves /dev";
+  EXPECT_EQ(HostBlockDevice(-1, 3, sys_), "");
+}
+
 TEST_F(DiskTest, OpensAFileAsTheVmWillUseIt) {
   const std::string image = Image("ok.img", 1080, "\x53\xEF");
-  auto disk = OpenDisk(image, true, sys_);
+  auto disk = OpenDisk(image, true, false, sys_);
   ASSERT_TRUE(disk) << disk.error().message;
   EXPECT_FALSE(disk->host_device);
   EXPECT_EQ(disk->fstype, "ext4");
@@ -78,9 +89,14 @@ TEST_F(DiskTest, OpensAFileAsTheVmWillUseIt) {
   EXPECT_EQ(device.fd, disk->fd.get());
   EXPECT_TRUE(device.read_only);
   EXPECT_EQ(device.driver, "virtio-scsi");
-  auto rw = OpenDisk(image, false, sys_);
+  auto rw = OpenDisk(image, false, false, sys_);
   ASSERT_TRUE(rw);
   EXPECT_EQ(::fcntl(rw->fd.get(), F_GETFL) & O_ACCMODE, O_RDWR);
+  const std::string blank = Image("blank.img", 0, std::string(16, '\0'));
+  EXPECT_FALSE(OpenDisk(blank, false, false, sys_)) << "a mount needs a file system";
+  auto raw = OpenDisk(blank, false, true, sys_);
+  ASSERT_TRUE(raw) << "a device node does not";
+  EXPECT_EQ(raw->fstype, "");
 }
 
 }  // namespace
