@@ -12,6 +12,7 @@ template <> constexpr const char* kKind<Share9pDevice> = "9p share";
 template <> constexpr const char* kKind<VsockDevice> = "vsock";
 template <> constexpr const char* kKind<NetDevice> = "network";
 template <> constexpr const char* kKind<BlockDevice> = "block";
+template <> constexpr const char* kKind<VfioDevice> = "VFIO";
 
 }  // namespace
 

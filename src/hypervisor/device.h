@@ -74,8 +74,16 @@ struct BlockDevice {
   std::string driver = kVirtioBlk;
 };
 
+// A host PCI function passed through with VFIO: the hypervisor opens the
+// function's IOMMU group (/dev/vfio/<group>), which must be bound to
+// vfio-pci (resource/vfio does that). On PCIe only, in a root port of its own.
+struct VfioDevice {
+  std::string id;
+  std::string address;  // the host's PCI address, "0000:01:00.0"
+};
+
 using Device = std::variant<ConsoleDevice, SerialPortDevice, ShareFsDevice, Share9pDevice, VsockDevice,
-                            NetDevice, BlockDevice>;
+                            NetDevice, BlockDevice, VfioDevice>;
 
 // The device's id (unique within one VM) and its kind's name, for messages.
 const std::string& DeviceId(const Device& device);

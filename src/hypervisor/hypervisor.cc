@@ -45,8 +45,8 @@ Result<> Hypervisor::SaveState(const std::string&) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot save a VM's state");
 }
 
-Result<std::string> Hypervisor::DiskAddress(const std::string& id) {
-  return Fail(ErrorCode::kUnimplemented, Name() + " cannot tell where the guest finds disk " + id);
+Result<std::string> Hypervisor::DeviceAddress(const std::string& id) {
+  return Fail(ErrorCode::kUnimplemented, Name() + " cannot tell where the guest finds device " + id);
 }
 
 Result<> Hypervisor::HotUnplug(const Device& device) {

@@ -102,10 +102,11 @@ class Hypervisor {
   // a template. The VM stays paused. kUnimplemented where the backend cannot.
   virtual Result<> SaveState(const std::string& path);
 
-  // Where the guest finds disk `id` (a BlockDevice it has): its PCI path
-  // ("02/00", see qemu::PciPath) for virtio-blk, "TARGET:LUN" on the SCSI
-  // controller for virtio-scsi. kUnimplemented where the backend cannot tell.
-  virtual Result<std::string> DiskAddress(const std::string& id);
+  // Where the guest finds device `id` (a BlockDevice or VfioDevice it has):
+  // its PCI path ("02/00", see qemu::PciPath) for virtio-blk and VFIO,
+  // "TARGET:LUN" on the SCSI controller for virtio-scsi. kUnimplemented
+  // where the backend cannot tell.
+  virtual Result<std::string> DeviceAddress(const std::string& id);
 
   // Host processes of the VM (QEMU: its pid), for supervision and accounting.
   virtual std::vector<pid_t> Pids() const = 0;

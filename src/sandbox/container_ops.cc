@@ -66,7 +66,7 @@ Result<agent::GuestDisk> Manager::AttachRootDisk(const std::string& sid, Contain
   if (!disk) return std::unexpected(disk.error().Wrap("attach root disk " + c.config.rootfs_disk));
   c.disks.push_back(disk->id);
   return agent::GuestDisk{disk->driver, disk->address, disk->fstype, {read_only ? "ro" : "rw"},
-                          std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/root"};
+                          std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/root", ""};
 }
 
 // A disk volume: attached, and mounted by the guest in the container's disk directory.
@@ -81,7 +81,7 @@ Result<agent::GuestDisk> Manager::AttachVolume(const std::string& sid, Container
   auto options = mount.options;
   if (mount.read_only && std::find(options.begin(), options.end(), "ro") == options.end()) options.push_back("ro");
   return agent::GuestDisk{disk->driver, disk->address, disk->fstype, options,
-                          std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/" + std::to_string(index)};
+                          std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/" + std::to_string(index), ""};
 }
 
 // linux.devices entries that are block devices of the host go to the VM as

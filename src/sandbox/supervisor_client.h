@@ -21,7 +21,7 @@ Result<> SupervisorRemoveInterface(const std::string& control_socket, const std:
 struct AttachedDisk {
   std::string id;       // the VM's name for it
   std::string driver;   // hypervisor::kVirtioBlk or kVirtioScsi
-  std::string address;  // Hypervisor::DiskAddress
+  std::string address;  // Hypervisor::DeviceAddress
   std::string fstype;   // "ext4" or "xfs"
 };
 

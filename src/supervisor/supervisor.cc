@@ -226,7 +226,7 @@ class Supervisor {
     const std::string& driver = spec_.hypervisor.block_device_driver;
     if (auto plugged = hypervisor_->AddDevice(resource::DeviceOf(id, path, *opened, read_only, driver)); !plugged)
       return std::unexpected(plugged.error());
-    auto address = hypervisor_->DiskAddress(id);
+    auto address = hypervisor_->DeviceAddress(id);
     if (!address) {
       (void)hypervisor_->RemoveDevice(id);
       return std::unexpected(address.error().Wrap("attach " + path));

@@ -80,6 +80,11 @@ Args ArgsOf(const BlockDevice& d, bool mmio, int, uint32_t scsi_target) {
   return args;
 }
 
+// In the root port BuildArgv adds for it (VfioPortId).
+Args ArgsOf(const VfioDevice& d, bool, int) {
+  return {"-device", "vfio-pci,host=" + OptionValue(d.address) + ",id=" + d.id + ",bus=" + VfioPortId(d.id)};
+}
+
 template <typename T>
 Args ArgsOf(const T& d, bool mmio, int fd, uint32_t) {
   return ArgsOf(d, mmio, fd);
@@ -109,6 +114,8 @@ std::string OptionValue(const std::string& value) {
 }
 
 std::string RootPortId(uint32_t index) { return "hp" + std::to_string(index); }
+
+std::string VfioPortId(const std::string& id) { return id + "-port"; }
 
 std::string BlockNodeName(const std::string& id) { return id + "-file"; }
 
@@ -209,8 +216,16 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in) {
                       return disk && disk->driver == kVirtioScsi;
                     });
   if (scsi) argv.insert(argv.end(), {"-device", Virtio("virtio-scsi", microvm) + ",id=" + kScsiController});
+  uint32_t chassis = c.pcie_root_ports;
   for (const auto& device : in.devices) {
     const std::string& id = DeviceId(device);
+    if (std::holds_alternative<VfioDevice>(device)) {
+      if (microvm)
+        return Fail(ErrorCode::kInvalidArgument,
+                    "VFIO device " + id + " needs PCI, which machine_type microvm does not have: use q35");
+      argv.insert(argv.end(), {"-device", "pcie-root-port,id=" + VfioPortId(id) + ",bus=pcie.0,chassis=" +
+                                              std::to_string(++chassis)});
+    }
     auto fd = in.device_fds.find(id);
     auto target = in.scsi_targets.find(id);
     auto args = DeviceArgs(device, c.machine_type, fd == in.device_fds.end() ? -1 : fd->second,

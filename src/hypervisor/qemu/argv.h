@@ -38,7 +38,8 @@ Result<std::vector<std::string>> BuildArgv(const ArgvInput& in);
 // microvm: over MMIO). A ShareFsDevice also needs the shared memory backend
 // BuildArgv adds once; a SerialPortDevice the virtio-serial controller
 // "serial0"; a virtio-scsi BlockDevice the controller kScsiController, on
-// which it takes target `scsi_target`. `fd`: see ArgvInput::device_fds.
+// which it takes target `scsi_target`; a VfioDevice its root port
+// (VfioPortId). `fd`: see ArgvInput::device_fds.
 std::vector<std::string> DeviceArgs(const Device& device, const std::string& machine, int fd = -1,
                                     uint32_t scsi_target = 0);
 
@@ -62,5 +63,7 @@ inline constexpr uint32_t kDefaultTcgCacheMib = 32;
 
 // The id of the i-th empty PCIe root port (hot-plug slot) BuildArgv adds.
 std::string RootPortId(uint32_t index);
+// The root port BuildArgv adds for cold-plugged VFIO device `id`.
+std::string VfioPortId(const std::string& id);
 
 }  // namespace vc::hypervisor::qemu

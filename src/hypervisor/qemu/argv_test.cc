@@ -204,6 +204,31 @@ TEST(QemuArgv, ScsiDisksGetTheControllerAndTheirTargets) {
       << "the controller for disks hot-plugged later";
 }
 
+TEST(QemuArgv, VfioDevicesGetRootPortsOfTheirOwn) {
+  VmSpec s = Spec();
+  s.config.pcie_root_ports = 2;
+  std::vector<Device> devices = kAgentOnly;
+  devices.push_back(VfioDevice{"vfio0", "0000:01:00.0"});
+  devices.push_back(VfioDevice{"vfio1", "0000:01:00.1"});
+  auto argv = BuildArgv({s, devices, "q", "tcg"});
+  ASSERT_TRUE(argv) << argv.error().message;
+  auto dev = ValuesOf(*argv, "-device");
+  EXPECT_TRUE(Contains(dev, "pcie-root-port,id=vfio0-port,bus=pcie.0,chassis=3"))
+      << "after the hot-plug ports' chassis 1 and 2";
+  EXPECT_TRUE(Contains(dev, "vfio-pci,host=0000:01:00.0,id=vfio0,bus=vfio0-port"));
+  EXPECT_TRUE(Contains(dev, "pcie-root-port,id=vfio1-port,bus=pcie.0,chassis=4"));
+  EXPECT_TRUE(Contains(dev, "vfio-pci,host=0000:01:00.1,id=vfio1,bus=vfio1-port"));
+  // The port comes before the device that sits in it.
+  auto port = std::find(argv->begin(), argv->end(), "pcie-root-port,id=vfio0-port,bus=pcie.0,chassis=3");
+  auto device = std::find(argv->begin(), argv->end(), "vfio-pci,host=0000:01:00.0,id=vfio0,bus=vfio0-port");
+  EXPECT_LT(port, device);
+
+  s.config.machine_type = "microvm";
+  auto microvm = BuildArgv({s, devices, "q", "tcg"});
+  ASSERT_FALSE(microvm);
+  EXPECT_NE(microvm.error().message.find("needs PCI, which machine_type microvm does not have"), std::string::npos);
+}
+
 TEST(QemuArgv, MicrovmPutsVirtioOnMmioAndHasNoHotPlug) {
   VmSpec s = Spec();
   s.config.machine_type = "microvm";

@@ -9,6 +9,21 @@
 
 namespace vc::hypervisor::qemu {
 
+namespace {
+
+// device_del, then the wait for the guest to let device `id` (a `what`) go.
+Result<> DeleteDevice(QmpClient& qmp, const std::string& id, const std::string& what,
+                      std::chrono::milliseconds timeout) {
+  if (auto r = qmp.Execute("device_del", {{"id", id}}); !r) return std::unexpected(r.error());
+  auto gone = qmp.WaitEvent("DEVICE_DELETED",
+                            [&](const nlohmann::json& data) { return QmpString(data, "device") == id; },
+                            timeout);
+  if (!gone) return std::unexpected(gone.error().Wrap("the guest did not release " + what + " " + id));
+  return {};
+}
+
+}  // namespace
+
 Result<> PlugNet(QmpClient& qmp, const NetDevice& nic, const std::string& port) {
   if (nic.fds.empty()) return Fail(ErrorCode::kInvalidArgument, "network device " + nic.id + " has no tap descriptor");
   std::vector<std::string> names;
@@ -46,11 +61,7 @@ Result<> PlugNet(QmpClient& qmp, const NetDevice& nic, const std::string& port) 
 }
 
 Result<> UnplugNet(QmpClient& qmp, const std::string& id, std::chrono::milliseconds timeout) {
-  if (auto r = qmp.Execute("device_del", {{"id", id}}); !r) return std::unexpected(r.error());
-  auto gone = qmp.WaitEvent("DEVICE_DELETED",
-                            [&](const nlohmann::json& data) { return QmpString(data, "device") == id; },
-                            timeout);
-  if (!gone) return std::unexpected(gone.error().Wrap("the guest did not release network device " + id));
+  if (auto r = DeleteDevice(qmp, id, "network device", timeout); !r) return r;
   if (auto r = qmp.Execute("netdev_del", {{"id", id}}); !r) return std::unexpected(r.error());
   return {};
 }
@@ -91,16 +102,24 @@ Result<int64_t> PlugBlock(QmpClient& qmp, const BlockDevice& disk, const DiskSlo
 }
 
 Result<> UnplugBlock(QmpClient& qmp, const std::string& id, int64_t fdset, std::chrono::milliseconds timeout) {
-  if (auto r = qmp.Execute("device_del", {{"id", id}}); !r) return std::unexpected(r.error());
-  auto gone = qmp.WaitEvent("DEVICE_DELETED",
-                            [&](const nlohmann::json& data) { return QmpString(data, "device") == id; },
-                            timeout);
-  if (!gone) return std::unexpected(gone.error().Wrap("the guest did not release disk " + id));
+  if (auto r = DeleteDevice(qmp, id, "disk", timeout); !r) return r;
   if (auto r = qmp.Execute("blockdev-del", {{"node-name", BlockNodeName(id)}}); !r)
     return std::unexpected(r.error());
   // The set's descriptor is QEMU's to close once unused; removing the set says so now.
   if (fdset >= 0) (void)qmp.Execute("remove-fd", {{"fdset-id", fdset}});
   return {};
+}
+
+Result<> PlugVfio(QmpClient& qmp, const VfioDevice& device, const std::string& port) {
+  if (auto r = qmp.Execute("device_add", {{"driver", "vfio-pci"}, {"id", device.id}, {"host", device.address},
+                                          {"bus", port}});
+      !r)
+    return std::unexpected(r.error().Wrap("pass PCI device " + device.address + " through"));
+  return {};
+}
+
+Result<> UnplugVfio(QmpClient& qmp, const std::string& id, std::chrono::milliseconds timeout) {
+  return DeleteDevice(qmp, id, "VFIO device", timeout);
 }
 
 namespace {

@@ -39,6 +39,13 @@ Result<int64_t> PlugBlock(QmpClient& qmp, const BlockDevice& disk, const DiskSlo
 // removes its block node (blockdev-del) and fd set `fdset` (remove-fd; -1: none).
 Result<> UnplugBlock(QmpClient& qmp, const std::string& id, int64_t fdset, std::chrono::milliseconds timeout);
 
+// Adds the VFIO device in PCIe root port `port` (device_add): QEMU opens the
+// function's IOMMU group, which must be bound to vfio-pci.
+Result<> PlugVfio(QmpClient& qmp, const VfioDevice& device, const std::string& port);
+
+// device_del, and waits for the guest to let the device go (DEVICE_DELETED).
+Result<> UnplugVfio(QmpClient& qmp, const std::string& id, std::chrono::milliseconds timeout);
+
 // The device's PCI path from the root bus, as the guest finds it: each
 // bridge's slot, then the device's, two hex digits each ("02/00": slot 2 of
 // bus 0 is a root port, the device is in slot 0 behind it). From query-pci.

@@ -300,23 +300,30 @@ std::string QemuHypervisor::FreePort() const {
 Result<> QemuHypervisor::HotPlug(const Device& device) {
   if (const auto* disk = std::get_if<BlockDevice>(&device)) return PlugDisk(*disk);
   const auto* nic = std::get_if<NetDevice>(&device);
-  if (!nic) return Hypervisor::HotPlug(device);
+  const auto* vfio = std::get_if<VfioDevice>(&device);
+  if (!nic && !vfio) return Hypervisor::HotPlug(device);
   if (auto alive = CheckAlive(); !alive) return alive;
+  const std::string what = std::string(KindOf(device)) + " device " + DeviceId(device);
   if (machine_ == "microvm")
     return Fail(ErrorCode::kFailedPrecondition,
-                "network device " + nic->id + " cannot be added to a running microvm VM, which has no "
-                "hot-plug: give the sandbox its interfaces before it starts, or use machine_type q35");
+                what + " cannot be added to a running microvm VM, which has no PCI hot-plug: " +
+                    (nic ? "give the sandbox its interfaces before it starts, or use machine_type q35"
+                         : "use machine_type q35"));
   const std::string port = FreePort();
   if (port.empty())
     return Fail(ErrorCode::kFailedPrecondition,
-                "no free PCIe slot for network device " + nic->id + ": the VM has " +
-                    std::to_string(root_ports_) + " (hypervisor.pcie_root_ports)");
+                "no free PCIe slot for " + what + ": the VM has " + std::to_string(root_ports_) +
+                    ", shared by hot-plugged NICs, virtio-blk disks and VFIO devices (hypervisor.pcie_root_ports)");
   auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
   if (!qmp) return std::unexpected(qmp.error());
-  NetDevice plugged = *nic;
-  if (rootless_uid_) plugged.vhost = false;  // as at boot
-  if (auto r = PlugNet(*qmp, plugged, port); !r) return r;
-  port_of_[nic->id] = port;
+  if (vfio) {
+    if (auto r = PlugVfio(*qmp, *vfio, port); !r) return r;
+  } else {
+    NetDevice plugged = *nic;
+    if (rootless_uid_) plugged.vhost = false;  // as at boot
+    if (auto r = PlugNet(*qmp, plugged, port); !r) return r;
+  }
+  port_of_[DeviceId(device)] = port;
   return {};
 }
 
@@ -344,7 +351,7 @@ Result<> QemuHypervisor::PlugDisk(const BlockDevice& disk) {
     if (slot.port.empty())
       return Fail(ErrorCode::kFailedPrecondition,
                   "no free PCIe slot for disk " + disk.id + ": the VM has " + std::to_string(root_ports_) +
-                      ", shared by hot-plugged NICs and virtio-blk disks (hypervisor.pcie_root_ports)");
+                      ", shared by hot-plugged NICs, virtio-blk disks and VFIO devices (hypervisor.pcie_root_ports)");
   } else {
     return Fail(ErrorCode::kInvalidArgument, "unknown disk driver '" + disk.driver + "': virtio-blk or virtio-scsi");
   }
@@ -360,7 +367,8 @@ Result<> QemuHypervisor::PlugDisk(const BlockDevice& disk) {
 
 Result<> QemuHypervisor::HotUnplug(const Device& device) {
   const bool disk = std::holds_alternative<BlockDevice>(device);
-  if (!disk && !std::holds_alternative<NetDevice>(device)) return Hypervisor::HotUnplug(device);
+  const bool vfio = std::holds_alternative<VfioDevice>(device);
+  if (!disk && !vfio && !std::holds_alternative<NetDevice>(device)) return Hypervisor::HotUnplug(device);
   if (auto alive = CheckAlive(); !alive) return alive;
   auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
   if (!qmp) return std::unexpected(qmp.error());
@@ -371,6 +379,8 @@ Result<> QemuHypervisor::HotUnplug(const Device& device) {
     if (auto r = UnplugBlock(*qmp, id, fdset == fdset_of_.end() ? -1 : fdset->second, 30s); !r) return r;
     fdset_of_.erase(id);
     scsi_target_.erase(id);
+  } else if (vfio) {
+    if (auto r = UnplugVfio(*qmp, id, 30s); !r) return r;
   } else if (auto r = UnplugNet(*qmp, id, 30s); !r) {
     return r;
   }
@@ -378,17 +388,20 @@ Result<> QemuHypervisor::HotUnplug(const Device& device) {
   return {};
 }
 
-Result<std::string> QemuHypervisor::DiskAddress(const std::string& id) {
+Result<std::string> QemuHypervisor::DeviceAddress(const std::string& id) {
   const BlockDevice* disk = nullptr;
-  for (const auto& device : devices())
+  bool vfio = false;
+  for (const auto& device : devices()) {
     if (const auto* d = std::get_if<BlockDevice>(&device); d && d->id == id) disk = d;
-  if (!disk) return Fail(ErrorCode::kNotFound, "the VM has no disk " + id);
-  if (disk->driver == kVirtioScsi) {
+    if (const auto* d = std::get_if<VfioDevice>(&device); d && d->id == id) vfio = true;
+  }
+  if (!disk && !vfio) return Fail(ErrorCode::kNotFound, "the VM has no disk or VFIO device " + id);
+  if (disk && disk->driver == kVirtioScsi) {
     auto target = scsi_target_.find(id);
     if (target == scsi_target_.end()) return Fail(ErrorCode::kInternal, "disk " + id + " has no SCSI target");
     return std::to_string(target->second) + ":0";
   }
-  if (machine_ == "microvm")
+  if (disk && machine_ == "microvm")
     return Fail(ErrorCode::kUnimplemented,
                 "a virtio-blk disk on microvm has no PCI address for the guest to find it by: use "
                 "hypervisor.block_device_driver = \"virtio-scsi\"");

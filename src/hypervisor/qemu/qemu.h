@@ -26,12 +26,12 @@ class QemuHypervisor : public Hypervisor {
   Result<VmSize> Grow(const VmSize& want) override;
   Result<std::vector<pid_t>> VcpuThreads() override;
   Result<> SaveState(const std::string& path) override;
-  Result<std::string> DiskAddress(const std::string& id) override;
+  Result<std::string> DeviceAddress(const std::string& id) override;
 
  protected:
   bool Running() const override { return pid_ > 0; }
-  // NICs and virtio-blk disks go into the empty PCIe root ports the command
-  // line made; virtio-scsi disks onto the SCSI controller.
+  // NICs, virtio-blk disks and VFIO devices go into the empty PCIe root
+  // ports the command line made; virtio-scsi disks onto the SCSI controller.
   Result<> HotPlug(const Device& device) override;
   Result<> HotUnplug(const Device& device) override;
 

@@ -464,6 +464,39 @@ TEST(QmpHotplug, DiskUnplugWaitsForTheGuestThenDropsNodeAndFdSet) {
   EXPECT_EQ(nlohmann::json::parse(server.lines()[2])["arguments"]["node-name"], "disk1-file");
 }
 
+TEST(QmpHotplug, VfioDeviceGoesIntoThePortAndOutWhenTheGuestLetsGo) {
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "device_del")
+      return Ok() + R"({"event": "DEVICE_DELETED", "data": {"device": "vfio0", "path": "/machine/peripheral/vfio0"}})" "\n";
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  ASSERT_TRUE(PlugVfio(*qmp, VfioDevice{"vfio0", "0000:01:00.0"}, "hp0"));
+  EXPECT_EQ(nlohmann::json::parse(server.lines()[1])["arguments"],
+            (nlohmann::json{{"driver", "vfio-pci"}, {"id", "vfio0"}, {"host", "0000:01:00.0"}, {"bus", "hp0"}}));
+  ASSERT_TRUE(UnplugVfio(*qmp, "vfio0", 2s));
+  EXPECT_EQ(Commands(server), (std::vector<std::string>{"device_add", "device_del"}));
+}
+
+TEST(QmpHotplug, AVfioDeviceQemuCannotOpenSaysWhich) {
+  FakeQmp server([](const std::string& line) {
+    if (CommandOf(line) == "device_add")
+      return std::string(R"({"error": {"class": "GenericError", "desc": "vfio 0000:01:00.0: group 7 is not viable"}})" "\n");
+    return Ok();
+  });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  auto r = PlugVfio(*qmp, VfioDevice{"vfio0", "0000:01:00.0"}, "hp0");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("pass PCI device 0000:01:00.0 through: QMP device_add: vfio 0000:01:00.0: group 7 is not viable"),
+            std::string::npos)
+      << r.error().message;
+  auto kept = UnplugVfio(*qmp, "vfio0", 200ms);
+  ASSERT_FALSE(kept);
+  EXPECT_NE(kept.error().message.find("did not release VFIO device vfio0"), std::string::npos);
+}
+
 TEST(QmpHotplug, PciPathGoesThroughTheRootPort) {
   // query-pci's shape for a disk in root port hp1 (slot 3 of bus 0, secondary bus 2).
   FakeQmp server([](const std::string& line) {
