@@ -7,18 +7,16 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
 
 #include "agent/protocol.h"
 #include "os/error.h"
 #include "os/file.h"
 #include "os/mount.h"
+#include "pci.h"
 
 namespace vc::agent::disks {
 
 namespace {
-
-constexpr size_t kMaxPciDepth = 8;
 
 // The directory entries of `dir` (without "." and ".."); none if it is missing.
 std::vector<std::string> List(const std::string& dir) {
@@ -45,31 +43,9 @@ Result<std::string> OnlyEntry(const std::string& dir, const std::string& what) {
 }
 
 Result<std::string> FindPci(const std::string& sys, const std::string& path) {
-  std::vector<unsigned> slots;
-  for (size_t start = 0; start <= path.size();) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    unsigned slot = 0;
-    if (end - start != 2 || !ParseUint(std::string_view(path).substr(start, 2), 16, 31, slot) ||
-        slots.size() == kMaxPciDepth)
-      return Fail(ErrorCode::kInvalidArgument, "PCI path '" + path + "': want slots of two hex digits, e.g. 02/00");
-    slots.push_back(slot);
-    start = end + 1;
-  }
-  const std::string devices = sys + "/bus/pci/devices/";
-  std::string bus = "0000:00";
-  std::string device;
-  for (size_t i = 0; i < slots.size(); ++i) {
-    char name[32];
-    std::snprintf(name, sizeof name, "%s:%02x.0", bus.c_str(), slots[i]);
-    device = devices + name;
-    if (!os::Exists(device)) return Fail(ErrorCode::kNotFound, "no PCI device at " + path);
-    if (i + 1 == slots.size()) break;
-    // A bridge: the bus behind it is its pci_bus/<domain:bus>.
-    auto behind = List(device + "/pci_bus");
-    if (behind.size() != 1) return Fail(ErrorCode::kNotFound, "PCI device " + std::string(name) + " is no bridge (yet)");
-    bus = behind[0];
-  }
+  auto found = pci::DeviceDir(sys, path);
+  if (!found) return std::unexpected(found.error());
+  const std::string& device = *found;
   for (const auto& entry : List(device))
     if (entry.starts_with("virtio")) return OnlyEntry(device + "/" + entry + "/block", "PCI device " + path);
   return Fail(ErrorCode::kNotFound, "PCI device " + path + " has no virtio device yet");

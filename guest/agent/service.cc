@@ -11,6 +11,7 @@
 #include "agent/net_messages.h"
 #include "cpus.h"
 #include "disks.h"
+#include "pci.h"
 #include "init.h"
 #include "network.h"
 #include "os/error.h"
@@ -105,7 +106,7 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         return Ready<pb::Empty>(pb::Empty{});
       }));
 
-  // Its disks first: a hot-plugged disk appears in the guest a moment after the host added it.
+  // Its devices and disks first: a hot-plugged one appears in the guest a moment after the host added it.
   add("CreateContainer",
       Typed<pb::CreateContainerRequest>([&cs](pb::CreateContainerRequest req) -> asio::awaitable<Result<pb::Empty>> {
         auto spec = oci::Parse(req.oci_spec_json());
@@ -114,6 +115,16 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         for (const auto& s : req.storages())
           wanted.push_back({s.driver(), s.source(), s.fstype(), {s.options().begin(), s.options().end()},
                             s.mount_point(), s.device_path()});
+        std::vector<pci::Passthrough> passed;
+        for (const auto& d : req.devices()) {
+          if (d.type() != "vfio-pci")
+            co_return Fail(ErrorCode::kInvalidArgument, "container " + req.container_id() + ": device type '" +
+                                                            d.type() + "': only vfio-pci");
+          passed.push_back({d.address(), d.container_path()});
+        }
+        if (auto arrived = co_await pci::WaitAll(passed, kDiskTimeout); !arrived)
+          co_return std::unexpected(arrived.error().Wrap("container " + req.container_id()));
+        pci::DropHostNodes(*spec, passed);
         auto attached = co_await disks::MountAll(std::move(wanted), kDiskTimeout);
         if (!attached) co_return std::unexpected(attached.error().Wrap("container " + req.container_id()));
         disks::Renumber(*spec, attached->devices);

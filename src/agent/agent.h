@@ -42,6 +42,15 @@ struct GuestDisk {
   std::string device_path;
 };
 
+// A host PCI device passed through for a container (VFIO): waited for at its
+// PCI path ("02/00") and driven by the guest kernel; the container's
+// linux.devices entry at `container_path` (the host's /dev/vfio/<group>)
+// is dropped in the guest.
+struct GuestPciDevice {
+  std::string address;
+  std::string container_path;
+};
+
 // What the guest configures to take the pod's network over: each interface
 // (found by its MAC), then static neighbours and routes.
 struct GuestNetwork {
@@ -77,7 +86,8 @@ class Agent {
   // `oci_spec_json`: a whole OCI runtime spec whose root.path is a guest
   // path; `disks` are mounted first.
   virtual Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json,
-                                   const std::vector<GuestDisk>& disks) = 0;
+                                   const std::vector<GuestDisk>& disks,
+                                   const std::vector<GuestPciDevice>& devices) = 0;
   virtual Result<> StartContainer(const std::string& id) = 0;
   virtual Result<> RemoveContainer(const std::string& id) = 0;
   virtual Result<> PauseContainer(const std::string& id) = 0;

@@ -31,7 +31,8 @@ class AsyncAgent {
                         std::vector<SharedMount> mounts);
   Async<> DestroySandbox();
 
-  Async<> CreateContainer(std::string id, std::string oci_spec_json, std::vector<GuestDisk> disks);
+  Async<> CreateContainer(std::string id, std::string oci_spec_json, std::vector<GuestDisk> disks,
+                          std::vector<GuestPciDevice> devices);
   Async<> StartContainer(std::string id);
   Async<> RemoveContainer(std::string id);
   Async<> PauseContainer(std::string id);

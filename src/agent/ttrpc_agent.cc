@@ -77,9 +77,9 @@ class TtrpcAgent : public Agent {
     return loop_.Run(agent_->CreateSandbox(sandbox_id, hostname, mounts));
   }
   Result<> DestroySandbox() override { return loop_.Run(agent_->DestroySandbox()); }
-  Result<> CreateContainer(const std::string& id, const std::string& spec,
-                           const std::vector<GuestDisk>& disks) override {
-    return loop_.Run(agent_->CreateContainer(id, spec, disks));
+  Result<> CreateContainer(const std::string& id, const std::string& spec, const std::vector<GuestDisk>& disks,
+                           const std::vector<GuestPciDevice>& devices) override {
+    return loop_.Run(agent_->CreateContainer(id, spec, disks, devices));
   }
   Result<> StartContainer(const std::string& id) override {
     return loop_.Run(agent_->StartContainer(id));
@@ -183,7 +183,8 @@ Async<> AsyncAgent::CreateSandbox(std::string sandbox_id, std::string hostname,
 
 Async<> AsyncAgent::DestroySandbox() { return CallVoid(*client_, "DestroySandbox", pb::Empty{}); }
 
-Async<> AsyncAgent::CreateContainer(std::string id, std::string spec, std::vector<GuestDisk> disks) {
+Async<> AsyncAgent::CreateContainer(std::string id, std::string spec, std::vector<GuestDisk> disks,
+                                    std::vector<GuestPciDevice> devices) {
   pb::CreateContainerRequest req;
   req.set_container_id(id);
   req.set_oci_spec_json(spec);
@@ -195,6 +196,12 @@ Async<> AsyncAgent::CreateContainer(std::string id, std::string spec, std::vecto
     for (const auto& o : d.options) s->add_options(o);
     s->set_mount_point(d.mount_point);
     s->set_device_path(d.device_path);
+  }
+  for (const auto& d : devices) {
+    auto* device = req.add_devices();
+    device->set_type("vfio-pci");
+    device->set_address(d.address);
+    device->set_container_path(d.container_path);
   }
   return CallVoid(*client_, "CreateContainer", req);
 }

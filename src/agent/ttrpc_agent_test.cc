@@ -113,7 +113,7 @@ TEST(TtrpcAgent, TranslatesRequestsAndResponses) {
   config.cmd = cmd;
   auto guest = oci::GuestSpec(config, "/run/vc/shared/c1/rootfs", "h");
   ASSERT_TRUE(guest);
-  ASSERT_TRUE((*agent)->CreateContainer("c1", oci::ToJson(*guest).dump(), {}));
+  ASSERT_TRUE((*agent)->CreateContainer("c1", oci::ToJson(*guest).dump(), {}, {}));
   auto create = fake.Last<pb::CreateContainerRequest>("CreateContainer");
   EXPECT_EQ(create.container_id(), "c1");
   auto spec = nlohmann::json::parse(create.oci_spec_json());

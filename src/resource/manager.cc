@@ -61,6 +61,8 @@ Result<std::unique_ptr<Manager>> Manager::Restore(persist::Store& store, const s
   }
   if (auto it = state->find("cgroup"); it != state->end()) m->cgroup_ = HostCgroup::Restore(*it);
   if (auto it = state->find("vcpu_cgroup"); it != state->end()) m->vcpu_cgroup_ = HostCgroup::Restore(*it);
+  if (auto it = state->find("vfio"); it != state->end() && it->is_object())
+    m->vfio_ = it->get<std::map<std::string, std::vector<vfio::Function>>>();
   return m;
 }
 
@@ -70,6 +72,7 @@ Result<> Manager::SaveState() {
   if (network_) state["network"] = network_->Save();
   if (cgroup_) state["cgroup"] = cgroup_->Save();
   if (vcpu_cgroup_) state["vcpu_cgroup"] = vcpu_cgroup_->Save();
+  if (!vfio_.empty()) state["vfio"] = vfio_;
   return store_.SaveItem(sandbox_id_, kItem, state);
 }
 
@@ -162,7 +165,40 @@ Result<> Manager::UnshareContainer(const std::string& container_id) {
   return share_fs_->Unshare(container_id);
 }
 
+Result<std::vector<hypervisor::VfioDevice>> Manager::AddVfioGroup(const std::string& group) {
+  if (vfio_.contains(group)) return Fail(ErrorCode::kAlreadyExists, "IOMMU group " + group + " is already bound");
+  auto functions = vfio::Bind(group, sysfs_, [&](const std::vector<vfio::Function>& before) {
+    vfio_[group] = before;
+    return SaveState();
+  });
+  if (!functions) {
+    vfio_.erase(group);
+    (void)SaveState();
+    return std::unexpected(functions.error());
+  }
+  std::vector<hypervisor::VfioDevice> devices;
+  for (size_t i = 0; i < functions->size(); ++i)
+    devices.push_back({"vfio" + group + "-" + std::to_string(i), (*functions)[i].address});
+  return devices;
+}
+
+Result<> Manager::RemoveVfioGroup(const std::string& group) {
+  auto it = vfio_.find(group);
+  if (it == vfio_.end()) return {};
+  auto released = vfio::Release(it->second, sysfs_);
+  vfio_.erase(it);
+  if (auto saved = SaveState(); !saved && released) return saved;
+  return released;
+}
+
 void Manager::Cleanup() {
+  // The VM is gone: the groups' drivers go back first.
+  for (const auto& [group, functions] : vfio_)
+    if (auto released = vfio::Release(functions, sysfs_); !released) log::Warn(released.error().message);
+  if (!vfio_.empty()) {
+    vfio_.clear();
+    (void)SaveState();
+  }
   if (network_) network_->Cleanup();
   if (share_fs_) share_fs_->Cleanup();
   // Last, the vCPU cgroup first: what is still in them moves to their parents.

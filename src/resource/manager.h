@@ -12,6 +12,7 @@
 // that leaves something behind. Not thread-safe: callers serialize.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 #include "resource/cgroups/host_cgroup.h"
 #include "resource/network/network.h"
 #include "resource/share_fs/share_fs.h"
+#include "resource/vfio/vfio.h"
 #include "vc/result.h"
 
 namespace vc::resource {
@@ -80,6 +82,12 @@ class Manager {
   // Undoes ShareRootfs and every ShareMount of the container.
   Result<> UnshareContainer(const std::string& container_id);
 
+  // After boot: IOMMU group `group` bound to vfio-pci (the drivers it had
+  // saved first); its devices, for the caller to plug. Once per group.
+  Result<std::vector<hypervisor::VfioDevice>> AddVfioGroup(const std::string& group);
+  // After the caller unplugged the group's devices: their drivers given back.
+  Result<> RemoveVfioGroup(const std::string& group);
+
   void Cleanup();
 
  private:
@@ -95,6 +103,8 @@ class Manager {
   bool cgroup_only_ = true;
   std::optional<HostCgroup> cgroup_;       // the supervisor's, and what it starts
   std::optional<HostCgroup> vcpu_cgroup_;  // the pod's, for vCPU threads only
+  std::map<std::string, std::vector<vfio::Function>> vfio_;  // bound IOMMU groups, with the drivers they had
+  vfio::Sysfs sysfs_;
 };
 
 }  // namespace vc::resource

@@ -59,6 +59,13 @@ class SandboxBackend {
                                        bool raw) = 0;
   // Hot-unplugs a disk the guest no longer uses.
   virtual Result<> RemoveDisk(const std::string& sandbox_id, const std::string& disk_id) = 0;
+  // Passes the host's IOMMU group `group` to the running VM (the supervisor
+  // binds it to vfio-pci and hot-plugs its functions; a group the VM has is
+  // shared); the guest's PCI path of each function.
+  virtual Result<std::vector<std::string>> AddVfioGroup(const std::string& sandbox_id, const std::string& group) = 0;
+  // One user of the group fewer; the last one's takes it out of the VM and
+  // gives the host its drivers back.
+  virtual Result<> RemoveVfioGroup(const std::string& sandbox_id, const std::string& group) = 0;
   // Grows the running VM to at least `want` (the supervisor hot-plugs vCPUs
   // and memory); the size it has then.
   virtual Result<hypervisor::VmSize> GrowVm(const std::string& sandbox_id, const hypervisor::VmSize& want) = 0;

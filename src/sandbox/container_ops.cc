@@ -16,6 +16,7 @@
 #include "sandbox/validate.h"
 #include "sandbox/volumes.h"
 #include "resource/disk/disk.h"
+#include "resource/vfio/vfio.h"
 #include "sandbox/vm_size.h"
 
 namespace vc {
@@ -86,11 +87,23 @@ Result<agent::GuestDisk> Manager::AttachVolume(const std::string& sid, Container
 
 // linux.devices entries that are block devices of the host go to the VM as
 // disks, and the guest gives the container's node the disk's numbers there.
-// Others keep their numbers: the node names what the guest kernel has at
-// them (none, for a block device the host lacks, as runc makes it).
+// An IOMMU group's node (/dev/vfio/<group>) passes the group's PCI devices
+// through (VFIO); the guest's drivers take them. Others keep their numbers:
+// the node names what the guest kernel has at them (none, for a block device
+// the host lacks, as runc makes it).
 Result<> Manager::AttachDevices(const std::string& sid, ContainerRecord& c, const oci::Spec& spec,
-                                std::vector<agent::GuestDisk>& disks) {
+                                std::vector<agent::GuestDisk>& disks, std::vector<agent::GuestPciDevice>& devices) {
   for (const auto& d : spec.linux.devices) {
+    if (d.type == "c" && d.path.starts_with("/dev/vfio/") && d.path != "/dev/vfio/vfio") {
+      auto group = resource::vfio::GroupOfPath(d.path);
+      if (!group) return std::unexpected(group.error().Wrap("linux.devices"));
+      if (std::find(c.vfio_groups.begin(), c.vfio_groups.end(), *group) != c.vfio_groups.end()) continue;
+      auto addresses = backend_->AddVfioGroup(sid, *group);
+      if (!addresses) return std::unexpected(addresses.error().Wrap("linux.devices " + d.path));
+      c.vfio_groups.push_back(*group);
+      for (const auto& address : *addresses) devices.push_back({address, d.path});
+      continue;
+    }
     if (d.type != "b") continue;
     const std::string host = resource::HostBlockDevice(d.major, d.minor);
     if (host.empty()) continue;
@@ -102,12 +115,18 @@ Result<> Manager::AttachDevices(const std::string& sid, ContainerRecord& c, cons
   return {};
 }
 
-// Takes the container's disks out of the VM (the guest has unmounted them).
-Result<> Manager::DetachDisks(const std::string& sid, ContainerRecord& c) {
+// Takes the container's disks and passed-through devices out of the VM (the
+// guest has unmounted the disks).
+Result<> Manager::DetachDevices(const std::string& sid, ContainerRecord& c) {
   while (!c.disks.empty()) {
     if (auto ok = backend_->RemoveDisk(sid, c.disks.back()); !ok)
       return std::unexpected(ok.error().Wrap("detach disk " + c.disks.back()));
     c.disks.pop_back();
+  }
+  while (!c.vfio_groups.empty()) {
+    if (auto ok = backend_->RemoveVfioGroup(sid, c.vfio_groups.back()); !ok)
+      return std::unexpected(ok.error().Wrap("detach IOMMU group " + c.vfio_groups.back()));
+    c.vfio_groups.pop_back();
   }
   return {};
 }
@@ -115,6 +134,7 @@ Result<> Manager::DetachDisks(const std::string& sid, ContainerRecord& c) {
 Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, ContainerRecord& c,
                                       agent::Agent& agent) {
   std::vector<agent::GuestDisk> disks;
+  std::vector<agent::GuestPciDevice> devices;
   Result<std::string> guest_root;
   if (c.config.rootfs_disk.empty()) {
     guest_root = backend_->ShareRootfs(sid, c.config.id, c.config.rootfs);
@@ -128,9 +148,9 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   c.rootfs_mounted = true;
   auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
   Result<> ok = spec ? ShareMounts(sid, c, *spec, disks) : Result<>(std::unexpected(spec.error()));
-  if (ok) ok = AttachDevices(sid, c, *spec, disks);
+  if (ok) ok = AttachDevices(sid, c, *spec, disks, devices);
   if (ok) ok = FitVm(sid, r, c.config.id, spec->linux.resources.value_or(oci::Resources{}), agent);
-  if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump(), disks);
+  if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump(), disks, devices);
   if (ok) {
     // The container exists in the guest and waits for its start.
     const HookState state = StateOf(r, c, "creating");
@@ -142,7 +162,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   }
   if (!ok) {
     (void)backend_->UnshareContainer(sid, c.config.id);
-    if (auto detached = DetachDisks(sid, c); !detached) log::Warn("container " + c.config.id + ": " + detached.error().message);
+    if (auto detached = DetachDevices(sid, c); !detached) log::Warn("container " + c.config.id + ": " + detached.error().message);
     c.rootfs_mounted = false;
     return ok;
   }
@@ -325,7 +345,7 @@ Result<> Manager::DeleteContainer(const std::string& sid, const std::string& cid
       if (!agent) return std::unexpected(agent.error());
       if (auto ok = (*agent)->RemoveContainer(cid); !ok && ok.error().code != ErrorCode::kNotFound)
         return ok;
-      if (auto ok = DetachDisks(sid, **c); !ok) return ok;
+      if (auto ok = DetachDevices(sid, **c); !ok) return ok;
     }
     if (auto ok = backend_->UnshareContainer(sid, cid); !ok) return ok;
     RunPoststop(r, **c);

@@ -83,6 +83,12 @@ class HostBackend : public SandboxBackend {
   Result<> RemoveDisk(const std::string& id, const std::string& disk_id) override {
     return SupervisorRemoveDisk(Layout(id).ControlSocket(), disk_id);
   }
+  Result<std::vector<std::string>> AddVfioGroup(const std::string& id, const std::string& group) override {
+    return SupervisorAddVfioGroup(Layout(id).ControlSocket(), group);
+  }
+  Result<> RemoveVfioGroup(const std::string& id, const std::string& group) override {
+    return SupervisorRemoveVfioGroup(Layout(id).ControlSocket(), group);
+  }
 
   Result<hypervisor::VmSize> GrowVm(const std::string& id, const hypervisor::VmSize& want) override {
     return SupervisorGrowVm(Layout(id).ControlSocket(), want);

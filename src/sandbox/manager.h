@@ -76,7 +76,7 @@ class Manager {
 
   // Shares the rootfs (or attaches its disk) and creates the container in the guest.
   Result<agent::GuestDisk> AttachRootDisk(const std::string& sid, ContainerRecord& c);
-  Result<> DetachDisks(const std::string& sid, ContainerRecord& c);
+  Result<> DetachDevices(const std::string& sid, ContainerRecord& c);
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
   Result<> StartInGuest(SandboxRecord& record, ContainerRecord& c, agent::Agent& agent);
@@ -92,7 +92,7 @@ class Manager {
   // The running container that has `volume_path` attached (ids and guest path only).
   Result<VolumeStats> FindVolumeUser(const std::string& volume_path);
   Result<> AttachDevices(const std::string& sid, ContainerRecord& c, const oci::Spec& spec,
-                        std::vector<agent::GuestDisk>& disks);
+                        std::vector<agent::GuestDisk>& disks, std::vector<agent::GuestPciDevice>& devices);
   Result<agent::GuestDisk> AttachVolume(const std::string& sid, ContainerRecord& c, size_t index,
                                         const DiskMount& mount);
   // Updates container states from the guest (exited processes) or from a dead VM.

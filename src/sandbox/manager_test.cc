@@ -92,6 +92,18 @@ class FakeBackend : public SandboxBackend {
     return {};
   }
   std::map<std::string, std::string> disks;  // attached: id -> "path ro|rw"
+  Result<std::vector<std::string>> AddVfioGroup(const std::string& id, const std::string& group) override {
+    if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
+    if (group == "99") return Fail(ErrorCode::kFailedPrecondition, "the host has no IOMMU");
+    ++vfio[group];
+    return std::vector<std::string>{"03/00", "04/00"};
+  }
+  Result<> RemoveVfioGroup(const std::string&, const std::string& group) override {
+    if (!vfio.contains(group)) return Fail(ErrorCode::kNotFound, "the VM has no IOMMU group " + group);
+    if (--vfio[group] == 0) vfio.erase(group);
+    return {};
+  }
+  std::map<std::string, int> vfio;  // IOMMU groups passed: group -> users
   Result<hypervisor::VmSize> GrowVm(const std::string& id, const hypervisor::VmSize& want) override {
     if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
     grown.push_back(want);
@@ -566,6 +578,40 @@ TEST_F(ManagerTest, ARootOnADiskIsAttachedMountedAndDetached) {
   auto failed = impl_->CreateContainer("s1", c);
   ASSERT_FALSE(failed);
   EXPECT_TRUE(backend_->disks.empty()) << "a failed create takes its disk back";
+}
+
+TEST_F(ManagerTest, AVfioGroupNodePassesTheGroupThroughWhileAContainerHasIt) {
+  auto c = Container("c1");
+  c.oci_spec = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["true"]},
+    "linux": {"devices": [{"type": "c", "path": "/dev/vfio/7", "major": 243, "minor": 0},
+                          {"type": "c", "path": "/dev/vfio/vfio", "major": 10, "minor": 196}]}})";
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1")));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  auto created = impl_->CreateContainer("s1", c);
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(backend_->vfio, (std::map<std::string, int>{{"7", 1}})) << "the group, not the container node";
+  auto devices = GuestOf("s1").devices("c1");
+  ASSERT_EQ(devices.size(), 2u) << "each function of the group";
+  EXPECT_EQ(devices[0].address, "03/00");
+  EXPECT_EQ(devices[1].address, "04/00");
+  EXPECT_EQ(devices[1].container_path, "/dev/vfio/7");
+  auto second = c;
+  second.id = "c2";
+  ASSERT_TRUE(impl_->CreateContainer("s1", second));
+  EXPECT_EQ(backend_->vfio.at("7"), 2) << "shared within the pod";
+  ASSERT_TRUE(impl_->DeleteContainer("s1", "c1"));
+  EXPECT_EQ(backend_->vfio.at("7"), 1);
+  ASSERT_TRUE(impl_->DeleteContainer("s1", "c2"));
+  EXPECT_TRUE(backend_->vfio.empty()) << "out with its last container";
+
+  auto none = Container("c3");
+  none.oci_spec = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["true"]},
+    "linux": {"devices": [{"type": "c", "path": "/dev/vfio/99", "major": 243, "minor": 1}]}})";
+  auto refused = impl_->CreateContainer("s1", none);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("linux.devices /dev/vfio/99: the host has no IOMMU"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(backend_->bound.contains("s1/c3")) << "nothing of a refused container stays shared";
 }
 
 TEST_F(ManagerTest, ProcessesByTheirIds) {

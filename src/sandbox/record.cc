@@ -112,6 +112,7 @@ json ToJson(const SandboxRecord& r) {
     json cj = {{"config", c.config}, {"state", c.state}, {"pid", c.pid},
                {"rootfs_mounted", c.rootfs_mounted}};
     if (!c.disks.empty()) cj["disks"] = c.disks;
+    if (!c.vfio_groups.empty()) cj["vfio_groups"] = c.vfio_groups;
     if (c.exit_status) cj["exit_status"] = *c.exit_status;
     containers[id] = cj;
   }
@@ -140,6 +141,7 @@ Result<SandboxRecord> SandboxRecordFromJson(const json& j) {
       if (cj.contains("exit_status")) c.exit_status = cj["exit_status"].get<int32_t>();
       c.rootfs_mounted = cj.value("rootfs_mounted", false);
       c.disks = cj.value("disks", std::vector<std::string>{});
+      c.vfio_groups = cj.value("vfio_groups", std::vector<std::string>{});
       r.containers[id] = std::move(c);
     }
     const json timeline = j.value("timeline", json::object());

@@ -31,6 +31,7 @@ struct ContainerRecord {
   std::optional<int32_t> exit_status;
   bool rootfs_mounted = false;  // in the guest: shared, or its disk attached
   std::vector<std::string> disks;  // the VM's ids of the disks attached for it
+  std::vector<std::string> vfio_groups;  // the host's IOMMU groups passed to the VM for it
 };
 
 struct SandboxRecord {

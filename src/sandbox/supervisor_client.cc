@@ -27,7 +27,15 @@ Result<std::string> Call(const std::string& socket, const std::string& method, c
     client->Close();
     client.reset();
   });
-  return reply;
+  if (reply) return reply;
+  // The supervisor's answer speaks of the request already; the method's
+  // name stays only on what went wrong on the way.
+  Error e = std::move(reply.error());
+  const std::string prefix = std::string(kSupervisorService) + "/" + method + ": ";
+  if (e.message.starts_with(prefix)) e.message.erase(0, prefix.size());
+  if (e.code == ErrorCode::kDeadlineExceeded || e.code == ErrorCode::kUnavailable)
+    return std::unexpected(std::move(e).Wrap("supervisor " + method));
+  return std::unexpected(std::move(e));
 }
 
 }  // namespace
@@ -68,6 +76,24 @@ Result<> SupervisorRemoveDisk(const std::string& control_socket, const std::stri
   pb::DiskRequest req;
   req.set_id(id);
   auto reply = Call(control_socket, "RemoveDisk", req.SerializeAsString());
+  if (!reply) return std::unexpected(reply.error());
+  return {};
+}
+
+Result<std::vector<std::string>> SupervisorAddVfioGroup(const std::string& control_socket, const std::string& group) {
+  pb::VfioGroupRequest req;
+  req.set_group(group);
+  auto reply = Call(control_socket, "AddVfioGroup", req.SerializeAsString());
+  if (!reply) return std::unexpected(reply.error());
+  pb::AddVfioGroupResponse resp;
+  if (!resp.ParseFromString(*reply)) return Fail(ErrorCode::kInternal, "supervisor: malformed AddVfioGroup response");
+  return std::vector<std::string>(resp.addresses().begin(), resp.addresses().end());
+}
+
+Result<> SupervisorRemoveVfioGroup(const std::string& control_socket, const std::string& group) {
+  pb::VfioGroupRequest req;
+  req.set_group(group);
+  auto reply = Call(control_socket, "RemoveVfioGroup", req.SerializeAsString());
   if (!reply) return std::unexpected(reply.error());
   return {};
 }

@@ -31,6 +31,11 @@ Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const 
                                        bool raw);
 Result<> SupervisorRemoveDisk(const std::string& control_socket, const std::string& id);
 
+// Passes IOMMU group `group` to the running VM (counted: a group it has is
+// shared); where the guest finds each of its PCI functions (PCI paths).
+Result<std::vector<std::string>> SupervisorAddVfioGroup(const std::string& control_socket, const std::string& group);
+Result<> SupervisorRemoveVfioGroup(const std::string& control_socket, const std::string& group);
+
 // Grows the VM to at least `want`; the size it has then.
 Result<hypervisor::VmSize> SupervisorGrowVm(const std::string& control_socket, const hypervisor::VmSize& want);
 

@@ -67,6 +67,25 @@ void RegisterControl(ttrpc::MethodTable& table, os::Worker& worker, ControlOps o
                   if (!removed) co_return std::unexpected(removed.error());
                   co_return agent::v1::Empty{};
                 }));
+  table.Add(kSupervisorService, "AddVfioGroup",
+            ttrpc::Typed<pb::VfioGroupRequest>(
+                [&worker, shared](pb::VfioGroupRequest req) -> asio::awaitable<Result<pb::AddVfioGroupResponse>> {
+                  os::Job<Result<std::vector<std::string>>> job{
+                      [shared, group = req.group()] { return shared->add_vfio_group(group); }};
+                  auto addresses = co_await worker.Run(&job);
+                  if (!addresses) co_return std::unexpected(addresses.error());
+                  pb::AddVfioGroupResponse resp;
+                  for (const auto& address : *addresses) resp.add_addresses(address);
+                  co_return resp;
+                }));
+  table.Add(kSupervisorService, "RemoveVfioGroup",
+            ttrpc::Typed<pb::VfioGroupRequest>(
+                [&worker, shared](pb::VfioGroupRequest req) -> asio::awaitable<Result<agent::v1::Empty>> {
+                  os::Job<Result<>> job{[shared, group = req.group()] { return shared->remove_vfio_group(group); }};
+                  auto removed = co_await worker.Run(&job);
+                  if (!removed) co_return std::unexpected(removed.error());
+                  co_return agent::v1::Empty{};
+                }));
 }
 
 }  // namespace vc::supervisor

@@ -149,7 +149,9 @@ class Supervisor {
                      [this](const std::string& name) { return RemoveInterface(name); },
                      [this](const hypervisor::VmSize& want) { return GrowVm(want); },
                      [this](const std::string& path, bool read_only, bool raw) { return AddDisk(path, read_only, raw); },
-                     [this](const std::string& id) { return RemoveDisk(id); }});
+                     [this](const std::string& id) { return RemoveDisk(id); },
+                     [this](const std::string& group) { return AddVfioGroup(group); },
+                     [this](const std::string& group) { return RemoveVfioGroup(group); }});
     return {};
   }
 
@@ -239,6 +241,52 @@ class Supervisor {
     if (auto r = hypervisor_->RemoveDevice(id); !r) return r;
     log::Info("disk " + id + " hot-unplugged");
     return {};
+  }
+
+  // A group is bound and plugged for its first user; later ones share it.
+  Result<std::vector<std::string>> AddVfioGroup(const std::string& group) {
+    if (auto known = vfio_.find(group); known != vfio_.end()) {
+      ++known->second.users;
+      return known->second.addresses;
+    }
+    auto devices = resources_->AddVfioGroup(group);
+    if (!devices) return std::unexpected(devices.error());
+    VfioUse use;
+    auto undo = [&] {
+      for (auto id = use.ids.rbegin(); id != use.ids.rend(); ++id) (void)hypervisor_->RemoveDevice(*id);
+      if (auto released = resources_->RemoveVfioGroup(group); !released) log::Warn(released.error().message);
+    };
+    for (const auto& device : *devices) {
+      if (auto plugged = hypervisor_->AddDevice(device); !plugged) {
+        undo();
+        return std::unexpected(plugged.error());
+      }
+      use.ids.push_back(device.id);
+      auto address = hypervisor_->DeviceAddress(device.id);
+      if (!address) {
+        undo();
+        return std::unexpected(address.error().Wrap("pass PCI device " + device.address + " through"));
+      }
+      use.addresses.push_back(*address);
+      log::Info("PCI device " + device.address + " (IOMMU group " + group + ") hot-plugged as " + device.id + " at " +
+                *address);
+    }
+    vfio_[group] = use;
+    return use.addresses;
+  }
+
+  Result<> RemoveVfioGroup(const std::string& group) {
+    auto use = vfio_.find(group);
+    if (use == vfio_.end()) return Fail(ErrorCode::kNotFound, "the VM has no IOMMU group " + group);
+    if (--use->second.users > 0) return {};
+    for (auto& ids = use->second.ids; !ids.empty(); ids.pop_back())
+      if (auto r = hypervisor_->RemoveDevice(ids.back()); !r) {
+        ++use->second.users;
+        return r;
+      }
+    vfio_.erase(use);
+    log::Info("IOMMU group " + group + " hot-unplugged");
+    return resources_->RemoveVfioGroup(group);
   }
 
   Result<> RemoveInterface(const std::string& name) {
@@ -477,6 +525,13 @@ class Supervisor {
   bool reported_ = false;
   bool restored_ = false;  // the VM came from the template
   uint32_t next_disk_ = 0;  // ids of disks attached: disk0, disk1, ...
+  // IOMMU groups passed to the VM: their devices and how many containers use each.
+  struct VfioUse {
+    int users = 1;
+    std::vector<std::string> ids;
+    std::vector<std::string> addresses;
+  };
+  std::map<std::string, VfioUse> vfio_;
   std::string stop_reason_;
   nlohmann::json timeline_ = nlohmann::json::array();
 };

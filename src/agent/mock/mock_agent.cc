@@ -46,6 +46,12 @@ std::vector<GuestDisk> Guest::disks(const std::string& container_id) {
   return it == containers_.end() ? std::vector<GuestDisk>{} : it->second.disks;
 }
 
+std::vector<GuestPciDevice> Guest::devices(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  auto it = containers_.find(container_id);
+  return it == containers_.end() ? std::vector<GuestPciDevice>{} : it->second.devices;
+}
+
 std::string Guest::resources(const std::string& container_id) {
   std::lock_guard lock(mu_);
   auto it = containers_.find(container_id);
@@ -117,11 +123,12 @@ Result<> MockAgent::DestroySandbox() {
 }
 
 Result<> MockAgent::CreateContainer(const std::string& id, const std::string& spec,
-                                   const std::vector<GuestDisk>& disks) {
+                                   const std::vector<GuestDisk>& disks, const std::vector<GuestPciDevice>& devices) {
   VC_MOCK_ENTER("CreateContainer");
   if (g_->containers_.contains(id)) return Fail(ErrorCode::kAlreadyExists, "container " + id + " exists");
   g_->containers_[id].spec = spec;
   g_->containers_[id].disks = disks;
+  g_->containers_[id].devices = devices;
   return {};
 }
 

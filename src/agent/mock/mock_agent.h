@@ -30,6 +30,8 @@ class Guest {
   std::string resources(const std::string& container_id);
   // The disks it was created with.
   std::vector<GuestDisk> disks(const std::string& container_id);
+  // The passed-through devices it was created with.
+  std::vector<GuestPciDevice> devices(const std::string& container_id);
   std::vector<NetInterface> interfaces();
   std::vector<NetRoute> routes();
   uint32_t online_cpus();
@@ -47,6 +49,7 @@ class Guest {
     std::string spec;
     std::string resources;  // the last UpdateContainer's
     std::vector<GuestDisk> disks;
+    std::vector<GuestPciDevice> devices;
     bool paused = false;
     Proc init;
     std::map<std::string, Proc> execs;
@@ -77,7 +80,7 @@ class MockAgent : public Agent {
                          const std::vector<SharedMount>& mounts) override;
   Result<> DestroySandbox() override;
   Result<> CreateContainer(const std::string& id, const std::string& oci_spec_json,
-                           const std::vector<GuestDisk>& disks) override;
+                           const std::vector<GuestDisk>& disks, const std::vector<GuestPciDevice>& devices) override;
   Result<> StartContainer(const std::string& id) override;
   Result<> RemoveContainer(const std::string& id) override;
   Result<> PauseContainer(const std::string& id) override;
