@@ -107,6 +107,7 @@ const std::vector<std::pair<const char*, std::function<void(std::string_view)>>>
     {"ListInterfaces", DecodeOnly<pb::Empty>},
     {"ListRoutes", DecodeOnly<pb::Empty>},
     {"GetVolumeStats", DecodeOnly<pb::VolumeStatsRequest>},
+    {"ResizeVolume", DecodeOnly<pb::ResizeVolumeRequest>},
 };
 
 }  // namespace

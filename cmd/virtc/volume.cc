@@ -30,6 +30,18 @@ void AddVolumeVerbs(CLI::App& app, Context& ctx) {
     if (auto r = ctx.NewRuntime()->RemoveDirectVolume(*path); !r) ctx.exit_code = Failed(r.error());
   });
 
+  auto* resize = volume->add_subcommand(
+      "resize", "grow the volume while a container has it: an image file is extended (a block device must have "
+                "grown already), then its ext4 file system in the guest");
+  auto bytes = std::make_shared<uint64_t>(0);
+  resize->add_option("path", *path, "the host path it was registered under")->required();
+  resize->add_option("size", *bytes, "the new size: bytes, or with a unit (512M, 2G)")
+      ->required()
+      ->transform(CLI::AsSizeValue(false));
+  resize->callback([&ctx, path, bytes] {
+    if (auto r = ctx.NewRuntime()->ResizeDirectVolume(*path, *bytes); !r) ctx.exit_code = Failed(r.error());
+  });
+
   auto* stats = volume->add_subcommand("stats", "the volume's file system as the guest of the container using it sees it");
   stats->add_option("path", *path, "the host path it was registered under")->required();
   stats->add_flag("--json", ctx.g.json, "print JSON");

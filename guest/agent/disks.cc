@@ -1,15 +1,20 @@
 #include "disks.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
+#include <sstream>
 
 #include "agent/protocol.h"
 #include "os/error.h"
+#include "os/fd.h"
 #include "os/file.h"
 #include "os/mount.h"
 #include "pci.h"
@@ -176,6 +181,61 @@ void Renumber(oci::Spec& spec, const std::vector<DeviceNumbers>& devices) {
       d.major = numbers.major;
       d.minor = numbers.minor;
     }
+}
+
+namespace {
+
+// "major:minor" of the block device mounted at `mount_point`.
+Result<std::string> MountedDevice(const std::string& mount_point) {
+  auto table = os::ReadFile("/proc/self/mountinfo");
+  if (!table) return std::unexpected(table.error());
+  std::istringstream lines(*table);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, numbers, root, point;
+    if (fields >> id >> parent >> numbers >> root >> point && point == mount_point) return numbers;
+  }
+  return Fail(ErrorCode::kNotFound, "no disk is mounted at " + mount_point);
+}
+
+}  // namespace
+
+asio::awaitable<Result<>> Grow(std::string mount_point, uint64_t bytes, std::chrono::milliseconds timeout) {
+  if (auto ok = CheckMountPoint(mount_point); !ok) co_return std::unexpected(ok.error());
+  auto numbers = MountedDevice(mount_point);
+  if (!numbers) co_return std::unexpected(numbers.error());
+  const std::string dev = "/sys/dev/block/" + *numbers;
+  // A SCSI disk reads its capacity again when asked; virtio-blk is told.
+  if (os::Exists(dev + "/device/rescan")) {
+    os::Fd rescan(::open((dev + "/device/rescan").c_str(), O_WRONLY | O_CLOEXEC));
+    if (!rescan || ::write(rescan.get(), "1", 1) != 1) co_return os::FailErrno("rescan " + dev);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto sectors = os::ReadFile(dev + "/size");
+    if (!sectors) co_return std::unexpected(sectors.error());
+    const uint64_t now = std::strtoull(sectors->c_str(), nullptr, 10) * 512;
+    if (now >= bytes) break;
+    if (std::chrono::steady_clock::now() > deadline)
+      co_return Fail(ErrorCode::kDeadlineExceeded, "the disk at " + mount_point + " still has " + std::to_string(now) +
+                                                       " bytes, not " + std::to_string(bytes));
+    asio::steady_timer tick(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
+    co_await tick.async_wait(vc::kTuple);
+  }
+  struct statfs fs {};
+  if (::statfs(mount_point.c_str(), &fs) != 0) co_return os::FailErrno("statfs " + mount_point);
+  constexpr long kExt4Magic = 0xEF53;
+  if (fs.f_type != kExt4Magic)
+    co_return Fail(ErrorCode::kUnimplemented, "the file system at " + mount_point +
+                                                  " is not ext4: only ext4 volumes grow online here");
+  // The kernel's EXT4_IOC_RESIZE_FS: the new size in file system blocks.
+  constexpr unsigned long kExt4ResizeFs = _IOW('f', 16, uint64_t);
+  uint64_t blocks = bytes / fs.f_bsize;
+  os::Fd dir(::open(mount_point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) co_return os::FailErrno("open " + mount_point);
+  if (::ioctl(dir.get(), kExt4ResizeFs, &blocks) != 0)
+    co_return os::FailErrno("grow the ext4 file system at " + mount_point + " to " + std::to_string(blocks) + " blocks");
+  co_return Result<>();
 }
 
 Result<VolumeStats> Stats(const std::string& mount_point) {

@@ -59,6 +59,12 @@ void Renumber(oci::Spec& spec, const std::vector<DeviceNumbers>& devices);
 // directory), as statfs(2) sees it.
 Result<VolumeStats> Stats(const std::string& mount_point);
 
+// After the host grew the disk mounted at `mount_point` to `bytes`: waits
+// (up to `timeout`) for the guest to see the new capacity (a SCSI disk is
+// asked to look again), then grows its file system online (ext4; xfs is
+// refused). Never shrinks.
+asio::awaitable<Result<>> Grow(std::string mount_point, uint64_t bytes, std::chrono::milliseconds timeout);
+
 // Unmounts each mount point (its disk's data written out) and removes it.
 void UnmountAll(const std::vector<std::string>& mount_points);
 

@@ -313,6 +313,10 @@ void AgentService::Register(ttrpc::MethodTable& table) {
         r.set_inodes_used(stats->inodes_used);
         return Ready<pb::VolumeStatsResponse>(r);
       }));
+  add("ResizeVolume", Typed<pb::ResizeVolumeRequest>(
+                         [](pb::ResizeVolumeRequest req) -> asio::awaitable<Result<pb::Empty>> {
+                           co_return Done(co_await disks::Grow(req.guest_path(), req.bytes(), kDiskTimeout));
+                         }));
   add("ListRoutes", Typed<pb::Empty>([](const pb::Empty&) -> asio::awaitable<Result<pb::Routes>> {
         auto r = ListRoutes();
         if (!r) co_return std::unexpected(r.error());

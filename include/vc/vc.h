@@ -139,6 +139,10 @@ class VC_EXPORT Runtime {
   // What the guest of the container that has the volume reports of its file
   // system; kFailedPrecondition if no running container has it.
   Result<VolumeStats> DirectVolumeStats(const std::string& volume_path);
+  // Grows the direct volume at `volume_path`, which a running container has,
+  // to `bytes`: the image file is extended (a block device must have grown
+  // already), then the ext4 file system on it in the guest. Never shrinks.
+  Result<> ResizeDirectVolume(const std::string& volume_path, uint64_t bytes);
 
   // --- VM templates (the factory) ---
   // Boots a VM for `config` to where its agent answers and saves it as the

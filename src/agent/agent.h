@@ -132,6 +132,8 @@ class Agent {
 
   // The file system of a disk the guest mounted for a container (GuestDisk::mount_point).
   virtual Result<VolumeStats> GetVolumeStats(const std::string& guest_path) = 0;
+  // After the host grew that disk to `bytes`: its file system grows to match.
+  virtual Result<> ResizeVolume(const std::string& guest_path, uint64_t bytes) = 0;
 };
 
 // An agent reached through a unix socket speaking ttRPC (the sandbox's supervisor).

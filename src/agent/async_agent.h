@@ -64,6 +64,7 @@ class AsyncAgent {
   Async<std::vector<NetInterface>> ListInterfaces();
   Async<std::vector<NetRoute>> ListRoutes();
   Async<VolumeStats> GetVolumeStats(std::string guest_path);
+  Async<> ResizeVolume(std::string guest_path, uint64_t bytes);
 
   // Waits for the next container to have a process OOM-killed; its id.
   Async<std::string> GetOOMEvent();

@@ -142,6 +142,9 @@ class TtrpcAgent : public Agent {
   }
   Result<std::vector<NetInterface>> ListInterfaces() override { return loop_.Run(agent_->ListInterfaces()); }
   Result<std::vector<NetRoute>> ListRoutes() override { return loop_.Run(agent_->ListRoutes()); }
+  Result<> ResizeVolume(const std::string& guest_path, uint64_t bytes) override {
+    return loop_.Run(agent_->ResizeVolume(guest_path, bytes));
+  }
   Result<VolumeStats> GetVolumeStats(const std::string& guest_path) override {
     return loop_.Run(agent_->GetVolumeStats(guest_path));
   }
@@ -351,6 +354,13 @@ Async<VolumeStats> AsyncAgent::GetVolumeStats(std::string guest_path) {
   stats.inodes = r->inodes();
   stats.inodes_used = r->inodes_used();
   co_return stats;
+}
+
+Async<> AsyncAgent::ResizeVolume(std::string guest_path, uint64_t bytes) {
+  pb::ResizeVolumeRequest req;
+  req.set_guest_path(guest_path);
+  req.set_bytes(bytes);
+  return CallVoid(*client_, "ResizeVolume", req);
 }
 
 Async<std::string> AsyncAgent::GetOOMEvent() {

@@ -109,6 +109,10 @@ Result<> Runtime::AddDirectVolume(const std::string& path, const DirectVolume& v
 Result<> Runtime::RemoveDirectVolume(const std::string& path) {
   return With(impl_->RemoveDirectVolume(path), "remove volume " + path);
 }
+Result<> Runtime::ResizeDirectVolume(const std::string& path, uint64_t bytes) {
+  return With(impl_->ResizeDirectVolume(path, bytes), "resize volume " + path);
+}
+
 Result<VolumeStats> Runtime::DirectVolumeStats(const std::string& path) {
   return With(impl_->DirectVolumeStats(path), "stats of volume " + path);
 }

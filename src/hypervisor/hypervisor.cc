@@ -49,6 +49,10 @@ Result<std::string> Hypervisor::DeviceAddress(const std::string& id) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot tell where the guest finds device " + id);
 }
 
+Result<> Hypervisor::ResizeDisk(const std::string& id, uint64_t) {
+  return Fail(ErrorCode::kUnimplemented, Name() + " cannot resize disk " + id);
+}
+
 Result<> Hypervisor::HotUnplug(const Device& device) {
   return Fail(ErrorCode::kUnimplemented, Name() + " cannot hot-unplug the " + KindOf(device) +
                                              " device " + DeviceId(device) + " from a running VM");

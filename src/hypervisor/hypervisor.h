@@ -108,6 +108,11 @@ class Hypervisor {
   // where the backend cannot tell.
   virtual Result<std::string> DeviceAddress(const std::string& id);
 
+  // Grows disk `id` (a BlockDevice it has) to `bytes`: an image file is
+  // extended; a host block device must have grown already. The guest sees
+  // the new capacity. kUnimplemented where the backend cannot.
+  virtual Result<> ResizeDisk(const std::string& id, uint64_t bytes);
+
   // Host processes of the VM (QEMU: its pid), for supervision and accounting.
   virtual std::vector<pid_t> Pids() const = 0;
   // "kvm" or "tcg" once started.

@@ -59,6 +59,8 @@ class SandboxBackend {
                                        bool raw) = 0;
   // Hot-unplugs a disk the guest no longer uses.
   virtual Result<> RemoveDisk(const std::string& sandbox_id, const std::string& disk_id) = 0;
+  // Grows the disk at host `path` the running VM has to `bytes`.
+  virtual Result<> ResizeDisk(const std::string& sandbox_id, const std::string& path, uint64_t bytes) = 0;
   // Passes the host's IOMMU group `group` to the running VM (the supervisor
   // binds it to vfio-pci and hot-plugs its functions; a group the VM has is
   // shared); the guest's PCI path of each function.

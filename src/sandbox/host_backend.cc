@@ -83,6 +83,9 @@ class HostBackend : public SandboxBackend {
   Result<> RemoveDisk(const std::string& id, const std::string& disk_id) override {
     return SupervisorRemoveDisk(Layout(id).ControlSocket(), disk_id);
   }
+  Result<> ResizeDisk(const std::string& id, const std::string& path, uint64_t bytes) override {
+    return SupervisorResizeDisk(Layout(id).ControlSocket(), path, bytes);
+  }
   Result<std::vector<std::string>> AddVfioGroup(const std::string& id, const std::string& group) override {
     return SupervisorAddVfioGroup(Layout(id).ControlSocket(), group);
   }

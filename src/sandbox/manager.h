@@ -57,6 +57,7 @@ class Manager {
   Result<> AddDirectVolume(const std::string& volume_path, const DirectVolume& volume);
   Result<> RemoveDirectVolume(const std::string& volume_path);
   Result<VolumeStats> DirectVolumeStats(const std::string& volume_path);
+  Result<> ResizeDirectVolume(const std::string& volume_path, uint64_t bytes);
   Result<NetInterface> AddInterface(const std::string& sid, const std::string& name);
   Result<> RemoveInterface(const std::string& sid, const std::string& name);
   Result<std::vector<NetInterface>> ListInterfaces(const std::string& sid);

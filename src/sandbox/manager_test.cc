@@ -92,6 +92,15 @@ class FakeBackend : public SandboxBackend {
     return {};
   }
   std::map<std::string, std::string> disks;  // attached: id -> "path ro|rw"
+  Result<> ResizeDisk(const std::string&, const std::string& path, uint64_t bytes) override {
+    for (auto& [id, disk] : disks)
+      if (disk.starts_with(path + " ")) {
+        resized[path] = bytes;
+        return {};
+      }
+    return Fail(ErrorCode::kNotFound, "the VM has no disk " + path);
+  }
+  std::map<std::string, uint64_t> resized;  // host path -> bytes
   Result<std::vector<std::string>> AddVfioGroup(const std::string& id, const std::string& group) override {
     if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
     if (group == "99") return Fail(ErrorCode::kFailedPrecondition, "the host has no IOMMU");
@@ -578,6 +587,31 @@ TEST_F(ManagerTest, ARootOnADiskIsAttachedMountedAndDetached) {
   auto failed = impl_->CreateContainer("s1", c);
   ASSERT_FALSE(failed);
   EXPECT_TRUE(backend_->disks.empty()) << "a failed create takes its disk back";
+}
+
+TEST_F(ManagerTest, ADirectVolumeGrowsOnTheHostThenInTheGuest) {
+  const std::string image = root_ + "/vol.img";
+  {
+    std::ofstream f(image, std::ios::binary);
+    std::string bytes(4096, '\0');
+    bytes[1080] = '\x53';
+    bytes[1081] = '\xEF';
+    f << bytes;
+  }
+  const std::string volume = root_ + "/srv-data";
+  ASSERT_TRUE(impl_->AddDirectVolume(volume, {image, "", {}}));
+  EXPECT_EQ(impl_->ResizeDirectVolume(volume, 1u << 30).error().code, ErrorCode::kFailedPrecondition)
+      << "no container has it";
+  auto c = Container("c1");
+  c.oci_spec = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["true"]},
+    "mounts": [{"destination": "/data", "type": "bind", "source": ")" + volume + R"("}]})";
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1")));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ASSERT_TRUE(impl_->CreateContainer("s1", c));
+  ASSERT_TRUE(impl_->ResizeDirectVolume(volume, 1u << 30));
+  EXPECT_EQ(backend_->resized.at(image), 1u << 30);
+  auto calls = GuestOf("s1").Calls();
+  EXPECT_NE(std::find(calls.begin(), calls.end(), "ResizeVolume"), calls.end()) << "the guest grows its file system";
 }
 
 TEST_F(ManagerTest, AVfioGroupNodePassesTheGroupThroughWhileAContainerHasIt) {

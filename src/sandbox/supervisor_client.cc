@@ -80,6 +80,15 @@ Result<> SupervisorRemoveDisk(const std::string& control_socket, const std::stri
   return {};
 }
 
+Result<> SupervisorResizeDisk(const std::string& control_socket, const std::string& path, uint64_t bytes) {
+  pb::ResizeDiskRequest req;
+  req.set_path(path);
+  req.set_bytes(bytes);
+  auto reply = Call(control_socket, "ResizeDisk", req.SerializeAsString());
+  if (!reply) return std::unexpected(reply.error());
+  return {};
+}
+
 Result<std::vector<std::string>> SupervisorAddVfioGroup(const std::string& control_socket, const std::string& group) {
   pb::VfioGroupRequest req;
   req.set_group(group);

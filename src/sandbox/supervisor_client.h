@@ -31,6 +31,9 @@ Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const 
                                        bool raw);
 Result<> SupervisorRemoveDisk(const std::string& control_socket, const std::string& id);
 
+// Grows the disk at host `path` that the VM has to `bytes`.
+Result<> SupervisorResizeDisk(const std::string& control_socket, const std::string& path, uint64_t bytes);
+
 // Passes IOMMU group `group` to the running VM (counted: a group it has is
 // shared); where the guest finds each of its PCI functions (PCI paths).
 Result<std::vector<std::string>> SupervisorAddVfioGroup(const std::string& control_socket, const std::string& group);

@@ -67,6 +67,15 @@ void RegisterControl(ttrpc::MethodTable& table, os::Worker& worker, ControlOps o
                   if (!removed) co_return std::unexpected(removed.error());
                   co_return agent::v1::Empty{};
                 }));
+  table.Add(kSupervisorService, "ResizeDisk",
+            ttrpc::Typed<pb::ResizeDiskRequest>(
+                [&worker, shared](pb::ResizeDiskRequest req) -> asio::awaitable<Result<agent::v1::Empty>> {
+                  os::Job<Result<>> job{
+                      [shared, path = req.path(), bytes = req.bytes()] { return shared->resize_disk(path, bytes); }};
+                  auto resized = co_await worker.Run(&job);
+                  if (!resized) co_return std::unexpected(resized.error());
+                  co_return agent::v1::Empty{};
+                }));
   table.Add(kSupervisorService, "AddVfioGroup",
             ttrpc::Typed<pb::VfioGroupRequest>(
                 [&worker, shared](pb::VfioGroupRequest req) -> asio::awaitable<Result<pb::AddVfioGroupResponse>> {

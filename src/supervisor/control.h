@@ -22,6 +22,7 @@ struct ControlOps {
   std::function<Result<hypervisor::VmSize>(const hypervisor::VmSize& want)> grow_vm;
   std::function<Result<AttachedDisk>(const std::string& path, bool read_only, bool raw)> add_disk;
   std::function<Result<>(const std::string& id)> remove_disk;
+  std::function<Result<>(const std::string& path, uint64_t bytes)> resize_disk;
   std::function<Result<std::vector<std::string>>(const std::string& group)> add_vfio_group;
   std::function<Result<>(const std::string& group)> remove_vfio_group;
 };

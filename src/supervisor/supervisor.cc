@@ -150,6 +150,7 @@ class Supervisor {
                      [this](const hypervisor::VmSize& want) { return GrowVm(want); },
                      [this](const std::string& path, bool read_only, bool raw) { return AddDisk(path, read_only, raw); },
                      [this](const std::string& id) { return RemoveDisk(id); },
+                     [this](const std::string& path, uint64_t bytes) { return ResizeDisk(path, bytes); },
                      [this](const std::string& group) { return AddVfioGroup(group); },
                      [this](const std::string& group) { return RemoveVfioGroup(group); }});
     return {};
@@ -240,6 +241,22 @@ class Supervisor {
   Result<> RemoveDisk(const std::string& id) {
     if (auto r = hypervisor_->RemoveDevice(id); !r) return r;
     log::Info("disk " + id + " hot-unplugged");
+    return {};
+  }
+
+  Result<> ResizeDisk(const std::string& path, uint64_t bytes) {
+    const hypervisor::BlockDevice* disk = nullptr;
+    for (const auto& device : hypervisor_->devices())
+      if (const auto* d = std::get_if<hypervisor::BlockDevice>(&device); d && d->path == path) disk = d;
+    if (!disk) return Fail(ErrorCode::kNotFound, "the VM has no disk " + path);
+    if (disk->read_only) return Fail(ErrorCode::kFailedPrecondition, "disk " + path + " is attached read-only");
+    auto size = resource::DiskSize(path);
+    if (!size) return std::unexpected(size.error());
+    if (bytes < *size)
+      return Fail(ErrorCode::kInvalidArgument, "disk " + path + " has " + std::to_string(*size) +
+                                                   " bytes: a volume grows, it is not shrunk");
+    if (auto r = hypervisor_->ResizeDisk(disk->id, bytes); !r) return r;
+    log::Info("disk " + path + " (" + disk->id + ") resized to " + std::to_string(bytes) + " bytes");
     return {};
   }
 

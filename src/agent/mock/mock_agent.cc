@@ -304,6 +304,14 @@ Result<VolumeStats> MockAgent::GetVolumeStats(const std::string& guest_path) {
   return Fail(ErrorCode::kNotFound, "no disk mounted at " + guest_path);
 }
 
+Result<> MockAgent::ResizeVolume(const std::string& guest_path, uint64_t) {
+  VC_MOCK_ENTER("ResizeVolume");
+  for (const auto& [id, c] : g_->containers_)
+    for (const auto& d : c.disks)
+      if (d.mount_point == guest_path) return {};
+  return Fail(ErrorCode::kNotFound, "no disk mounted at " + guest_path);
+}
+
 #undef VC_MOCK_ENTER
 
 }  // namespace vc::agent::mock

@@ -106,6 +106,7 @@ class MockAgent : public Agent {
   Result<std::vector<NetInterface>> ListInterfaces() override;
   Result<std::vector<NetRoute>> ListRoutes() override;
   Result<VolumeStats> GetVolumeStats(const std::string& guest_path) override;
+  Result<> ResizeVolume(const std::string& guest_path, uint64_t bytes) override;
 
  private:
   std::shared_ptr<Guest> g_;

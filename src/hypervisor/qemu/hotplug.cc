@@ -110,6 +110,12 @@ Result<> UnplugBlock(QmpClient& qmp, const std::string& id, int64_t fdset, std::
   return {};
 }
 
+Result<> ResizeBlock(QmpClient& qmp, const std::string& id, uint64_t bytes) {
+  if (auto r = qmp.Execute("block_resize", {{"node-name", BlockNodeName(id)}, {"size", bytes}}); !r)
+    return std::unexpected(r.error().Wrap("resize disk " + id));
+  return {};
+}
+
 Result<> PlugVfio(QmpClient& qmp, const VfioDevice& device, const std::string& port) {
   if (auto r = qmp.Execute("device_add", {{"driver", "vfio-pci"}, {"id", device.id}, {"host", device.address},
                                           {"bus", port}});

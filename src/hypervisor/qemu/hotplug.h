@@ -46,6 +46,10 @@ Result<> PlugVfio(QmpClient& qmp, const VfioDevice& device, const std::string& p
 // device_del, and waits for the guest to let the device go (DEVICE_DELETED).
 Result<> UnplugVfio(QmpClient& qmp, const std::string& id, std::chrono::milliseconds timeout);
 
+// Gives disk `id`'s block node a new size (block_resize): QEMU extends an
+// image file; a host block device cannot grow this way.
+Result<> ResizeBlock(QmpClient& qmp, const std::string& id, uint64_t bytes);
+
 // The device's PCI path from the root bus, as the guest finds it: each
 // bridge's slot, then the device's, two hex digits each ("02/00": slot 2 of
 // bus 0 is a root port, the device is in slot 0 behind it). From query-pci.

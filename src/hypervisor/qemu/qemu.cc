@@ -411,6 +411,13 @@ Result<std::string> QemuHypervisor::DeviceAddress(const std::string& id) {
   return PciPath(*qmp, id);
 }
 
+Result<> QemuHypervisor::ResizeDisk(const std::string& id, uint64_t bytes) {
+  if (auto alive = CheckAlive(); !alive) return alive;
+  auto qmp = QmpClient::Connect(qmp_socket_, kQmpTimeout);
+  if (!qmp) return std::unexpected(qmp.error());
+  return ResizeBlock(*qmp, id, bytes);
+}
+
 Result<VmSize> QemuHypervisor::Grow(const VmSize& want) {
   if (auto alive = CheckAlive(); !alive) return std::unexpected(alive.error());
   const uint32_t vcpus = std::min(want.vcpus, max_size_.vcpus);

@@ -27,6 +27,8 @@ class QemuHypervisor : public Hypervisor {
   Result<std::vector<pid_t>> VcpuThreads() override;
   Result<> SaveState(const std::string& path) override;
   Result<std::string> DeviceAddress(const std::string& id) override;
+  // block_resize of the disk's node.
+  Result<> ResizeDisk(const std::string& id, uint64_t bytes) override;
 
  protected:
   bool Running() const override { return pid_ > 0; }

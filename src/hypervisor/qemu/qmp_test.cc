@@ -497,6 +497,16 @@ TEST(QmpHotplug, AVfioDeviceQemuCannotOpenSaysWhich) {
   EXPECT_NE(kept.error().message.find("did not release VFIO device vfio0"), std::string::npos);
 }
 
+TEST(QmpHotplug, ADiskGrowsByItsNode) {
+  FakeQmp server([](const std::string&) { return Ok(); });
+  auto qmp = QmpClient::Connect(server.path(), 2s);
+  ASSERT_TRUE(qmp);
+  ASSERT_TRUE(ResizeBlock(*qmp, "disk2", 256ull << 20));
+  auto resize = nlohmann::json::parse(server.lines()[1]);
+  EXPECT_EQ(resize["execute"], "block_resize");
+  EXPECT_EQ(resize["arguments"], (nlohmann::json{{"node-name", "disk2-file"}, {"size", 256ull << 20}}));
+}
+
 TEST(QmpHotplug, PciPathGoesThroughTheRootPort) {
   // query-pci's shape for a disk in root port hp1 (slot 3 of bus 0, secondary bus 2).
   FakeQmp server([](const std::string& line) {

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,6 +115,17 @@ Result<OpenedDisk> OpenDisk(const std::string& path, bool read_only, bool raw, c
 hypervisor::BlockDevice DeviceOf(const std::string& id, const std::string& path, const OpenedDisk& disk,
                                  bool read_only, const std::string& driver) {
   return {id, path, disk.fd.get(), read_only, disk.host_device, driver};
+}
+
+Result<uint64_t> DiskSize(const std::string& path) {
+  os::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return os::FailErrno("open " + path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return os::FailErrno("stat " + path);
+  if (!S_ISBLK(st.st_mode)) return static_cast<uint64_t>(st.st_size);
+  uint64_t bytes = 0;
+  if (::ioctl(fd.get(), BLKGETSIZE64, &bytes) != 0) return os::FailErrno("size of " + path);
+  return bytes;
 }
 
 }  // namespace vc::resource

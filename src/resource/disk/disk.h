@@ -28,6 +28,9 @@ Result<std::string> CheckDisk(const std::string& path, const std::string& sys = 
 // at `sys` names it; empty if the host has none.
 std::string HostBlockDevice(int64_t major, int64_t minor, const std::string& sys = "/sys");
 
+// The size of the image file or block device at `path`, in bytes.
+Result<uint64_t> DiskSize(const std::string& path);
+
 struct OpenedDisk {
   os::Fd fd;
   bool host_device = false;  // a block device, else a regular file
