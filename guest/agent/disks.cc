@@ -83,7 +83,6 @@ Result<> CheckMountPoint(const std::string& path) {
 }
 
 Result<> MountOne(const Mount& disk, const std::string& name) {
-  if (auto ok = os::MakeDirs(disk.mount_point, 0755); !ok) return ok;
   const auto options = os::ParseMountOptions(disk.options);
   const unsigned long flags = options.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
                                                MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_SYNCHRONOUS |
@@ -139,6 +138,7 @@ asio::awaitable<Result<Attached>> MountAll(std::vector<Mount> disks, std::chrono
       if (auto ok = CheckMountPoint(disk.mount_point); !ok) co_return fail(ok.error());
       if (disk.fstype != "ext4" && disk.fstype != "xfs")
         co_return fail({ErrorCode::kInvalidArgument, "disk file system '" + disk.fstype + "': ext4 or xfs"});
+      if (auto ok = os::MakeDirs(disk.mount_point, 0755); !ok) co_return fail(ok.error());
     }
     // Not there yet: no sysfs entry, or one whose device node or disk is not
     // ready (a SCSI disk is named before its capacity is read: ENXIO).

@@ -76,9 +76,7 @@ Result<agent::GuestDisk> Manager::AttachVolume(const std::string& sid, Container
   auto disk = backend_->AddDisk(sid, mount.device, mount.read_only, false);
   if (!disk) return std::unexpected(disk.error().Wrap("attach " + mount.device));
   c.disks.push_back(disk->id);
-  const bool ext = mount.fstype.starts_with("ext");
-  if (!mount.fstype.empty() && (ext ? "ext4" : mount.fstype) != disk->fstype)
-    return Fail(ErrorCode::kInvalidArgument, mount.device + " holds " + disk->fstype + ", not " + mount.fstype);
+  if (auto ok = resource::MatchFsType(mount.device, mount.fstype, disk->fstype); !ok) return std::unexpected(ok.error());
   auto options = mount.options;
   if (mount.read_only && std::find(options.begin(), options.end(), "ro") == options.end()) options.push_back("ro");
   return agent::GuestDisk{disk->driver, disk->address, disk->fstype, options,

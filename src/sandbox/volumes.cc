@@ -78,9 +78,7 @@ Result<> AddDirectVolume(const std::string& state_root, const std::string& volum
     return Fail(ErrorCode::kInvalidArgument, "file system type '" + volume.fstype + "': ext4 or xfs");
   auto found = resource::CheckDisk(volume.device);
   if (!found) return std::unexpected(found.error());
-  const bool ext = volume.fstype.starts_with("ext");
-  if (!volume.fstype.empty() && (ext ? "ext4" : volume.fstype) != *found)
-    return Fail(ErrorCode::kInvalidArgument, volume.device + " holds " + *found + ", not " + volume.fstype);
+  if (auto ok = resource::MatchFsType(volume.device, volume.fstype, *found); !ok) return ok;
   const std::string record = RecordOf(state_root, volume_path);
   if (os::Exists(record)) return Fail(ErrorCode::kAlreadyExists, "volume " + volume_path + " is already registered");
   if (auto ok = os::MakeDirs(VolumesDir(state_root), 0700); !ok) return ok;

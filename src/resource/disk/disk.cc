@@ -117,6 +117,11 @@ hypervisor::BlockDevice DeviceOf(const std::string& id, const std::string& path,
   return {id, path, disk.fd.get(), read_only, disk.host_device, driver};
 }
 
+Result<> MatchFsType(const std::string& path, const std::string& stated, const std::string& detected) {
+  if (stated.empty() || (stated.starts_with("ext") ? "ext4" : stated) == detected) return {};
+  return Fail(ErrorCode::kInvalidArgument, path + " holds " + detected + ", not " + stated);
+}
+
 Result<uint64_t> DiskSize(const std::string& path) {
   os::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return os::FailErrno("open " + path);

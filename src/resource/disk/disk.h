@@ -18,6 +18,10 @@ namespace vc::resource {
 // the two the guest kernel has; kInvalidArgument for anything else.
 Result<std::string> DetectFsType(int fd, const std::string& path);
 
+// kInvalidArgument unless a disk found holding `detected` (DetectFsType's
+// answer) is what `stated` asks (empty: anything; ext2/ext3/ext4: ext4).
+Result<> MatchFsType(const std::string& path, const std::string& stated, const std::string& detected);
+
 // Why `path` may not be given to a VM, checked without keeping it open: not
 // a regular file or block device, no file system the guest mounts, a file a
 // host loop device is backed by (`sys`: where sysfs is). Returns its file
