@@ -117,6 +117,7 @@ void Manager::ReleaseHost(const std::string& sid, SandboxRecord& r) {
     if (c.rootfs_mounted) (void)backend_->UnshareContainer(sid, cid);
     c.rootfs_mounted = false;
     c.disks.clear();  // they went with the VM
+    c.vfio_groups.clear();
   }
   backend_->ReleaseResources(sid);
   r.supervisor_pid = 0;
