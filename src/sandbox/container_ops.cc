@@ -59,13 +59,23 @@ void Manager::RunPoststop(const SandboxRecord& r, const ContainerRecord& c) {
 
 // A root on a disk: attached (read-only if the spec's root is) and mounted
 // by the guest where the spec's root will say.
-Result<agent::GuestDisk> Manager::AttachRootDisk(const std::string& sid, ContainerRecord& c) {
+// A disk the VM has from boot is taken if free (it stays with the VM).
+Result<agent::GuestDisk> Manager::AttachRootDisk(const std::string& sid, SandboxRecord& r, ContainerRecord& c) {
   auto spec = oci::SpecOf(c.config);
   if (!spec) return std::unexpected(spec.error());
   const bool read_only = spec->root.readonly;
-  auto disk = backend_->AddDisk(sid, c.config.rootfs_disk, read_only, false);
-  if (!disk) return std::unexpected(disk.error().Wrap("attach root disk " + c.config.rootfs_disk));
-  c.disks.push_back(disk->id);
+  auto boot = std::find_if(r.boot_disks.begin(), r.boot_disks.end(), [&](const BootDisk& d) {
+    return d.user.empty() && d.path == c.config.rootfs_disk && d.read_only == read_only;
+  });
+  Result<AttachedDisk> disk;
+  if (boot != r.boot_disks.end()) {
+    boot->user = c.config.id;
+    disk = boot->disk;
+  } else {
+    disk = backend_->AddDisk(sid, c.config.rootfs_disk, read_only, false);
+    if (!disk) return std::unexpected(disk.error().Wrap("attach root disk " + c.config.rootfs_disk));
+    c.disks.push_back(disk->id);
+  }
   return agent::GuestDisk{disk->driver, disk->address, disk->fstype, {read_only ? "ro" : "rw"},
                           std::string(agent::kGuestDiskDir) + "/" + c.config.id + "/root", ""};
 }
@@ -115,7 +125,9 @@ Result<> Manager::AttachDevices(const std::string& sid, ContainerRecord& c, cons
 
 // Takes the container's disks and passed-through devices out of the VM (the
 // guest has unmounted the disks).
-Result<> Manager::DetachDevices(const std::string& sid, ContainerRecord& c) {
+Result<> Manager::DetachDevices(const std::string& sid, SandboxRecord& r, ContainerRecord& c) {
+  for (auto& boot : r.boot_disks)
+    if (boot.user == c.config.id) boot.user.clear();
   while (!c.disks.empty()) {
     if (auto ok = backend_->RemoveDisk(sid, c.disks.back()); !ok)
       return std::unexpected(ok.error().Wrap("detach disk " + c.disks.back()));
@@ -136,7 +148,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   Result<std::string> guest_root;
   if (c.config.rootfs_disk.empty()) {
     guest_root = backend_->ShareRootfs(sid, c.config.id, c.config.rootfs);
-  } else if (auto root = AttachRootDisk(sid, c)) {
+  } else if (auto root = AttachRootDisk(sid, r, c)) {
     guest_root = root->mount_point;
     disks.push_back(std::move(*root));
   } else {
@@ -160,7 +172,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   }
   if (!ok) {
     (void)backend_->UnshareContainer(sid, c.config.id);
-    if (auto detached = DetachDevices(sid, c); !detached) log::Warn("container " + c.config.id + ": " + detached.error().message);
+    if (auto detached = DetachDevices(sid, r, c); !detached) log::Warn("container " + c.config.id + ": " + detached.error().message);
     c.rootfs_mounted = false;
     return ok;
   }
@@ -343,7 +355,7 @@ Result<> Manager::DeleteContainer(const std::string& sid, const std::string& cid
       if (!agent) return std::unexpected(agent.error());
       if (auto ok = (*agent)->RemoveContainer(cid); !ok && ok.error().code != ErrorCode::kNotFound)
         return ok;
-      if (auto ok = DetachDevices(sid, **c); !ok) return ok;
+      if (auto ok = DetachDevices(sid, r, **c); !ok) return ok;
     }
     if (auto ok = backend_->UnshareContainer(sid, cid); !ok) return ok;
     RunPoststop(r, **c);

@@ -110,6 +110,7 @@ Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::stri
   out.guest_network.interfaces = net.value("interfaces", std::vector<NetInterface>{});
   out.guest_network.routes = net.value("routes", std::vector<NetRoute>{});
   out.guest_network.neighbors = net.value("neighbors", std::vector<NetNeighbor>{});
+  out.disks = report.value("disks", std::vector<BootDisk>{});
   for (const auto& m : report.value("timeline", nlohmann::json::array()))
     out.moments.push_back({m.value("phase", std::string()), m.value("mono_ns", int64_t{0})});
   return out;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/agent.h"
+#include "sandbox/supervisor_client.h"
 #include "sandbox/timeline.h"
 #include "vc/result.h"
 
@@ -20,6 +21,7 @@ struct LaunchReport {
   std::vector<agent::SharedMount> guest_mounts;  // what the sandbox's resources ask the guest to mount
   agent::GuestNetwork guest_network = {};        // what the guest configures to take the pod's network
   std::vector<Moment> moments;                   // the supervisor's phases of the start
+  std::vector<BootDisk> disks;                   // SupervisorSpec::disks, attached
 };
 
 // The vc-supervisor binary: `configured` if set, else next to the running

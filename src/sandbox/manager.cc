@@ -119,6 +119,7 @@ void Manager::ReleaseHost(const std::string& sid, SandboxRecord& r) {
     c.disks.clear();  // they went with the VM
     c.vfio_groups.clear();
   }
+  r.boot_disks.clear();
   backend_->ReleaseResources(sid);
   r.supervisor_pid = 0;
 }

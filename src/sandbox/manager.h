@@ -76,8 +76,8 @@ class Manager {
   Result<> RemoveUnreadable(const std::string& id);
 
   // Shares the rootfs (or attaches its disk) and creates the container in the guest.
-  Result<agent::GuestDisk> AttachRootDisk(const std::string& sid, ContainerRecord& c);
-  Result<> DetachDevices(const std::string& sid, ContainerRecord& c);
+  Result<agent::GuestDisk> AttachRootDisk(const std::string& sid, SandboxRecord& record, ContainerRecord& c);
+  Result<> DetachDevices(const std::string& sid, SandboxRecord& record, ContainerRecord& c);
   Result<> CreateInGuest(const std::string& sid, SandboxRecord& record, ContainerRecord& c,
                          agent::Agent& agent);
   Result<> StartInGuest(SandboxRecord& record, ContainerRecord& c, agent::Agent& agent);

@@ -37,8 +37,11 @@ class FakeBackend : public SandboxBackend {
     if (on_launch) on_launch(*guests[id]);
     alive.insert(id);
     launched = spec;
-    return LaunchReport{4242, {{"state", "running"}, {"sandbox_id", id}}, "tcg", "mock-kernel",
-                        {{"share", "/shared", "virtiofs", {}}}, network, {}};
+    LaunchReport report{4242, {{"state", "running"}, {"sandbox_id", id}}, "tcg", "mock-kernel",
+                        {{"share", "/shared", "virtiofs", {}}}, network, {}, spec.disks};
+    for (size_t i = 0; i < report.disks.size(); ++i)
+      report.disks[i].disk = {"boot" + std::to_string(i), "virtio-blk", "1" + std::to_string(i), "ext4"};
+    return report;
   }
   bool SupervisorAlive(const std::string& id, int32_t pid) override {
     return pid == 4242 && alive.contains(id);
@@ -587,6 +590,39 @@ TEST_F(ManagerTest, ARootOnADiskIsAttachedMountedAndDetached) {
   auto failed = impl_->CreateContainer("s1", c);
   ASSERT_FALSE(failed);
   EXPECT_TRUE(backend_->disks.empty()) << "a failed create takes its disk back";
+}
+
+TEST_F(ManagerTest, TheFirstContainersRootDiskIsThereFromBootAndStays) {
+  const std::string image = root_ + "/root.img";
+  {
+    std::ofstream f(image, std::ios::binary);
+    std::string bytes(4096, '\0');
+    bytes[1080] = '\x53';
+    bytes[1081] = '\xEF';
+    f << bytes;
+  }
+  auto c = Container("c1");
+  c.rootfs.clear();
+  c.rootfs_disk = image;
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {c})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  ASSERT_EQ(backend_->launched->disks.size(), 1u) << "asked for before boot";
+  EXPECT_EQ(backend_->launched->disks[0].path, image);
+  EXPECT_TRUE(backend_->disks.empty()) << "not hot-plugged";
+  auto disks = GuestOf("s1").disks("c1");
+  ASSERT_EQ(disks.size(), 1u);
+  EXPECT_EQ(disks[0].address, "10");
+  ASSERT_TRUE(impl_->StopContainer("s1", "c1"));
+  ASSERT_TRUE(impl_->DeleteContainer("s1", "c1"));
+  auto again = c;
+  again.id = "c2";
+  ASSERT_TRUE(impl_->CreateContainer("s1", again));
+  EXPECT_EQ(GuestOf("s1").disks("c2").at(0).address, "10") << "the boot disk, free again, taken again";
+  EXPECT_TRUE(backend_->disks.empty());
+  auto third = c;
+  third.id = "c3";
+  ASSERT_TRUE(impl_->CreateContainer("s1", third));
+  EXPECT_EQ(backend_->disks.size(), 1u) << "the boot disk is taken: this one is hot-plugged (QEMU refuses a second writer of one image)";
 }
 
 TEST_F(ManagerTest, ADirectVolumeGrowsOnTheHostThenInTheGuest) {

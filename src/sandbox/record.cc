@@ -121,7 +121,7 @@ json ToJson(const SandboxRecord& r) {
   return {{"version", 1},           {"config", r.config},
           {"state", r.state},       {"supervisor_pid", r.supervisor_pid},
           {"hypervisor", r.hypervisor}, {"accel", r.accel},
-          {"containers", containers},
+          {"containers", containers}, {"boot_disks", r.boot_disks},
           {"timeline", {{"start_mono_ns", r.timeline.start_ns}, {"phases", phases}}}};
 }
 
@@ -144,6 +144,7 @@ Result<SandboxRecord> SandboxRecordFromJson(const json& j) {
       c.vfio_groups = cj.value("vfio_groups", std::vector<std::string>{});
       r.containers[id] = std::move(c);
     }
+    r.boot_disks = j.value("boot_disks", std::vector<BootDisk>{});
     const json timeline = j.value("timeline", json::object());
     r.timeline.start_ns = timeline.value("start_mono_ns", int64_t{0});
     for (const auto& p : timeline.value("phases", json::array()))

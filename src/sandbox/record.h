@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sandbox/supervisor_client.h"
 #include "sandbox/timeline.h"
 #include "vc/result.h"
 #include "vc/types.h"
@@ -41,6 +42,7 @@ struct SandboxRecord {
   nlohmann::json hypervisor;  // Hypervisor::Save()
   std::string accel;
   std::map<std::string, ContainerRecord> containers;
+  std::vector<BootDisk> boot_disks;  // the VM's disks from boot (this run)
   Timeline timeline;  // of the last start
 };
 

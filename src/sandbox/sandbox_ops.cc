@@ -2,6 +2,7 @@
 #include <sys/un.h>
 
 #include "factory/template.h"
+#include "oci/convert.h"
 #include "os/log.h"
 #include "sandbox/layout.h"
 #include "sandbox/manager.h"
@@ -59,6 +60,16 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
         log::Warn("sandbox " + id + " boots instead of starting from the VM template: " + found.error().message);
       }
     }
+    // The first containers' root disks go in from boot, where the guest can
+    // find a cold-plugged disk (not virtio-blk on microvm: no PCI address).
+    const HypervisorConfig& hv = r.config.hypervisor;
+    if (spec.template_dir.empty() && !(hv.machine_type == "microvm" && hv.block_device_driver == hypervisor::kVirtioBlk))
+      for (const auto& [cid, c] : r.containers) {
+        if (c.state != ContainerState::kReady || c.config.rootfs_disk.empty()) continue;
+        auto cspec = oci::SpecOf(c.config);
+        if (!cspec) return std::unexpected(cspec.error());
+        spec.disks.push_back({c.config.rootfs_disk, cspec->root.readonly, {}, ""});
+      }
     r.timeline.AddNow("config");
     auto report = backend_->Launch(spec, std::chrono::milliseconds(r.config.agent.start_timeout_ms) + 30s);
     if (!report) return std::unexpected(report.error());
@@ -67,6 +78,7 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
     r.supervisor_pid = report->supervisor_pid;
     r.hypervisor = report->hypervisor;
     r.accel = report->accel;
+    r.boot_disks = report->disks;
 
     auto fail = [&](const Error& e) -> Result<SandboxStatus> {
       ReleaseHost(id, r);

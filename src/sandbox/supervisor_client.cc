@@ -40,6 +40,24 @@ Result<std::string> Call(const std::string& socket, const std::string& method, c
 
 }  // namespace
 
+void to_json(nlohmann::json& j, const BootDisk& d) {
+  j = {{"path", d.path},
+       {"read_only", d.read_only},
+       {"id", d.disk.id},
+       {"driver", d.disk.driver},
+       {"address", d.disk.address},
+       {"fstype", d.disk.fstype},
+       {"user", d.user}};
+}
+
+void from_json(const nlohmann::json& j, BootDisk& d) {
+  d.path = j.value("path", std::string());
+  d.read_only = j.value("read_only", false);
+  d.disk = {j.value("id", std::string()), j.value("driver", std::string()), j.value("address", std::string()),
+            j.value("fstype", std::string())};
+  d.user = j.value("user", std::string());
+}
+
 Result<agent::GuestNetwork> SupervisorAddInterface(const std::string& control_socket, const std::string& name) {
   pb::InterfaceRequest req;
   req.set_name(name);

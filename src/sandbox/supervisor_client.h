@@ -25,6 +25,20 @@ struct AttachedDisk {
   std::string fstype;   // "ext4" or "xfs"
 };
 
+// A disk the VM has from boot: the root disk of a container the sandbox
+// starts with, asked for by host path before the VM boots (no hot-plug to
+// wait for). It stays until the VM ends; `user` is the container that has
+// it mounted now ("" none: the next container on the same disk takes it).
+struct BootDisk {
+  std::string path;
+  bool read_only = false;
+  AttachedDisk disk;  // once attached
+  std::string user;
+};
+
+void to_json(nlohmann::json& j, const BootDisk& d);
+void from_json(const nlohmann::json& j, BootDisk& d);
+
 // Opens the block device or image file at `path` and hot-plugs it.
 // `raw`: for a device node, no file system needed.
 Result<AttachedDisk> SupervisorAddDisk(const std::string& control_socket, const std::string& path, bool read_only,

@@ -23,7 +23,8 @@ void to_json(nlohmann::json& j, const SupervisorSpec& s) {
        {"hypervisor", s.hypervisor},
        {"agent", s.agent},
        {"resources", s.resources},
-       {"template_dir", s.template_dir}};
+       {"template_dir", s.template_dir},
+       {"disks", s.disks}};
 }
 
 void from_json(const nlohmann::json& j, SupervisorSpec& s) {
@@ -32,6 +33,7 @@ void from_json(const nlohmann::json& j, SupervisorSpec& s) {
   s.agent = j.value("agent", AgentConfig{});
   s.resources = j.value("resources", resource::Config{});
   s.template_dir = j.value("template_dir", std::string());
+  s.disks = j.value("disks", std::vector<BootDisk>{});
 }
 
 }  // namespace vc

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "resource/manager.h"
+#include "sandbox/supervisor_client.h"
 #include "vc/types.h"
 
 namespace vc {
@@ -22,6 +23,9 @@ struct SupervisorSpec {
   // (src/factory/template.h) instead of booting; the supervisor boots after
   // all if the restore fails.
   std::string template_dir;
+  // Disks cold-plugged before boot (path and read_only; the start report
+  // says where each went). Not with a template (its VM has its devices).
+  std::vector<BootDisk> disks;
 };
 
 // The spec for a sandbox's configuration.

@@ -111,9 +111,36 @@ class Supervisor {
     if (!restored_) {
       for (const auto& device : *devices)
         if (auto r = hypervisor_->AddDevice(device); !r) return r;
+      // Ours close once QEMU has its own descriptors (after Start).
+      std::vector<resource::OpenedDisk> opened;
+      for (const auto& disk : spec_.disks) {
+        auto open = resource::OpenDisk(disk.path, disk.read_only, false);
+        if (!open) return std::unexpected(open.error().Wrap("root disk"));
+        const std::string id = "disk" + std::to_string(next_disk_++);
+        const std::string& driver = spec_.hypervisor.block_device_driver;
+        if (auto r = hypervisor_->AddDevice(resource::DeviceOf(id, disk.path, *open, disk.read_only, driver)); !r)
+          return r;
+        boot_disks_.push_back({disk.path, disk.read_only, {id, driver, "", open->fstype}, ""});
+        opened.push_back(std::move(*open));
+      }
       hypervisor::VmSpec vm{spec_.sandbox_id, spec_.hypervisor, layout_.QmpSocket(), layout_.QemuLog(), {}, ""};
-      if (auto r = hypervisor_->Start(vm); !r) return std::unexpected(r.error().Wrap("start VM"));
+      if (auto r = hypervisor_->Start(vm); !r) {
+        // QEMU locks an image it writes; it names the disk by its fd set (the descriptor's number).
+        for (size_t i = 0; i < opened.size(); ++i)
+          if (r.error().message.find(" lock") != std::string::npos &&
+              r.error().message.find("/dev/fdset/" + std::to_string(opened[i].fd.get()) + "]") != std::string::npos)
+            return Fail(ErrorCode::kFailedPrecondition, boot_disks_[i].path +
+                                                            " is in use by another VM or program (" +
+                                                            r.error().message + ")");
+        return std::unexpected(r.error().Wrap("start VM"));
+      }
       Mark("vmm");
+      for (auto& disk : boot_disks_) {
+        auto address = hypervisor_->DeviceAddress(disk.disk.id);
+        if (!address) return std::unexpected(address.error().Wrap("attach " + disk.path));
+        disk.disk.address = *address;
+        log::Info("disk " + disk.path + " cold-plugged as " + disk.disk.id + " (" + disk.disk.driver + " " + *address + ")");
+      }
     }
     for (pid_t pid : hypervisor_->Pids()) vm_pids_.push_back(pid);
     if (auto placed = PlaceVcpuThreads(); !placed) return placed;
@@ -407,6 +434,7 @@ class Supervisor {
                              {"accel", hypervisor_->Accelerator()},
                              {"guest_kernel", *state->kernel},
                              {"guest_mounts", nlohmann::json::array()},
+                             {"disks", boot_disks_},
                              {"supervisor_pid", ::getpid()},
                              {"timeline", timeline_}};
     for (const auto& m : resources_->GuestMounts())
@@ -542,6 +570,7 @@ class Supervisor {
   bool reported_ = false;
   bool restored_ = false;  // the VM came from the template
   uint32_t next_disk_ = 0;  // ids of disks attached: disk0, disk1, ...
+  std::vector<BootDisk> boot_disks_;  // SupervisorSpec::disks, as attached
   // IOMMU groups passed to the VM: their devices and how many containers use each.
   struct VfioUse {
     int users = 1;
