@@ -1,6 +1,5 @@
 #include "disks.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -23,17 +22,6 @@ namespace vc::agent::disks {
 
 namespace {
 
-// The directory entries of `dir` (without "." and ".."); none if it is missing.
-std::vector<std::string> List(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return names;
-  while (dirent* e = ::readdir(d))
-    if (std::string name = e->d_name; name != "." && name != "..") names.push_back(name);
-  ::closedir(d);
-  return names;
-}
-
 bool ParseUint(std::string_view text, int base, unsigned max, unsigned& out) {
   if (text.empty()) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, base);
@@ -42,7 +30,7 @@ bool ParseUint(std::string_view text, int base, unsigned max, unsigned& out) {
 
 // The only entry of `dir` (a block device's block/ has one), or kNotFound.
 Result<std::string> OnlyEntry(const std::string& dir, const std::string& what) {
-  auto names = List(dir);
+  auto names = os::ListDir(dir);
   if (names.size() != 1) return Fail(ErrorCode::kNotFound, what + " has no block device yet");
   return names[0];
 }
@@ -51,7 +39,7 @@ Result<std::string> FindPci(const std::string& sys, const std::string& path) {
   auto found = pci::DeviceDir(sys, path);
   if (!found) return std::unexpected(found.error());
   const std::string& device = *found;
-  for (const auto& entry : List(device))
+  for (const auto& entry : os::ListDir(device))
     if (entry.starts_with("virtio")) return OnlyEntry(device + "/" + entry + "/block", "PCI device " + path);
   return Fail(ErrorCode::kNotFound, "PCI device " + path + " has no virtio device yet");
 }
@@ -66,7 +54,7 @@ Result<std::string> FindScsi(const std::string& sys, const std::string& address)
   // Entries are HOST:CHANNEL:TARGET:LUN; the guest has one SCSI host.
   const std::string suffix = ":0:" + std::to_string(target) + ":" + std::to_string(lun);
   const std::string devices = sys + "/bus/scsi/devices/";
-  for (const auto& entry : List(devices))
+  for (const auto& entry : os::ListDir(devices))
     if (entry.ends_with(suffix) && entry.find(':') == entry.size() - suffix.size())
       return OnlyEntry(devices + entry + "/block", "SCSI disk " + address);
   return Fail(ErrorCode::kNotFound, "no SCSI disk at " + address);

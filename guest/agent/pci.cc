@@ -1,6 +1,5 @@
 #include "pci.h"
 
-#include <dirent.h>
 
 #include <algorithm>
 #include <charconv>
@@ -13,16 +12,6 @@ namespace vc::agent::pci {
 namespace {
 
 constexpr size_t kMaxDepth = 8;
-
-std::vector<std::string> List(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return names;
-  while (dirent* e = ::readdir(d))
-    if (std::string name = e->d_name; name != "." && name != "..") names.push_back(name);
-  ::closedir(d);
-  return names;
-}
 
 bool ParseSlot(std::string_view text, unsigned& out) {
   if (text.size() != 2) return false;
@@ -53,7 +42,7 @@ Result<std::string> DeviceDir(const std::string& sys, const std::string& path) {
     if (!os::Exists(device)) return Fail(ErrorCode::kNotFound, "no PCI device at " + path);
     if (i + 1 == slots.size()) break;
     // A bridge: the bus behind it is its pci_bus/<domain:bus>.
-    auto behind = List(device + "/pci_bus");
+    auto behind = os::ListDir(device + "/pci_bus");
     if (behind.size() != 1) return Fail(ErrorCode::kNotFound, "PCI device " + std::string(name) + " is no bridge (yet)");
     bus = behind[0];
   }

@@ -1,5 +1,6 @@
 #include "os/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -10,6 +11,16 @@
 #include "os/error.h"
 
 namespace vc::os {
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return names;
+  while (dirent* e = ::readdir(d))
+    if (std::string name = e->d_name; name != "." && name != "..") names.push_back(name);
+  ::closedir(d);
+  return names;
+}
 
 Result<> WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {

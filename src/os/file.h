@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "os/fd.h"
 #include "vc/result.h"
@@ -25,6 +26,10 @@ Result<> MakeDirs(const std::string& path, mode_t mode);
 Result<> RemoveTree(const std::string& path);
 
 bool Exists(const std::string& path);
+
+// The names in directory `dir` (without "." and ".."), in the order the
+// directory gives them; none if it cannot be opened.
+std::vector<std::string> ListDir(const std::string& dir);
 
 // The last `lines` lines of a text file (a log), without the final newline;
 // empty if it cannot be read.

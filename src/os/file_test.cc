@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace vc::os {
@@ -31,6 +33,17 @@ TEST(Files, WriteAtomicReplacesWhole) {
   auto bad = WriteFileAtomic("/nonexistent-dir/x", "data", 0600);
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("/nonexistent-dir/x"), std::string::npos);
+}
+
+TEST(Files, ListDirNamesEntriesOnly) {
+  std::string dir = "/tmp/vc-list-" + std::to_string(::getpid());
+  ASSERT_TRUE(MakeDirs(dir + "/sub", 0700));
+  ASSERT_TRUE(WriteFileAtomic(dir + "/file", "x", 0600));
+  auto names = ListDir(dir);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"file", "sub"}));
+  ASSERT_TRUE(RemoveTree(dir));
+  EXPECT_TRUE(ListDir(dir).empty());
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "resource/disk/disk.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -30,22 +29,15 @@ std::string RealPath(const std::string& path) {
 // The loop device of the host whose backing file is `path`, if one is.
 std::string LoopDeviceOf(const std::string& path, const std::string& sys) {
   const std::string real = RealPath(path);
-  DIR* dir = ::opendir((sys + "/block").c_str());
-  if (!dir) return "";
-  std::string found;
-  while (dirent* e = ::readdir(dir)) {
-    if (std::strncmp(e->d_name, "loop", 4) != 0) continue;
-    auto backing = os::ReadFile(sys + "/block/" + e->d_name + "/loop/backing_file");
+  for (const auto& name : os::ListDir(sys + "/block")) {
+    if (!name.starts_with("loop")) continue;
+    auto backing = os::ReadFile(sys + "/block/" + name + "/loop/backing_file");
     if (!backing) continue;
     std::string file = *backing;
     while (!file.empty() && file.back() == '\n') file.pop_back();
-    if (file == real) {
-      found = std::string("/dev/") + e->d_name;
-      break;
-    }
+    if (file == real) return "/dev/" + name;
   }
-  ::closedir(dir);
-  return found;
+  return "";
 }
 
 Result<std::string> Check(int fd, const std::string& path, const struct stat& st, const std::string& sys,
