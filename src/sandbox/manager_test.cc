@@ -165,6 +165,15 @@ class ManagerTest : public ::testing::Test {
     return s;
   }
   Guest& GuestOf(const std::string& id) { return *backend_->guests.at(id); }
+  // A file under the test's root whose superblock says ext4 (all a disk's check reads).
+  std::string Ext4Image(const std::string& name) {
+    const std::string path = root_ + "/" + name;
+    std::string bytes(4096, '\0');
+    bytes[1080] = '\x53';
+    bytes[1081] = '\xEF';
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
 
   std::string root_, rootfs_;
   FakeBackend* backend_ = nullptr;
@@ -548,14 +557,7 @@ TEST_F(ManagerTest, BindMountSourcesAreSharedAndRenamedForTheGuest) {
 }
 
 TEST_F(ManagerTest, ARootOnADiskIsAttachedMountedAndDetached) {
-  const std::string image = root_ + "/root.img";
-  {
-    std::ofstream f(image, std::ios::binary);
-    std::string bytes(4096, '\0');
-    bytes[1080] = '\x53';
-    bytes[1081] = '\xEF';
-    f << bytes;
-  }
+  const std::string image = Ext4Image("root.img");
   auto c = Container("c1");
   c.rootfs.clear();
   c.rootfs_disk = image;
@@ -593,14 +595,7 @@ TEST_F(ManagerTest, ARootOnADiskIsAttachedMountedAndDetached) {
 }
 
 TEST_F(ManagerTest, TheFirstContainersRootDiskIsThereFromBootAndStays) {
-  const std::string image = root_ + "/root.img";
-  {
-    std::ofstream f(image, std::ios::binary);
-    std::string bytes(4096, '\0');
-    bytes[1080] = '\x53';
-    bytes[1081] = '\xEF';
-    f << bytes;
-  }
+  const std::string image = Ext4Image("root.img");
   auto c = Container("c1");
   c.rootfs.clear();
   c.rootfs_disk = image;
@@ -626,14 +621,7 @@ TEST_F(ManagerTest, TheFirstContainersRootDiskIsThereFromBootAndStays) {
 }
 
 TEST_F(ManagerTest, ADirectVolumeGrowsOnTheHostThenInTheGuest) {
-  const std::string image = root_ + "/vol.img";
-  {
-    std::ofstream f(image, std::ios::binary);
-    std::string bytes(4096, '\0');
-    bytes[1080] = '\x53';
-    bytes[1081] = '\xEF';
-    f << bytes;
-  }
+  const std::string image = Ext4Image("vol.img");
   const std::string volume = root_ + "/srv-data";
   ASSERT_TRUE(impl_->AddDirectVolume(volume, {image, "", {}}));
   EXPECT_EQ(impl_->ResizeDirectVolume(volume, 1u << 30).error().code, ErrorCode::kFailedPrecondition)
