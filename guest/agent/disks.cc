@@ -1,10 +1,12 @@
 #include "disks.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#include <xfs/xfs.h>
 
 #include <cerrno>
 #include <charconv>
@@ -212,18 +214,35 @@ asio::awaitable<Result<>> Grow(std::string mount_point, uint64_t bytes, std::chr
   }
   struct statfs fs {};
   if (::statfs(mount_point.c_str(), &fs) != 0) co_return os::FailErrno("statfs " + mount_point);
-  constexpr long kExt4Magic = 0xEF53;
-  if (fs.f_type != kExt4Magic)
-    co_return Fail(ErrorCode::kUnimplemented, "the file system at " + mount_point +
-                                                  " is not ext4: only ext4 volumes grow online here");
-  // The kernel's EXT4_IOC_RESIZE_FS: the new size in file system blocks.
-  constexpr unsigned long kExt4ResizeFs = _IOW('f', 16, uint64_t);
-  uint64_t blocks = bytes / fs.f_bsize;
   os::Fd dir(::open(mount_point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) co_return os::FailErrno("open " + mount_point);
-  if (::ioctl(dir.get(), kExt4ResizeFs, &blocks) != 0)
-    co_return os::FailErrno("grow the ext4 file system at " + mount_point + " to " + std::to_string(blocks) + " blocks");
-  co_return Result<>();
+  switch (fs.f_type) {
+    case EXT4_SUPER_MAGIC: {
+      // EXT4_IOC_RESIZE_FS: the new size in file system blocks.
+      constexpr unsigned long kExt4ResizeFs = _IOW('f', 16, uint64_t);
+      uint64_t blocks = bytes / fs.f_bsize;
+      if (::ioctl(dir.get(), kExt4ResizeFs, &blocks) != 0)
+        co_return os::FailErrno("grow the ext4 file system at " + mount_point + " to " + std::to_string(blocks) +
+                                " blocks");
+      co_return Result<>();
+    }
+    case XFS_SUPER_MAGIC: {
+      // The data section grows to the new size in blocks; the inode space
+      // limit (a percentage of the size) is kept as it is.
+      xfs_fsop_geom geometry{};
+      if (::ioctl(dir.get(), XFS_IOC_FSGEOMETRY, &geometry) != 0)
+        co_return os::FailErrno("read the xfs geometry at " + mount_point);
+      xfs_growfs_data grow{.newblocks = bytes / geometry.blocksize, .imaxpct = geometry.imaxpct};
+      if (grow.newblocks <= geometry.datablocks) co_return Result<>();
+      if (::ioctl(dir.get(), XFS_IOC_FSGROWFSDATA, &grow) != 0)
+        co_return os::FailErrno("grow the xfs file system at " + mount_point + " to " +
+                                std::to_string(grow.newblocks) + " blocks");
+      co_return Result<>();
+    }
+    default:
+      co_return Fail(ErrorCode::kUnimplemented,
+                     "the file system at " + mount_point + " is neither ext4 nor xfs: it does not grow online here");
+  }
 }
 
 Result<VolumeStats> Stats(const std::string& mount_point) {

@@ -61,8 +61,8 @@ Result<VolumeStats> Stats(const std::string& mount_point);
 
 // After the host grew the disk mounted at `mount_point` to `bytes`: waits
 // (up to `timeout`) for the guest to see the new capacity (a SCSI disk is
-// asked to look again), then grows its file system online (ext4; xfs is
-// refused). Never shrinks.
+// asked to look again), then grows its file system online (ext4 or xfs).
+// Never shrinks.
 asio::awaitable<Result<>> Grow(std::string mount_point, uint64_t bytes, std::chrono::milliseconds timeout);
 
 // Unmounts each mount point (its disk's data written out) and removes it.

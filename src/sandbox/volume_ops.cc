@@ -1,11 +1,8 @@
 // Direct volumes: registering a disk under a host path, and asking about it
 // while a container has it.
-#include <fcntl.h>
 
 #include "agent/protocol.h"
 #include "os/error.h"
-#include "os/fd.h"
-#include "resource/disk/disk.h"
 #include "oci/convert.h"
 #include "sandbox/manager.h"
 #include "sandbox/volumes.h"
@@ -74,14 +71,6 @@ Result<VolumeStats> Manager::DirectVolumeStats(const std::string& volume_path) {
 Result<> Manager::ResizeDirectVolume(const std::string& volume_path, uint64_t bytes) {
   auto volume = FindDirectVolume(state_root(), volume_path);
   if (!volume) return std::unexpected(volume.error());
-  // Only ext4 grows online in the guest: refused before the disk grows.
-  os::Fd fd(::open(volume->device.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return os::FailErrno("open " + volume->device);
-  auto fstype = resource::DetectFsType(fd.get(), volume->device);
-  if (!fstype) return std::unexpected(fstype.error());
-  if (*fstype != "ext4")
-    return Fail(ErrorCode::kUnimplemented, "volume " + volume_path + " holds " + *fstype +
-                                               ": only ext4 volumes grow while a container has them");
   auto user = FindVolumeUser(volume_path);
   if (!user) return std::unexpected(user.error());
   if (auto grown = backend_->ResizeDisk(user->sandbox_id, volume->device, bytes); !grown) return grown;
