@@ -32,7 +32,7 @@ void AddVolumeVerbs(CLI::App& app, Context& ctx) {
 
   auto* resize = volume->add_subcommand(
       "resize", "grow the volume while a container has it: an image file is extended (a block device must have "
-                "grown already), then its ext4 file system in the guest");
+                "grown already), then its ext4 or xfs file system in the guest");
   auto bytes = std::make_shared<uint64_t>(0);
   resize->add_option("path", *path, "the host path it was registered under")->required();
   resize->add_option("size", *bytes, "the new size: bytes, or with a unit (512M, 2G)")

@@ -1,6 +1,5 @@
 #include "pci.h"
 
-
 #include <algorithm>
 #include <charconv>
 #include <cstdio>

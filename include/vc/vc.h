@@ -141,7 +141,7 @@ class VC_EXPORT Runtime {
   Result<VolumeStats> DirectVolumeStats(const std::string& volume_path);
   // Grows the direct volume at `volume_path`, which a running container has,
   // to `bytes`: the image file is extended (a block device must have grown
-  // already), then the ext4 file system on it in the guest. Never shrinks.
+  // already), then its ext4 or xfs file system in the guest. Never shrinks.
   Result<> ResizeDirectVolume(const std::string& volume_path, uint64_t bytes);
 
   // --- VM templates (the factory) ---
