@@ -13,7 +13,7 @@ namespace vcrt {
 void AddUpdate(CLI::App& app, Context& ctx) {
   struct Options {
     std::string id, resources;
-    std::optional<int64_t> memory, cpu_quota, pids_limit;
+    std::optional<int64_t> memory, memory_swap, cpu_quota, pids_limit;
     std::optional<uint64_t> cpu_shares, cpu_period;
   };
   auto o = std::make_shared<Options>();
@@ -21,6 +21,7 @@ void AddUpdate(CLI::App& app, Context& ctx) {
   cmd->add_option("id", o->id, "container id")->required();
   cmd->add_option("-r,--resources", o->resources, "OCI linux.resources JSON file, - for stdin");
   cmd->add_option("--memory", o->memory, "memory limit in bytes (-1: none)");
+  cmd->add_option("--memory-swap", o->memory_swap, "memory plus swap limit in bytes (-1: none)");
   cmd->add_option("--cpu-shares", o->cpu_shares, "CPU shares");
   cmd->add_option("--cpu-quota", o->cpu_quota, "CPU time per period in microseconds (-1: none)");
   cmd->add_option("--cpu-period", o->cpu_period, "CPU period in microseconds");
@@ -43,6 +44,7 @@ void AddUpdate(CLI::App& app, Context& ctx) {
       r = vc::oci::ContainerResourcesOf(*parsed);
     }
     if (o->memory) r.memory_limit_bytes = o->memory;
+    if (o->memory_swap) r.memory_swap_bytes = o->memory_swap;
     if (o->cpu_shares) r.cpu_shares = o->cpu_shares;
     if (o->cpu_quota) r.cpu_quota_usec = o->cpu_quota;
     if (o->cpu_period) r.cpu_period_usec = o->cpu_period;

@@ -118,6 +118,7 @@ struct VolumeStats {
 // stay as they are. The OCI runtime spec's linux.resources, in its units.
 struct ContainerResources {
   std::optional<int64_t> memory_limit_bytes;  // -1: unlimited
+  std::optional<int64_t> memory_swap_bytes;   // memory + swap, as the OCI spec's memory.swap; -1: unlimited
   std::optional<uint64_t> cpu_shares;
   std::optional<int64_t> cpu_quota_usec;      // per period; -1: unlimited
   std::optional<uint64_t> cpu_period_usec;

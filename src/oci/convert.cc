@@ -43,6 +43,14 @@ ContainerConfig ContainerConfigOf(const Spec& spec) {
 
 void Apply(Resources& into, const ContainerResources& update) {
   if (update.memory_limit_bytes) into.memory_limit = update.memory_limit_bytes;
+  if (update.memory_swap_bytes) {
+    into.memory_swap = update.memory_swap_bytes;
+  } else if (update.memory_limit_bytes && into.memory_swap && *into.memory_swap > 0 &&
+             (*update.memory_limit_bytes < 0 || *into.memory_swap < *update.memory_limit_bytes)) {
+    // A kept memory+swap below the new limit would refuse it: engines write
+    // swap == limit for "no swap" (containerd and Docker do), so it follows.
+    into.memory_swap = update.memory_limit_bytes;
+  }
   if (update.cpu_shares) into.cpu_shares = update.cpu_shares;
   if (update.cpu_quota_usec) into.cpu_quota = update.cpu_quota_usec;
   if (update.cpu_period_usec) into.cpu_period = update.cpu_period_usec;
@@ -50,7 +58,7 @@ void Apply(Resources& into, const ContainerResources& update) {
 }
 
 ContainerResources ContainerResourcesOf(const Resources& r) {
-  return ContainerResources{r.memory_limit, r.cpu_shares, r.cpu_quota, r.cpu_period, r.pids_limit};
+  return ContainerResources{r.memory_limit, r.memory_swap, r.cpu_shares, r.cpu_quota, r.cpu_period, r.pids_limit};
 }
 
 Result<Spec> SpecOf(const ContainerConfig& config) {

@@ -175,6 +175,27 @@ Spec WithHostname(const char* namespaces) {
   return *GuestSpec(ContainerConfigOf(*spec), "/r", "pod-host");
 }
 
+TEST(OciConvert, AnUpdateCarriesSwapAndAStaleSwapFollowsARaisedLimit) {
+  Resources r;
+  r.memory_limit = 100 << 20;
+  r.memory_swap = 100 << 20;  // containerd's "no swap" at create
+  ContainerResources raise;
+  raise.memory_limit_bytes = 200 << 20;
+  Apply(r, raise);
+  EXPECT_EQ(r.memory_limit, 200 << 20);
+  EXPECT_EQ(r.memory_swap, 200 << 20) << "memory+swap below the new limit would refuse it";
+  ContainerResources lower;
+  lower.memory_limit_bytes = 50 << 20;
+  Apply(r, lower);
+  EXPECT_EQ(r.memory_swap, 200 << 20) << "a swap above the new limit stays";
+  ContainerResources both;
+  both.memory_limit_bytes = 60 << 20;
+  both.memory_swap_bytes = 120 << 20;
+  Apply(r, both);
+  EXPECT_EQ(r.memory_swap, 120 << 20) << "an update's own swap is taken";
+  EXPECT_EQ(ContainerResourcesOf(r).memory_swap_bytes, 120 << 20) << "and passed on";
+}
+
 TEST(OciConvert, SandboxHostnameOnlyForAContainerWithItsOwnUtsNamespace) {
   EXPECT_EQ(WithHostname(R"([{"type": "uts"}])").hostname, "pod-host");
   EXPECT_EQ(WithHostname(R"([{"type": "pid"}])").hostname, "") << "the guest's UTS namespace";
@@ -208,6 +229,27 @@ TEST(OciAnnotations, PodMembersJoinTheirSandbox) {
 
 namespace vc::oci {
 namespace {
+
+TEST(OciAnnotations, APodSandboxAskingForTheNodesNamespacesIsRefusedByField) {
+  auto pod = [](std::vector<std::string> namespaces) {
+    Spec spec;
+    spec.annotations[kContainerTypeAnnotation] = "sandbox";
+    for (auto& ns : namespaces) spec.linux.namespaces.push_back(Namespace{ns, ""});
+    return spec;
+  };
+  EXPECT_TRUE(CheckPodSandbox(pod({"pid", "ipc", "uts", "mount", "network"})));
+  auto host_network = CheckPodSandbox(pod({"pid", "ipc", "uts", "mount"}));
+  ASSERT_FALSE(host_network);
+  EXPECT_EQ(host_network.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(host_network.error().message.find("hostNetwork"), std::string::npos) << host_network.error().message;
+  EXPECT_NE(host_network.error().message.find("runc RuntimeClass"), std::string::npos);
+  EXPECT_NE(CheckPodSandbox(pod({"ipc", "uts", "mount", "network"})).error().message.find("hostPID"), std::string::npos);
+  EXPECT_NE(CheckPodSandbox(pod({"pid", "uts", "mount", "network"})).error().message.find("hostIPC"), std::string::npos);
+  Spec container = pod({"mount"});
+  container.annotations[kContainerTypeAnnotation] = "container";
+  EXPECT_TRUE(CheckPodSandbox(container)) << "a pod's other containers join the sandbox's namespaces";
+  EXPECT_TRUE(CheckPodSandbox(Spec{})) << "not a CRI pod";
+}
 
 TEST(OciConvert, NetnsPathIsTheNetworkNamespaceToJoin) {
   auto spec = Parse(R"({"ociVersion": "1.1.0", "root": {"path": "rootfs"}, "linux": {"namespaces": [
