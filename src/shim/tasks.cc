@@ -142,6 +142,8 @@ Async<uint32_t> Tasks::Create(CreateRequest r) {
     co_return Fail(ErrorCode::kFailedPrecondition,
                    "sandbox " + c->sandbox_id + " does not run in this shim");
 
+  if (auto ok = oci::CheckPodSandbox(*spec); !ok) co_return std::unexpected(ok.error());
+
   const std::string rootfs = r.bundle + "/rootfs";
   // A devmapper snapshot goes to the VM whole, as a disk.
   const auto block_root = BlockRootOf(r.rootfs, IsBlockDevice);
