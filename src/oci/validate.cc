@@ -58,6 +58,22 @@ Result<> ValidateDevice(const Device& d) {
 
 }  // namespace
 
+bool AllowsAllDevices(const Linux& linux) {
+  if (!linux.resources) return false;
+  bool all = false;
+  for (const auto& rule : linux.resources->devices) {
+    if (!rule.allow) {
+      all = false;
+      continue;
+    }
+    const bool wildcard = (rule.type.empty() || rule.type == "a") && !rule.major && !rule.minor;
+    const bool rwm = rule.access.find('r') != std::string::npos && rule.access.find('w') != std::string::npos &&
+                     rule.access.find('m') != std::string::npos;
+    if (wildcard && rwm) all = true;
+  }
+  return all;
+}
+
 const Namespace* FindNamespace(const Linux& linux, const std::string& type) {
   auto it = std::find_if(linux.namespaces.begin(), linux.namespaces.end(),
                          [&](const Namespace& n) { return n.type == type; });

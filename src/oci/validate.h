@@ -27,6 +27,11 @@ Result<int> CapabilityNumber(const std::string& name);
 // for a key that is not namespaced and so would change the whole guest.
 Result<std::string> SysctlNamespace(const std::string& key);
 
+// Whether linux.resources.devices lets the container read, write and mknod
+// every device (a wildcard allow of "rwm" with no deny after it): what
+// containerd, Docker and podman give a privileged container.
+bool AllowsAllDevices(const Linux& linux);
+
 // The spec's namespace entry of `type`, or nullptr if it has none.
 const Namespace* FindNamespace(const Linux& linux, const std::string& type);
 

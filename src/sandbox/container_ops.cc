@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "agent/protocol.h"
+#include "oci/annotations.h"
 #include "oci/convert.h"
+#include "oci/validate.h"
 #include "os/log.h"
 #include "os/mount.h"
 #include "sandbox/hooks.h"
@@ -99,9 +101,15 @@ Result<agent::GuestDisk> Manager::AttachVolume(const std::string& sid, Container
 // through (VFIO); the guest's drivers take them. Others keep their numbers:
 // the node names what the guest kernel has at them (none, for a block device
 // the host lacks, as runc makes it).
+// A privileged container (every device allowed) lists all of the host's
+// devices: privileged means privileged in the guest, so they stay on the host
+// unless oci::kHostDevicesAnnotation names them, and their nodes name the
+// guest's own devices (its loop devices, tun, fuse) at the same numbers.
 Result<> Manager::AttachDevices(const std::string& sid, ContainerRecord& c, const oci::Spec& spec,
                                 std::vector<agent::GuestDisk>& disks, std::vector<agent::GuestPciDevice>& devices) {
+  const bool privileged = oci::AllowsAllDevices(spec.linux);
   for (const auto& d : spec.linux.devices) {
+    if (privileged && !oci::HostDeviceRequested(spec.annotations, d.path)) continue;
     if (d.type == "c" && d.path.starts_with("/dev/vfio/") && d.path != "/dev/vfio/vfio") {
       auto group = resource::vfio::GroupOfPath(d.path);
       if (!group) return std::unexpected(group.error().Wrap("linux.devices"));

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "agent/mock/mock_agent.h"
+#include "oci/annotations.h"
 
 namespace vc {
 namespace {
@@ -670,6 +671,29 @@ TEST_F(ManagerTest, AVfioGroupNodePassesTheGroupThroughWhileAContainerHasIt) {
   EXPECT_NE(refused.error().message.find("linux.devices /dev/vfio/99: the host has no IOMMU"), std::string::npos)
       << refused.error().message;
   EXPECT_FALSE(backend_->bound.contains("s1/c3")) << "nothing of a refused container stays shared";
+}
+
+TEST_F(ManagerTest, APrivilegedContainersHostDevicesEnterTheVmOnlyWhenNamed) {
+  // containerd's privileged container: every host device listed, every device allowed.
+  const std::string privileged = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["true"]},
+    "linux": {"devices": [{"type": "c", "path": "/dev/vfio/7", "major": 243, "minor": 0},
+                          {"type": "c", "path": "/dev/vfio/8", "major": 243, "minor": 1}],
+              "resources": {"devices": [{"allow": true, "access": "rwm"}]}}})";
+  auto c = Container("c1");
+  c.oci_spec = privileged;
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1")));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  auto plain = impl_->CreateContainer("s1", c);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_TRUE(backend_->vfio.empty()) << "privileged in the guest: no host device enters unasked";
+  EXPECT_TRUE(GuestOf("s1").devices("c1").empty());
+  auto named = Container("c2");
+  auto spec = nlohmann::json::parse(privileged);
+  spec["annotations"][oci::kHostDevicesAnnotation] = "/dev/sdz, /dev/vfio/8";
+  named.oci_spec = spec.dump();
+  auto created = impl_->CreateContainer("s1", named);
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(backend_->vfio, (std::map<std::string, int>{{"8", 1}})) << "only the one the annotation names";
 }
 
 TEST_F(ManagerTest, ProcessesByTheirIds) {
