@@ -108,6 +108,7 @@ const std::vector<std::pair<const char*, std::function<void(std::string_view)>>>
     {"ListRoutes", DecodeOnly<pb::Empty>},
     {"GetVolumeStats", DecodeOnly<pb::VolumeStatsRequest>},
     {"ResizeVolume", DecodeOnly<pb::ResizeVolumeRequest>},
+    {"LoadModule", DecodeOnly<pb::LoadModuleRequest>},
 };
 
 }  // namespace

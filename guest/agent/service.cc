@@ -13,6 +13,7 @@
 #include "disks.h"
 #include "pci.h"
 #include "init.h"
+#include "modules.h"
 #include "network.h"
 #include "os/error.h"
 #include "os/file.h"
@@ -317,6 +318,9 @@ void AgentService::Register(ttrpc::MethodTable& table) {
                          [](pb::ResizeVolumeRequest req) -> asio::awaitable<Result<pb::Empty>> {
                            co_return Done(co_await disks::Grow(req.guest_path(), req.bytes(), kDiskTimeout));
                          }));
+  add("LoadModule", Typed<pb::LoadModuleRequest>([](const pb::LoadModuleRequest& req) {
+        return Ready(Done(LoadModule(req.name(), req.image(), req.parameters())));
+      }));
   add("ListRoutes", Typed<pb::Empty>([](const pb::Empty&) -> asio::awaitable<Result<pb::Routes>> {
         auto r = ListRoutes();
         if (!r) co_return std::unexpected(r.error());

@@ -99,6 +99,9 @@ class Agent {
   virtual Result<std::vector<int32_t>> ListPids(const std::string& id) = 0;
   // Brings hot-plugged vCPUs online; waits until `count` are; the number online.
   virtual Result<uint32_t> OnlineCpus(uint32_t count) = 0;
+  // Loads a kernel module (`image`: the .ko file's bytes) with `parameters`
+  // ("key=value ..."); one already loaded is left as it is.
+  virtual Result<> LoadModule(const std::string& name, const std::string& image, const std::string& parameters) = 0;
 
   // exec_id "" names the container's init process everywhere below.
   virtual Result<> ExecProcess(const std::string& id, const std::string& exec_id,

@@ -43,6 +43,7 @@ class AsyncAgent {
   // Guest pids of every process in the container.
   Async<std::vector<int32_t>> ListPids(std::string id);
   Async<uint32_t> OnlineCpus(uint32_t count);
+  Async<> LoadModule(std::string name, std::string image, std::string parameters);
 
   // exec_id "" names the container's init process everywhere below.
   Async<> ExecProcess(std::string id, std::string exec_id, Cmd cmd);

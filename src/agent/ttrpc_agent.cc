@@ -100,6 +100,9 @@ class TtrpcAgent : public Agent {
     return loop_.Run(agent_->UpdateContainer(id, resources));
   }
   Result<uint32_t> OnlineCpus(uint32_t count) override { return loop_.Run(agent_->OnlineCpus(count)); }
+  Result<> LoadModule(const std::string& name, const std::string& image, const std::string& parameters) override {
+    return loop_.Run(agent_->LoadModule(name, image, parameters));
+  }
   Result<std::vector<int32_t>> ListPids(const std::string& id) override {
     return loop_.Run(agent_->ListPids(id));
   }
@@ -247,6 +250,14 @@ Async<uint32_t> AsyncAgent::OnlineCpus(uint32_t count) {
   auto r = co_await Call<pb::OnlineCpusResponse>(*client_, "OnlineCpus", req);
   if (!r) co_return std::unexpected(r.error());
   co_return r->online();
+}
+
+Async<> AsyncAgent::LoadModule(std::string name, std::string image, std::string parameters) {
+  pb::LoadModuleRequest req;
+  req.set_name(std::move(name));
+  req.set_image(std::move(image));
+  req.set_parameters(std::move(parameters));
+  return CallVoid(*client_, "LoadModule", req);
 }
 
 Async<> AsyncAgent::ExecProcess(std::string id, std::string exec_id, Cmd cmd) {

@@ -9,6 +9,7 @@
 #include "oci/annotations.h"
 #include "oci/convert.h"
 #include "oci/validate.h"
+#include "os/file.h"
 #include "os/log.h"
 #include "os/mount.h"
 #include "sandbox/hooks.h"
@@ -18,6 +19,7 @@
 #include "sandbox/validate.h"
 #include "sandbox/volumes.h"
 #include "resource/disk/disk.h"
+#include "resource/kernel_modules/kernel_modules.h"
 #include "resource/vfio/vfio.h"
 #include "sandbox/vm_size.h"
 
@@ -131,6 +133,17 @@ Result<> Manager::AttachDevices(const std::string& sid, ContainerRecord& c, cons
   return {};
 }
 
+Result<> Manager::LoadModules(const SandboxRecord& r, const oci::Spec& spec, agent::Agent& agent) {
+  auto modules = resource::ModulesToLoad(spec.annotations, resource::ModulesDirOf(r.config.hypervisor.kernel_path));
+  if (!modules) return std::unexpected(modules.error());
+  for (const auto& m : *modules) {
+    auto image = os::ReadFile(m.path);
+    if (!image) return std::unexpected(image.error().Wrap("kernel module " + m.name));
+    if (auto ok = agent.LoadModule(m.name, *image, m.parameters); !ok) return ok;
+  }
+  return {};
+}
+
 // Takes the container's disks and passed-through devices out of the VM (the
 // guest has unmounted the disks).
 Result<> Manager::DetachDevices(const std::string& sid, SandboxRecord& r, ContainerRecord& c) {
@@ -167,6 +180,7 @@ Result<> Manager::CreateInGuest(const std::string& sid, SandboxRecord& r, Contai
   auto spec = oci::GuestSpec(c.config, *guest_root, r.config.hostname);
   Result<> ok = spec ? ShareMounts(sid, c, *spec, disks) : Result<>(std::unexpected(spec.error()));
   if (ok) ok = AttachDevices(sid, c, *spec, disks, devices);
+  if (ok) ok = LoadModules(r, *spec, agent);
   if (ok) ok = FitVm(sid, r, c.config.id, spec->linux.resources.value_or(oci::Resources{}), agent);
   if (ok) ok = agent.CreateContainer(c.config.id, oci::ToJson(*spec).dump(), disks, devices);
   if (ok) {

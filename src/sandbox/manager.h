@@ -94,6 +94,9 @@ class Manager {
   Result<VolumeStats> FindVolumeUser(const std::string& volume_path);
   Result<> AttachDevices(const std::string& sid, ContainerRecord& c, const oci::Spec& spec,
                         std::vector<agent::GuestDisk>& disks, std::vector<agent::GuestPciDevice>& devices);
+  // The kernel modules the spec's annotation asks for, loaded in the guest
+  // from the modules directory of the sandbox's kernel.
+  Result<> LoadModules(const SandboxRecord& record, const oci::Spec& spec, agent::Agent& agent);
   Result<agent::GuestDisk> AttachVolume(const std::string& sid, ContainerRecord& c, size_t index,
                                         const DiskMount& mount);
   // Updates container states from the guest (exited processes) or from a dead VM.

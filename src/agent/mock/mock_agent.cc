@@ -73,6 +73,11 @@ uint32_t Guest::online_cpus() {
   return online_cpus_;
 }
 
+std::vector<std::string> Guest::modules() {
+  std::lock_guard lock(mu_);
+  return modules_;
+}
+
 Result<> Guest::Enter(const std::string& method) {
   calls_.push_back(method);
   if (destroyed_) return Fail(ErrorCode::kUnavailable, "the mock VM was destroyed");
@@ -310,6 +315,12 @@ Result<> MockAgent::ResizeVolume(const std::string& guest_path, uint64_t) {
     for (const auto& d : c.disks)
       if (d.mount_point == guest_path) return {};
   return Fail(ErrorCode::kNotFound, "no disk mounted at " + guest_path);
+}
+
+Result<> MockAgent::LoadModule(const std::string& name, const std::string&, const std::string& parameters) {
+  VC_MOCK_ENTER("LoadModule");
+  g_->modules_.push_back(parameters.empty() ? name : name + " " + parameters);
+  return {};
 }
 
 #undef VC_MOCK_ENTER

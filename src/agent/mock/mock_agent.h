@@ -35,6 +35,8 @@ class Guest {
   std::vector<NetInterface> interfaces();
   std::vector<NetRoute> routes();
   uint32_t online_cpus();
+  // The kernel modules loaded, in order ("name" or "name parameters").
+  std::vector<std::string> modules();
 
  private:
   friend class MockAgent;
@@ -66,6 +68,7 @@ class Guest {
   std::map<std::string, Error> fail_next_;    // guarded by mu_
   std::vector<NetInterface> interfaces_;      // guarded by mu_
   uint32_t online_cpus_ = 1;                  // guarded by mu_
+  std::vector<std::string> modules_;          // guarded by mu_
   std::vector<NetRoute> routes_;              // guarded by mu_
   bool destroyed_ = false;                    // guarded by mu_
   int32_t next_pid_ = 2;                      // guarded by mu_
@@ -107,6 +110,7 @@ class MockAgent : public Agent {
   Result<std::vector<NetRoute>> ListRoutes() override;
   Result<VolumeStats> GetVolumeStats(const std::string& guest_path) override;
   Result<> ResizeVolume(const std::string& guest_path, uint64_t bytes) override;
+  Result<> LoadModule(const std::string& name, const std::string& image, const std::string& parameters) override;
 
  private:
   std::shared_ptr<Guest> g_;
