@@ -1,4 +1,6 @@
 // virtc: the command line over libvirtcontainers: global options and a table of verb groups.
+#include <sys/prctl.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -15,6 +17,10 @@ constexpr virtc::VerbGroup kVerbGroups[] = {virtc::AddRunVerbs, virtc::AddSandbo
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The supervisor forks away from us; as its subreaper we get it back, so
+  // that `run` and `sandbox stop` reap it as it ends instead of leaving it
+  // to init (a zombie listed for a moment after we return).
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   CLI::App app{"virtc: run containers in lightweight VMs (libvirtcontainers)"};
   app.require_subcommand(1);
   virtc::Context ctx;

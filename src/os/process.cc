@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "os/error.h"
@@ -187,6 +188,14 @@ bool Alive(pid_t pid) {
   if (!stat) return false;
   auto close = stat->rfind(')');
   return close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] != 'Z';
+}
+
+void WaitReaped(pid_t pid, std::chrono::milliseconds timeout) {
+  if (pid <= 0) return;
+  ::waitpid(pid, nullptr, WNOHANG);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (::kill(pid, 0) == 0 && !Alive(pid) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 void Terminate(pid_t pid, std::chrono::milliseconds grace) {

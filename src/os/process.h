@@ -56,6 +56,11 @@ Result<bool> WaitGone(pid_t pid, std::chrono::milliseconds timeout);
 // True while the process exists and is not a zombie.
 bool Alive(pid_t pid);
 
+// A process that has exited: reaped now if it is our child; otherwise waits
+// up to `timeout` while it stays a zombie (until its parent reaps it), so
+// that nothing of it is listed when this returns.
+void WaitReaped(pid_t pid, std::chrono::milliseconds timeout);
+
 // SIGTERM, wait up to `grace`, then SIGKILL and wait. Reaps it if it is our child.
 void Terminate(pid_t pid, std::chrono::milliseconds grace);
 

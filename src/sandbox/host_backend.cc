@@ -33,9 +33,13 @@ class HostBackend : public SandboxBackend {
   }
 
   void StopSupervisor(const std::string& id, int32_t pid, std::chrono::milliseconds grace) override {
-    if (!SupervisorAlive(id, pid)) return;
-    auto gone = os::WaitGone(pid, grace);
-    if (!gone || !*gone) os::Terminate(pid, std::chrono::seconds(10));
+    if (SupervisorAlive(id, pid)) {
+      auto gone = os::WaitGone(pid, grace);
+      if (!gone || !*gone) os::Terminate(pid, std::chrono::seconds(10));
+    }
+    // Its exit is not the end of it: a caller that is its subreaper (virtc)
+    // reaps it; otherwise init does, after a moment.
+    os::WaitReaped(pid, std::chrono::seconds(2));
   }
 
   Result<std::unique_ptr<agent::Agent>> Connect(const std::string& id) override {

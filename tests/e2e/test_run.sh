@@ -8,6 +8,23 @@ assert_eq "$GUEST_KERNEL" "$out" "kernel release seen in the container"
 pass "uname -r in the container shows the guest kernel ($out)"
 assert_clean
 
+# Every process of the sandbox is gone and reaped when `run` and `sandbox
+# delete` return: none listed, not even as a zombie (this machine's init
+# reaps orphans late).
+sandbox_processes() { ps -eo pid=,comm= | awk '$2 ~ /^(qemu-system-x86|virtiofsd|vc-supervisor)$/ {print $1}' | sort; }
+before=$(sandbox_processes)
+for i in 1 2 3; do
+  virtc run --rootfs "$ROOTFS" -- true
+  left=$(comm -13 <(echo "$before") <(sandbox_processes))
+  [ -z "$left" ] || fail "run $i returned with processes of its sandbox listed: $(ps -o pid=,stat=,comm= -p "$(echo $left | tr ' ' ,)")"
+done
+virtc sandbox run --id reaped --rootfs "$ROOTFS" -- sleep 1000 >/dev/null
+virtc sandbox stop --id reaped
+virtc sandbox delete --id reaped
+left=$(comm -13 <(echo "$before") <(sandbox_processes))
+[ -z "$left" ] || fail "sandbox delete returned with processes of its sandbox listed: $(ps -o pid=,stat=,comm= -p "$(echo $left | tr ' ' ,)")"
+pass "run and sandbox stop/delete return with QEMU, virtiofsd and the supervisor gone and reaped"
+
 rc=0
 virtc run --rootfs "$ROOTFS" -- sh -c 'echo to-out; echo to-err >&2; exit 7' >"$WORK/out" 2>"$WORK/err" || rc=$?
 assert_eq 7 "$rc" "exit code"

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -97,7 +98,13 @@ bool VirtioFs::DaemonAlive() const {
 }
 
 void VirtioFs::Cleanup() {
-  if (DaemonAlive()) os::Terminate(pid_, 2s);
+  if (DaemonAlive()) {
+    os::Terminate(pid_, 2s);
+  } else if (pid_ > 0) {
+    // It ends by itself when QEMU goes: reaped here, or it would stay a
+    // zombie of init's after this process exits.
+    ::waitpid(pid_, nullptr, WNOHANG);
+  }
   pid_ = 0;
   ::unlink(layout_.VirtiofsdSocket().c_str());
   dir_.Unmount();
