@@ -11,7 +11,7 @@ packages=(
   qemu-system-x86 busybox-static cpio kmod xz-utils zstd lz4
   linux-source-6.1 bc bison flex libelf-dev libssl-dev
   iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3 curl
-  e2fsprogs xfsprogs xfslibs-dev fio
+  e2fsprogs xfsprogs xfslibs-dev fio iptables nftables squashfs-tools
   containerd runc podman conmon docker.io golang-go
   clang-16 libclang-rt-16-dev
 )

@@ -2,10 +2,14 @@
 # Builds the lean guest kernel from Debian's kernel source (linux-source-6.1):
 # `make allnoconfig` with vc.config (next to this script) on top, everything
 # built in. Writes OUT/vmlinux: the uncompressed ELF kernel, which QEMU boots
-# through its PVH entry point.
+# through its PVH entry point, and OUT/modules/: the modules vc.config leaves
+# out of the image (stripped .ko files, modules.dep, modules.builtin), which
+# the runtime sends to a guest that asks for one.
 # The result is cached in CACHE/kernel-KEY/, KEY naming the source version,
 # vc.config and this script: a second run with nothing changed copies it.
-# Usage: build-kernel.sh --out DIR --cache DIR
+# Usage: build-kernel.sh --out DIR --cache DIR [--config FRAGMENT]
+#   (--config: another fragment instead of vc.config, e.g. an earlier
+#   revision's for bench/kernel.sh)
 set -euo pipefail
 
 die() { echo "build-kernel.sh: $*" >&2; exit 1; }
@@ -17,10 +21,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
     --cache) cache=$2; shift 2 ;;
+    --config) fragment=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     *) die "unknown argument $1" ;;
   esac
 done
-[ -n "$out" ] && [ -n "$cache" ] || die "usage: build-kernel.sh --out DIR --cache DIR"
+[ -n "$out" ] && [ -n "$cache" ] || die "usage: build-kernel.sh --out DIR --cache DIR [--config FRAGMENT]"
+[ -f "$fragment" ] || die "no configuration fragment $fragment"
 
 tarball=/usr/src/linux-source-6.1.tar.xz
 [ -f "$tarball" ] || die "$tarball missing: install the Debian package linux-source-6.1 (scripts/setup.sh does)"
@@ -52,7 +58,10 @@ $lost"
   echo "guest kernel: building $(make -s -C "$src" O="$obj" kernelrelease) with $(nproc) jobs (about 7 minutes on 2 cores)"
   start=$SECONDS
   # Progress: one line per 300 build steps.
-  make -C "$src" O="$obj" ARCH=x86_64 -j "$(nproc)" vmlinux 2>&1 |
+  targets=(vmlinux)
+  modular=$(grep -qx 'CONFIG_MODULES=y' "$obj/.config" && echo yes || echo no)
+  [ "$modular" = yes ] && targets+=(modules)
+  make -C "$src" O="$obj" ARCH=x86_64 -j "$(nproc)" "${targets[@]}" 2>&1 |
     awk '
       /^  [A-Z]/ { n++; if (n % 300 == 0) { printf "guest kernel: %d steps\n", n; fflush() } }
       /(error|warning):|\*\*\*/ { print; fflush() }' ||
@@ -61,9 +70,19 @@ $lost"
   mkdir -p "$result.tmp"
   strip --strip-debug -o "$result.tmp/vmlinux" "$obj/vmlinux"
   make -s -C "$src" O="$obj" kernelrelease >"$result.tmp/kernel-release"
+  if [ "$modular" = yes ]; then
+    make -s -C "$src" O="$obj" ARCH=x86_64 INSTALL_MOD_PATH="$result.tmp/install" INSTALL_MOD_STRIP=1 \
+      DEPMOD=/sbin/depmod modules_install >/dev/null || die "modules_install failed"
+    mv "$result.tmp/install/lib/modules/$(cat "$result.tmp/kernel-release")" "$result.tmp/modules"
+    rm -rf "$result.tmp/install" "$result.tmp/modules/build" "$result.tmp/modules/source"
+  else
+    mkdir -p "$result.tmp/modules"
+  fi
   mv "$result.tmp" "$result"
   echo "guest kernel: built in $((SECONDS - start)) s"
 fi
 cp "$result/vmlinux" "$out/vmlinux.tmp" && mv "$out/vmlinux.tmp" "$out/vmlinux"
 cp "$result/kernel-release" "$out/kernel-release"
-echo "guest kernel: $(cat "$out/kernel-release"), vmlinux $(du -k "$out/vmlinux" | cut -f1) KiB"
+rm -rf "$out/modules.tmp" && cp -r "$result/modules" "$out/modules.tmp" && rm -rf "$out/modules" && mv "$out/modules.tmp" "$out/modules"
+echo "guest kernel: $(cat "$out/kernel-release"), vmlinux $(du -k "$out/vmlinux" | cut -f1) KiB," \
+  "$(find "$out/modules" -name '*.ko' | wc -l) modules ($(du -sk "$out/modules" | cut -f1) KiB)"
