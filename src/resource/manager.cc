@@ -148,14 +148,14 @@ Result<> Manager::RemoveNetworkInterface(const std::string& name) {
 Result<std::string> Manager::ShareRootfs(const std::string& container_id, const std::string& source) {
   if (!share_fs_)
     return Fail(ErrorCode::kFailedPrecondition, "sandbox " + sandbox_id_ + " has no shared file system set up");
-  return share_fs_->Share(container_id + "/rootfs", source, false);
+  return share_fs_->Share(container_id + "/rootfs", source, {});
 }
 
 Result<std::string> Manager::ShareMount(const std::string& container_id, size_t index, const std::string& source,
-                                        bool readonly) {
+                                        const ShareOptions& options) {
   if (!share_fs_)
     return Fail(ErrorCode::kFailedPrecondition, "sandbox " + sandbox_id_ + " has no shared file system set up");
-  return share_fs_->Share(container_id + "/mounts/" + std::to_string(index), source, readonly);
+  return share_fs_->Share(container_id + "/mounts/" + std::to_string(index), source, options);
 }
 
 // A manager restored from nothing belongs to a sandbox that never booted:

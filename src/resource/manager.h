@@ -78,7 +78,7 @@ class Manager {
   // A host file or directory a container's spec bind-mounts (the
   // `index`-th of its mounts), shared into the guest; its guest path.
   Result<std::string> ShareMount(const std::string& container_id, size_t index, const std::string& source,
-                                 bool readonly);
+                                 const ShareOptions& options);
   // Undoes ShareRootfs and every ShareMount of the container.
   Result<> UnshareContainer(const std::string& container_id);
 

@@ -81,7 +81,7 @@ TEST_F(ResourceTest, NothingSavedMeansNothingToUndo) {
 TEST(VirtioFs, ShareNamesStayInsideTheShare) {
   VirtioFs fs(SandboxLayout{"/nonexistent/sbs/s1"}, "/d");
   for (const char* bad : {"", "/etc", "../x", "c1/../../x", "c1/./rootfs", "c1//rootfs", "c1/"}) {
-    auto r = fs.Share(bad, "/tmp", false);
+    auto r = fs.Share(bad, "/tmp", {});
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << bad;
     EXPECT_FALSE(fs.Unshare(bad)) << bad;

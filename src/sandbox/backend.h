@@ -11,6 +11,7 @@
 
 #include "agent/agent.h"
 #include "hypervisor/hypervisor.h"
+#include "resource/share_fs/share_fs.h"
 #include "sandbox/launch.h"
 #include "sandbox/supervisor_client.h"
 #include "sandbox/supervisor_spec.h"
@@ -42,10 +43,10 @@ class SandboxBackend {
   virtual Result<std::string> ShareRootfs(const std::string& sandbox_id, const std::string& container_id,
                                           const std::string& source) = 0;
   // A file or directory the container's spec bind-mounts (its `index`-th
-  // mount), shared into the guest, read-only on the host's side if
-  // `readonly`; its guest path.
+  // mount), shared into the guest as `options` say; its guest path.
   virtual Result<std::string> ShareMount(const std::string& sandbox_id, const std::string& container_id,
-                                         size_t index, const std::string& source, bool readonly) = 0;
+                                         size_t index, const std::string& source,
+                                         const resource::ShareOptions& options) = 0;
   // Undoes ShareRootfs and ShareMount for the container; succeeds if nothing is shared.
   virtual Result<> UnshareContainer(const std::string& sandbox_id, const std::string& container_id) = 0;
   // Connects pod interface `name` to the running VM as a hot-plugged NIC

@@ -252,8 +252,17 @@ Result<> Manager::ShareMounts(const std::string& sid, ContainerRecord& c, oci::S
     if (!oci::IsBind(m)) continue;
     if (m.source.empty() || m.source[0] != '/')
       return Fail(ErrorCode::kInvalidArgument, what + ": the source '" + m.source + "' must be an absolute host path");
-    const bool readonly = os::ParseMountOptions(m.options).flags & MS_RDONLY;
-    auto guest = backend_->ShareMount(sid, cid, i, m.source, readonly);
+    const os::MountOptions parsed = os::ParseMountOptions(m.options);
+    // Bidirectional propagation (Kubernetes'; rshared): a mount made in the
+    // guest cannot appear on the host.
+    if (parsed.propagation & MS_SHARED)
+      return Fail(ErrorCode::kInvalidArgument,
+                  what + " (" + m.source + "): shared propagation (rshared, Kubernetes' Bidirectional) cannot work "
+                  "from a VM: mounts made in the guest never reach the host; use rslave (HostToContainer) or rprivate");
+    resource::ShareOptions share;
+    share.read_only = parsed.flags & MS_RDONLY;
+    share.receive_host_mounts = parsed.propagation & MS_SLAVE;
+    auto guest = backend_->ShareMount(sid, cid, i, m.source, share);
     if (!guest) return std::unexpected(guest.error().Wrap(what));
     m.source = *guest;
   }

@@ -62,10 +62,10 @@ class HostBackend : public SandboxBackend {
   }
 
   Result<std::string> ShareMount(const std::string& id, const std::string& cid, size_t index,
-                                 const std::string& source, bool readonly) override {
+                                 const std::string& source, const resource::ShareOptions& options) override {
     auto resources = resource::Manager::Restore(*store_, id);
     if (!resources) return std::unexpected(resources.error());
-    return (*resources)->ShareMount(cid, index, source, readonly);
+    return (*resources)->ShareMount(cid, index, source, options);
   }
 
   Result<> UnshareContainer(const std::string& id, const std::string& cid) override {

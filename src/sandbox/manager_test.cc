@@ -26,6 +26,7 @@ class FakeBackend : public SandboxBackend {
   std::map<std::string, std::shared_ptr<Guest>> guests;
   std::set<std::string> alive;                   // sandbox ids whose "supervisor" runs
   std::map<std::string, std::string> bound;      // "sid/cid" -> source
+  std::map<std::string, resource::ShareOptions> share_options;  // "sid/cid/mounts/N" -> how
   std::optional<Error> fail_launch;
   std::function<void(Guest&)> on_launch;  // scripts each new guest
   agent::GuestNetwork network;            // what the "resources" found in the pod namespace
@@ -63,8 +64,9 @@ class FakeBackend : public SandboxBackend {
     return "/shared/" + cid + "/rootfs";
   }
   Result<std::string> ShareMount(const std::string& id, const std::string& cid, size_t index,
-                                 const std::string& source, bool) override {
+                                 const std::string& source, const resource::ShareOptions& options) override {
     bound[id + "/" + cid + "/mounts/" + std::to_string(index)] = source;
+    share_options[id + "/" + cid + "/mounts/" + std::to_string(index)] = options;
     return "/shared/" + cid + "/mounts/" + std::to_string(index);
   }
   Result<> UnshareContainer(const std::string& id, const std::string& cid) override {
@@ -694,6 +696,29 @@ TEST_F(ManagerTest, APrivilegedContainersHostDevicesEnterTheVmOnlyWhenNamed) {
   auto created = impl_->CreateContainer("s1", named);
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_EQ(backend_->vfio, (std::map<std::string, int>{{"8", 1}})) << "only the one the annotation names";
+}
+
+TEST_F(ManagerTest, BindPropagationDecidesWhetherHostMountsFollowAndSharedIsRefused) {
+  auto c = Container("c1");
+  c.oci_spec = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["true"]},
+    "mounts": [{"destination": "/follow", "type": "bind", "source": "/host/a", "options": ["rbind", "rslave"]},
+               {"destination": "/private", "type": "bind", "source": "/host/b", "options": ["rbind", "rprivate", "ro"]}]})";
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("s1", {c})));
+  ASSERT_TRUE(impl_->StartSandbox("s1"));
+  EXPECT_TRUE(backend_->share_options.at("s1/c1/mounts/0").receive_host_mounts) << "rslave: HostToContainer";
+  EXPECT_FALSE(backend_->share_options.at("s1/c1/mounts/0").read_only);
+  EXPECT_FALSE(backend_->share_options.at("s1/c1/mounts/1").receive_host_mounts) << "rprivate: None";
+  EXPECT_TRUE(backend_->share_options.at("s1/c1/mounts/1").read_only);
+
+  auto shared = Container("c2");
+  shared.oci_spec = R"({"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["true"]},
+    "mounts": [{"destination": "/both", "type": "bind", "source": "/host/c", "options": ["rbind", "rshared"]}]})";
+  auto refused = impl_->CreateContainer("s1", shared);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("mount /both (/host/c): shared propagation"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(backend_->bound.contains("s1/c2")) << "nothing of a refused container stays shared";
 }
 
 TEST_F(ManagerTest, ProcessesByTheirIds) {

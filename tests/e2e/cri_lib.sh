@@ -1,6 +1,37 @@
-# The CRI messages and calls the pod tests share (sourced after
-# containerd_lib.sh and ctd_up_cri): JSON for vc-cri, as kubelet fills it.
-# A container mounts $WORK/hosts as /etc/hosts when that file exists.
+# What the pod tests share (sourced after containerd_lib.sh): their tools,
+# the pods' network and cleanup, and the CRI messages and calls (after
+# ctd_up_cri): JSON for vc-cri, as kubelet fills it. A container mounts
+# $WORK/hosts as /etc/hosts when that file exists. The pods' cgroup parents
+# are /$CG-<handler>.
+CNI_BIN=/usr/lib/cni
+CG=vc-e2e-$$
+[ -x "$CRI" ] || fail "missing $CRI: build the project first (scripts/build.sh)"
+for tool in "$CNI_BIN/bridge" "$CNI_BIN/host-local" "$CNI_BIN/loopback" runc jq; do
+  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh"
+done
+
+# cri_cleanup STATUS (for a test's before_cleanup): pods a failed check left,
+# removed through CRI while containerd runs; containerd; the pods' cgroups.
+cri_cleanup() {
+  ctd_log_tail "$1" 40
+  ctd_remove_pods "$CRI"
+  ctd_stop
+  for d in /sys/fs/cgroup/*/"$CG"-*; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+  true
+}
+
+# cri_network SUBNET: loopback up, and the pods' CNI network in $WORK/cni:
+# a bridge (vcpods0) in this test's network namespace, addresses from SUBNET.
+cri_network() {
+  ip link set lo up
+  mkdir -p "$WORK/cni" "$WORK/logs"
+  cat >"$WORK/cni/10-pods.conflist" <<JSON
+{"cniVersion": "0.4.0", "name": "vc-pods", "plugins": [{
+  "type": "bridge", "bridge": "vcpods0", "isGateway": true, "ipMasq": false,
+  "ipam": {"type": "host-local", "subnet": "$1", "routes": [{"dst": "0.0.0.0/0"}],
+           "dataDir": "$WORK/cni-ipam"}}]}
+JSON
+}
 pod_config() {  # NAME CGROUP_PARENT
   jq -cn --arg name "$1" --arg logs "$WORK/logs/$1" --arg cg "$2" '{
     metadata: {name: $name, namespace: "default", uid: ("uid-" + $name), attempt: 0},

@@ -14,32 +14,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/containerd_lib.sh"
 source "$(dirname "$0")/cri_lib.sh"
 
-CNI_BIN=/usr/lib/cni
-[ -x "$CRI" ] || fail "missing $CRI: build the project first (scripts/build.sh)"
-for tool in "$CNI_BIN/bridge" "$CNI_BIN/host-local" "$CNI_BIN/loopback" runc jq; do
-  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh"
-done
 # busybox-static 1.35's wget crashes with -T: bound it with timeout(1) instead.
 BUSYBOX=/bin/busybox
-CG=vc-e2e-$$  # the pods' cgroup parents: /$CG-runc, /$CG-vc
-
-before_cleanup() {
-  ctd_log_tail "$1" 40
-  # Pods a failed check left: removed through CRI while containerd runs.
-  ctd_remove_pods "$CRI"
-  ctd_stop
-  for d in /sys/fs/cgroup/*/"$CG"-*; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
-  true
-}
-
-ip link set lo up
-mkdir -p "$WORK/cni" "$WORK/cni-bad" "$WORK/logs"
-cat >"$WORK/cni/10-pods.conflist" <<JSON
-{"cniVersion": "0.4.0", "name": "vc-pods", "plugins": [{
-  "type": "bridge", "bridge": "vcpods0", "isGateway": true, "ipMasq": false,
-  "ipam": {"type": "host-local", "subnet": "10.97.0.0/24", "routes": [{"dst": "0.0.0.0/0"}],
-           "dataDir": "$WORK/cni-ipam"}}]}
-JSON
+before_cleanup() { cri_cleanup "$1"; }
+cri_network 10.97.0.0/24
+mkdir -p "$WORK/cni-bad"
 # A network whose plugin does not exist: CNI ADD fails.
 echo '{"cniVersion": "0.4.0", "name": "broken", "plugins": [{"type": "no-such-plugin"}]}' \
   >"$WORK/cni-bad/10-broken.conflist"

@@ -4,8 +4,9 @@
 # container administers its VM as a runc one administers its namespaces
 # (links, mounts, sysctls, loop devices, no seccomp, nothing masked) and no
 # host device enters the VM; pods asking for the node's namespaces are
-# refused by field, leaving nothing; memory limits go up and down after a
-# create with a limit (containerd's swap == limit). The whole test runs in a
+# refused by field, leaving nothing; volumes' mount propagation
+# (HostToContainer, None; Bidirectional refused); memory limits go up and
+# down after a create with a limit (containerd's swap == limit). The whole test runs in a
 # network namespace of its own (`unshare -n`).
 if [ -z "${VC_NET_UNSHARED:-}" ]; then
   exec env VC_NET_UNSHARED=1 unshare -n -- bash "$0" "$@"
@@ -14,28 +15,12 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/containerd_lib.sh"
 source "$(dirname "$0")/cri_lib.sh"
 
-CNI_BIN=/usr/lib/cni
-[ -x "$CRI" ] || fail "missing $CRI: build the project first (scripts/build.sh)"
-for tool in "$CNI_BIN/bridge" "$CNI_BIN/host-local" "$CNI_BIN/loopback" runc jq ip; do
-  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup.sh"
-done
-CG=vc-e2e-$$
+command -v ip >/dev/null || fail "ip missing: run scripts/setup.sh"
 before_cleanup() {
-  ctd_log_tail "$1" 40
-  ctd_remove_pods "$CRI"
-  ctd_stop
-  for d in /sys/fs/cgroup/*/"$CG"-*; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
-  true
+  grep -F "$WORK/prop-" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  cri_cleanup "$1"
 }
-
-ip link set lo up
-mkdir -p "$WORK/cni" "$WORK/logs"
-cat >"$WORK/cni/10-pods.conflist" <<JSON
-{"cniVersion": "0.4.0", "name": "vc-pods", "plugins": [{
-  "type": "bridge", "bridge": "vcpods0", "isGateway": true, "ipMasq": false,
-  "ipam": {"type": "host-local", "subnet": "10.96.0.0/24", "routes": [{"dst": "0.0.0.0/0"}],
-           "dataDir": "$WORK/cni-ipam"}}]}
-JSON
+cri_network 10.96.0.0/24
 # Debian's iproute2 in the image: busybox's ip makes no bridge.
 bash "$VC_SOURCE/tests/tools/copy-host-tools.sh" "$ROOTFS" ip
 mkdir -p "$WORK/ext2" && echo "in the image" >"$WORK/ext2/file"
@@ -102,6 +87,60 @@ ctd_remove_pods "$CRI"
 assert_clean
 [ -z "$(ip -o link show type veth)" ] || fail "veths left behind: $(ip -o link show type veth)"
 pass "hostNetwork, hostPID and hostIPC pods: runc runs them; vc refuses each at RunPodSandbox naming the field and a runc RuntimeClass, leaving nothing"
+
+# --- mount propagation of volumes -----------------------------------------------
+# containerd wants a HostToContainer or Bidirectional volume's source on a
+# shared mount: each volume directory is one. After the container started,
+# the host mounts a tmpfs under each; a container mounts one under its private
+# volume.
+prop_mount() {  # DIR: a shared mount of its own
+  mkdir -p "$1/sub" && mount --bind "$1" "$1" && mount --make-rshared "$1"
+}
+volume() {  # CONTAINER_PATH HOST_PATH PROPAGATION
+  jq -cn --arg c "$1" --arg h "$2" --arg p "$3" '{container_path: $c, host_path: $h, propagation: $p}'
+}
+propagation() {  # HANDLER
+  local h=$1 config pod ctr out="" d=$WORK/prop-$1
+  prop_mount "$d/follow" && prop_mount "$d/private" && prop_mount "$d/both"
+  config=$(privileged "$(pod_config "prop-$h" "/$CG-$h")")
+  pod=$(run_pod "$h" "$config") || fail "$h: RunPodSandbox"
+  ctr=$(start_container "$pod" "$config" "$(privileged "$(container_config vols false '["sleep", "1000"]')" |
+    jq -c --argjson a "$(volume /follow "$d/follow" PROPAGATION_HOST_TO_CONTAINER)" \
+      --argjson b "$(volume /private "$d/private" PROPAGATION_PRIVATE)" '.mounts = [$a, $b]')") ||
+    fail "$h: a container with HostToContainer and None volumes"
+  for v in follow private; do
+    mount -t tmpfs tmpfs "$d/$v/sub" && echo "from the host" >"$d/$v/sub/file"
+  done
+  wait_for 50 cri execsync "$ctr" cat /follow/sub/file
+  out+="HostToContainer: $(cri execsync "$ctr" cat /follow/sub/file 2>&1 || echo nothing)"$'\n'
+  out+="None: $(cri execsync "$ctr" cat /private/sub/file 2>/dev/null || echo nothing)"$'\n'
+  cri execsync "$ctr" sh -c 'mkdir -p /private/mine && mount -t tmpfs none /private/mine' >/dev/null ||
+    fail "$h: a mount in the container"
+  out+="None, back to the host: $(mountpoint -q "$d/private/mine" && echo leaked || echo nothing)"$'\n'
+  # containerd makes the task (and so the runtime sees the spec) at StartContainer.
+  local rc=0 err id
+  id=$(cri call CreateContainer "$(jq -cn --arg p "$pod" --argjson s "$config" \
+    --argjson c "$(privileged "$(container_config both false '["sleep", "1000"]')" |
+      jq -c --argjson a "$(volume /both "$d/both" PROPAGATION_BIDIRECTIONAL)" '.mounts = [$a]')" \
+    '{pod_sandbox_id: $p, config: $c, sandbox_config: $s}')" | jq -r .container_id) ||
+    fail "$h: CreateContainer with a Bidirectional volume"
+  err=$(cri call StartContainer "{\"container_id\":\"$id\"}" 2>&1) || rc=$?
+  echo "$rc $err" >"$WORK/both-$h"
+  remove_pod "$pod"
+  for v in follow private both; do umount -R "$d/$v" 2>/dev/null || true; done
+  printf '%s' "$out"
+}
+prop_runc=$(propagation runc)
+prop_vc=$(propagation vc)
+assert_eq "$prop_runc" "$prop_vc" "what the volumes' propagation gave, runc against vc"
+assert_contains "$prop_vc" "HostToContainer: from the host" "a host mount under a HostToContainer volume"
+assert_contains "$prop_vc" "None: nothing" "a host mount under a None volume"
+assert_eq 0 "$(cut -d' ' -f1 "$WORK/both-runc")" "runc: StartContainer with a Bidirectional volume"
+assert_contains "$(cat "$WORK/both-vc")" "mount /both ($WORK/prop-vc/both): shared propagation" \
+  "vc: StartContainer with a Bidirectional volume"
+echo "$prop_vc" | sed 's/^/   /'
+assert_clean
+pass "mount propagation: HostToContainer volumes receive the host's later mounts, None volumes neither receive nor leak, as under runc; Bidirectional is refused when the container is created in the VM (StartContainer), naming the volume"
 
 # --- memory limits up and down after a create with a limit ----------------------
 updates() {  # HANDLER

@@ -24,6 +24,18 @@
 
 namespace vc::resource {
 
+// How a shared source is seen from the guest.
+struct ShareOptions {
+  // The host's side is read-only too: a guest that remounts its view
+  // read-write still cannot write through.
+  bool read_only = false;
+  // Mounts the host makes under the source later appear in the guest too
+  // (the copy is a slave of the source's mounts: a volume's rslave,
+  // Kubernetes' HostToContainer). Otherwise the copy is private: it neither
+  // receives nor passes on mounts.
+  bool receive_host_mounts = false;
+};
+
 class ShareFs {
  public:
   virtual ~ShareFs() = default;
@@ -39,9 +51,8 @@ class ShareFs {
   virtual agent::SharedMount GuestMount() const = 0;
   // Makes host directory or file `source` visible in the guest under `name`
   // (a relative path such as "<container>/rootfs"); returns the guest path.
-  // With `readonly` the host's side is read-only too: a guest that remounts
-  // its view read-write still cannot write through.
-  virtual Result<std::string> Share(const std::string& name, const std::string& source, bool readonly) = 0;
+  virtual Result<std::string> Share(const std::string& name, const std::string& source,
+                                    const ShareOptions& options) = 0;
   // Undoes Share for `name` and everything shared below it ("<container>"
   // takes its root and its mounts); succeeds if nothing is shared there.
   virtual Result<> Unshare(const std::string& name) = 0;

@@ -31,24 +31,20 @@ Result<> CheckName(const std::string& name) {
   return {};
 }
 
-Result<> Bind(const std::string& source, const std::string& target) {
-  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-    return os::FailErrno("bind " + source + " to " + target);
-  return {};
-}
-
-// A read-only copy of `source`'s tree attached at `target`. Made read-only
-// before it is attached, so the copies that propagate to virtiofsd's mount
-// namespace are read-only too (a remount would change this copy only).
-Result<> BindReadOnly(const std::string& source, const std::string& target) {
+// A copy of `source`'s mount tree attached at `target`, made what `options`
+// say before it is attached, so that the copies that propagate to
+// virtiofsd's mount namespace are the same (a remount would change this copy
+// only): read-only, and private or a slave of the source's mounts.
+Result<> Bind(const std::string& source, const std::string& target, const ShareOptions& options) {
   os::Fd tree(::open_tree(AT_FDCWD, source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
   if (!tree) return os::FailErrno("copy the mount tree of " + source);
   mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_RDONLY;
+  if (options.read_only) attr.attr_set = MOUNT_ATTR_RDONLY;
+  attr.propagation = options.receive_host_mounts ? MS_SLAVE : MS_PRIVATE;
   if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
-    return os::FailErrno("make the copy of " + source + " read-only");
+    return os::FailErrno("set up the copy of " + source);
   if (::move_mount(tree.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
-    return os::FailErrno("bind " + source + " to " + target + " read-only");
+    return os::FailErrno("bind " + source + " to " + target);
   return {};
 }
 
@@ -73,7 +69,7 @@ Result<> SharedDir::Mount(const std::function<Result<>()>& checkpoint) {
   return {};
 }
 
-Result<std::string> SharedDir::Share(const std::string& name, const std::string& source, bool readonly) {
+Result<std::string> SharedDir::Share(const std::string& name, const std::string& source, const ShareOptions& options) {
   if (auto r = CheckName(name); !r) return std::unexpected(r.error());
   const std::string target = path_ + "/" + name;
   struct stat st {};
@@ -86,7 +82,7 @@ Result<std::string> SharedDir::Share(const std::string& name, const std::string&
     os::Fd placeholder(::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!placeholder) return os::FailErrno("create " + target);
   }
-  if (auto bound = readonly ? BindReadOnly(source, target) : Bind(source, target); !bound) {
+  if (auto bound = Bind(source, target, options); !bound) {
     (void)Unshare(name);
     return std::unexpected(bound.error());
   }

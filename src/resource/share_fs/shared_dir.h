@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "resource/share_fs/share_fs.h"
 #include "sandbox/layout.h"
 #include "vc/result.h"
 
@@ -25,7 +26,7 @@ class SharedDir {
   // recorded, before it is made.
   Result<> Mount(const std::function<Result<>()>& checkpoint);
   // ShareFs::Share and ShareFs::Unshare (share_fs.h).
-  Result<std::string> Share(const std::string& name, const std::string& source, bool readonly);
+  Result<std::string> Share(const std::string& name, const std::string& source, const ShareOptions& options);
   Result<> Unshare(const std::string& name);
   // Unmounts shared/ with whatever is still bound under it. Idempotent.
   void Unmount();

@@ -21,8 +21,9 @@ class Virtio9p : public ShareFs {
   Result<std::vector<hypervisor::Device>> Setup(const std::function<Result<>()>& checkpoint) override;
   std::vector<pid_t> Daemons() const override { return {}; }
   agent::SharedMount GuestMount() const override;
-  Result<std::string> Share(const std::string& name, const std::string& source, bool readonly) override {
-    return dir_.Share(name, source, readonly);
+  Result<std::string> Share(const std::string& name, const std::string& source,
+                            const ShareOptions& options) override {
+    return dir_.Share(name, source, options);
   }
   Result<> Unshare(const std::string& name) override { return dir_.Unshare(name); }
   void Cleanup() override { dir_.Unmount(); }

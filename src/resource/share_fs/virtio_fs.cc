@@ -85,8 +85,8 @@ agent::SharedMount VirtioFs::GuestMount() const {
   return {agent::kShareTag, agent::kGuestShareDir, "virtiofs", {}};
 }
 
-Result<std::string> VirtioFs::Share(const std::string& name, const std::string& source, bool readonly) {
-  return dir_.Share(name, source, readonly);
+Result<std::string> VirtioFs::Share(const std::string& name, const std::string& source, const ShareOptions& options) {
+  return dir_.Share(name, source, options);
 }
 
 Result<> VirtioFs::Unshare(const std::string& name) { return dir_.Unshare(name); }

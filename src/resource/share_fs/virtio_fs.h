@@ -19,7 +19,7 @@ class VirtioFs : public ShareFs {
   Result<std::vector<hypervisor::Device>> Setup(const std::function<Result<>()>& checkpoint) override;
   std::vector<pid_t> Daemons() const override;
   agent::SharedMount GuestMount() const override;
-  Result<std::string> Share(const std::string& name, const std::string& source, bool readonly) override;
+  Result<std::string> Share(const std::string& name, const std::string& source, const ShareOptions& options) override;
   Result<> Unshare(const std::string& name) override;
   void Cleanup() override;
   nlohmann::json Save() const override;
