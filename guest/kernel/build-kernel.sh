@@ -55,7 +55,7 @@ if [ ! -f "$result/vmlinux" ]; then
          done)
   [ -z "$lost" ] || die "vc.config asks for options the configuration lost (missing dependencies?):
 $lost"
-  echo "guest kernel: building $(make -s -C "$src" O="$obj" kernelrelease) with $(nproc) jobs (about 7 minutes on 2 cores)"
+  echo "guest kernel: building $(make -s -C "$src" O="$obj" kernelrelease) with $(nproc) jobs (about 9 minutes on 2 cores)"
   start=$SECONDS
   # Progress: one line per 300 build steps.
   targets=(vmlinux)

@@ -94,7 +94,7 @@ p nfs fs nfs
 p userns unshare -U true
 p seccomp grep -q "^Seccomp:" /proc/self/status'
 # What the lean kernel has as modules, as a container asks for them.
-NEEDED="macvtap; ipvlan; vxlan; geneve; wireguard; sch_netem; xt_TPROXY; ip_vs; squashfs; erofs; nfs"
+NEEDED="dummy; macvtap; ipvlan; vxlan; geneve; wireguard; sch_netem; xt_TPROXY; ip_vs; squashfs; erofs; nfs"
 
 b=$(admin_bundle probe)
 spec_script "$b" "$PROBE"
@@ -111,13 +111,19 @@ while read -r name state; do
   [ "$state" = ok ] && [ "$vm" != ok ] && missing+=" $name"
 done <<<"$runc_out"
 [ -z "$missing" ] || fail "features runc's container has on this host and the VM's lacks:$missing"
-for name in bridge vlan macvlan tun dummy iptables-legacy-nat iptables-nft-nat nft-ct-rule tc-htb overlay fuse userns; do
+for name in bridge vlan macvlan tun iptables-legacy-nat iptables-nft-nat nft-ct-rule tc-htb overlay fuse userns; do
   assert_contains "$vm_lean" "$name ok" "built into the lean kernel"
 done
-for name in ipvlan vxlan geneve wireguard iptables-nft-tproxy ipvs squashfs erofs nfs; do
+for name in dummy ipvlan vxlan geneve wireguard iptables-nft-tproxy ipvs squashfs erofs nfs; do
   assert_contains "$vm_out" "$name ok" "loaded on demand"
 done
 pass "every feature runc's container has here, the VM's has too ($(grep -c ' ok$' <<<"$vm_out") of $(wc -l <<<"$vm_out") probed; $(grep -c ' ok$' <<<"$runc_out") under runc)"
+
+# Built-in drivers make no interface of their own (dummy0, sit0, ...): the
+# guest's network, which pod containers share, has loopback only.
+links=$(virtc run --rootfs "$ROOTFS" -- ip -o link | awk -F': ' '{print $2}' | tr '\n' ' ')
+assert_eq "lo " "$links" "the interfaces of a guest without a pod network"
+pass "the guest kernel adds no interface of its own"
 
 # --- iptables in a pod: port 80 NATed to 8080, reached from a peer namespace --
 ip netns add "$SRV"
