@@ -68,11 +68,12 @@ p wireguard ip link add vcwg0 type wireguard
 p tun ip tuntap add dev vctun0 mode tun
 p tap ip tuntap add dev vctap0 mode tap
 p dummy ip link add vcd0 type dummy
-p tc-htb tc qdisc add dev vcd0 root handle 1: htb
-p tc-u32 tc filter add dev vcd0 parent 1: protocol ip u32 match ip dport 80 0xffff flowid 1:1
+ip link add vctc0 type veth peer name vctc1
+p tc-htb tc qdisc add dev vctc0 root handle 1: htb
+p tc-u32 tc filter add dev vctc0 parent 1: protocol ip u32 match ip dport 80 0xffff flowid 1:1
 p tc-fq-codel tc qdisc add dev vcv0 root fq_codel
 p tc-netem tc qdisc add dev vcv1 root netem delay 1ms
-p tc-ingress-matchall sh -c "/usr/sbin/tc qdisc add dev vcd0 ingress && /usr/sbin/tc filter add dev vcd0 parent ffff: matchall action drop"
+p tc-ingress-matchall sh -c "/usr/sbin/tc qdisc add dev vctc1 ingress && /usr/sbin/tc filter add dev vctc1 parent ffff: matchall action drop"
 p iptables-legacy-nat iptables-legacy -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
 p iptables-legacy-filter iptables-legacy -A INPUT -p tcp -m multiport --dports 80,443 -m comment --comment vc -m conntrack --ctstate NEW -j ACCEPT
 p iptables-legacy-owner iptables-legacy -A OUTPUT -m owner --uid-owner 1337 -j RETURN
