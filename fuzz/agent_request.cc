@@ -109,6 +109,10 @@ const std::vector<std::pair<const char*, std::function<void(std::string_view)>>>
     {"GetVolumeStats", DecodeOnly<pb::VolumeStatsRequest>},
     {"ResizeVolume", DecodeOnly<pb::ResizeVolumeRequest>},
     {"LoadModule", DecodeOnly<pb::LoadModuleRequest>},
+    {"ForwardOpen", DecodeOnly<pb::ForwardOpenRequest>},
+    {"ForwardWrite", DecodeOnly<pb::ForwardWriteRequest>},
+    {"ForwardRead", DecodeOnly<pb::ForwardRequest>},
+    {"ForwardClose", DecodeOnly<pb::ForwardRequest>},
 };
 
 }  // namespace

@@ -318,6 +318,32 @@ void AgentService::Register(ttrpc::MethodTable& table) {
                          [](pb::ResizeVolumeRequest req) -> asio::awaitable<Result<pb::Empty>> {
                            co_return Done(co_await disks::Grow(req.guest_path(), req.bytes(), kDiskTimeout));
                          }));
+  add("ForwardOpen", Typed<pb::ForwardOpenRequest>(
+                        [this](pb::ForwardOpenRequest req) -> asio::awaitable<Result<pb::ForwardOpenResponse>> {
+                          auto id = co_await forwards_.Open(req.port());
+                          if (!id) co_return std::unexpected(id.error());
+                          pb::ForwardOpenResponse r;
+                          r.set_id(*id);
+                          co_return r;
+                        }));
+  add("ForwardWrite", Typed<pb::ForwardWriteRequest>(
+                         [this](pb::ForwardWriteRequest req) -> asio::awaitable<Result<pb::Empty>> {
+                           co_return Done(co_await forwards_.Write(req.id(), std::move(*req.mutable_data()),
+                                                                   req.close_write()));
+                         }));
+  add("ForwardRead", Typed<pb::ForwardRequest>(
+                        [this](pb::ForwardRequest req) -> asio::awaitable<Result<pb::ForwardReadResponse>> {
+                          auto read = co_await forwards_.Read(req.id());
+                          if (!read) co_return std::unexpected(read.error());
+                          pb::ForwardReadResponse r;
+                          r.set_data(std::move(read->first));
+                          r.set_eof(read->second);
+                          co_return r;
+                        }));
+  add("ForwardClose", Typed<pb::ForwardRequest>([this](const pb::ForwardRequest& req) {
+        forwards_.Close(req.id());
+        return Ready<pb::Empty>(pb::Empty{});
+      }));
   add("LoadModule", Typed<pb::LoadModuleRequest>([](const pb::LoadModuleRequest& req) {
         return Ready(Done(LoadModule(req.name(), req.image(), req.parameters())));
       }));

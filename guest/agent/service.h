@@ -6,6 +6,7 @@
 
 #include "agent/protocol.h"
 #include "containers.h"
+#include "forward.h"
 #include "ttrpc/server.h"
 
 namespace vc::agent {
@@ -13,7 +14,8 @@ namespace vc::agent {
 
 class AgentService {
  public:
-  explicit AgentService(asio::io_context& io) : io_(io), containers_(io.get_executor()) {}
+  explicit AgentService(asio::io_context& io)
+      : io_(io), containers_(io.get_executor()), forwards_(io.get_executor()) {}
 
   // Registers every method of the service in `table`.
   void Register(ttrpc::MethodTable& table);
@@ -22,6 +24,7 @@ class AgentService {
  private:
   asio::io_context& io_;
   Containers containers_;
+  Forwards forwards_;
   std::vector<std::string> mounts_;  // guest mount points of sandbox storages
 };
 

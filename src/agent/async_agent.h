@@ -45,6 +45,14 @@ class AsyncAgent {
   Async<uint32_t> OnlineCpus(uint32_t count);
   Async<> LoadModule(std::string name, std::string image, std::string parameters);
 
+  // Port forwarding: a connection to 127.0.0.1:port in the guest (its id);
+  // bytes to it (close_write: then its sending half is shut); what it sent
+  // (a long poll; eof once it closed); its end.
+  Async<uint32_t> ForwardOpen(uint32_t port);
+  Async<> ForwardWrite(uint32_t id, std::string data, bool close_write);
+  Async<OutputChunk> ForwardRead(uint32_t id);
+  Async<> ForwardClose(uint32_t id);
+
   // exec_id "" names the container's init process everywhere below.
   Async<> ExecProcess(std::string id, std::string exec_id, Cmd cmd);
   Async<> SignalProcess(std::string id, std::string exec_id, int signal, bool all);

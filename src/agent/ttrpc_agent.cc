@@ -260,6 +260,36 @@ Async<> AsyncAgent::LoadModule(std::string name, std::string image, std::string 
   return CallVoid(*client_, "LoadModule", req);
 }
 
+Async<uint32_t> AsyncAgent::ForwardOpen(uint32_t port) {
+  pb::ForwardOpenRequest req;
+  req.set_port(port);
+  auto r = co_await Call<pb::ForwardOpenResponse>(*client_, "ForwardOpen", req);
+  if (!r) co_return std::unexpected(r.error());
+  co_return r->id();
+}
+
+Async<> AsyncAgent::ForwardWrite(uint32_t id, std::string data, bool close_write) {
+  pb::ForwardWriteRequest req;
+  req.set_id(id);
+  req.set_data(std::move(data));
+  req.set_close_write(close_write);
+  return CallVoid(*client_, "ForwardWrite", req);
+}
+
+Async<OutputChunk> AsyncAgent::ForwardRead(uint32_t id) {
+  pb::ForwardRequest req;
+  req.set_id(id);
+  auto r = co_await Call<pb::ForwardReadResponse>(*client_, "ForwardRead", req, kForever);
+  if (!r) co_return std::unexpected(r.error());
+  co_return OutputChunk{std::move(*r->mutable_data()), r->eof()};
+}
+
+Async<> AsyncAgent::ForwardClose(uint32_t id) {
+  pb::ForwardRequest req;
+  req.set_id(id);
+  return CallVoid(*client_, "ForwardClose", req);
+}
+
 Async<> AsyncAgent::ExecProcess(std::string id, std::string exec_id, Cmd cmd) {
   pb::ExecProcessRequest req;
   req.set_container_id(id);

@@ -79,6 +79,13 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   }
   agent_ = std::move(*agent);
   asio::co_spawn(ex_, WatchOom(agent_), asio::detached);
+  // Without it the pod runs, and only its port forwarding fails: a warning.
+  if (!sandbox.network.netns_path.empty()) {
+    if (auto forward = PortForward::Start(ex_, sandbox.network.netns_path, agent_))
+      port_forward_ = std::move(*forward);
+    else
+      log::Warn("sandbox " + id + ": " + forward.error().message);
+  }
   log::Info("sandbox " + id + " started: VM pid " + std::to_string(vm_pid_) +
                            ", accel " + status->accel);
   co_return Result<>{};
@@ -105,6 +112,7 @@ void Tasks::LeaveVmCgroup() {
 }
 
 asio::awaitable<void> Tasks::StopSandbox() {
+  port_forward_.reset();
   LeaveVmCgroup();
   if (agent_) agent_->Close();
   agent_.reset();

@@ -20,6 +20,7 @@
 #include "os/asio.h"
 #include "os/worker.h"
 #include "shim/events.h"
+#include "shim/port_forward.h"
 #include "shim/stdio.h"
 #include "shim/types.h"
 #include "vc/vc.h"
@@ -92,6 +93,7 @@ class Tasks {
   uint32_t vm_pid_ = 0;
   std::vector<std::string> own_cgroup_;  // where the shim was before JoinVmCgroup
   std::shared_ptr<agent::AsyncAgent> agent_;
+  std::unique_ptr<PortForward> port_forward_;  // a pod's (it has a network namespace)
   std::map<std::string, std::shared_ptr<Container>> containers_;
 };
 

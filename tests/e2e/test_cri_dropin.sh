@@ -4,7 +4,8 @@
 # container administers its VM as a runc one administers its namespaces
 # (links, mounts, sysctls, loop devices, no seccomp, nothing masked) and no
 # host device enters the VM; pods asking for the node's namespaces are
-# refused by field, leaving nothing; volumes' mount propagation
+# refused by field, leaving nothing; port-forward to any port of the pod;
+# volumes' mount propagation
 # (HostToContainer, None; Bidirectional refused); memory limits go up and
 # down after a create with a limit (containerd's swap == limit). The whole test runs in a
 # network namespace of its own (`unshare -n`).
@@ -21,6 +22,7 @@ before_cleanup() {
   cri_cleanup "$1"
 }
 cri_network 10.96.0.0/24
+mkdir -p "$ROOTFS/www" && echo "served by the pod" >"$ROOTFS/www/index.html"
 # Debian's iproute2 in the image: busybox's ip makes no bridge.
 bash "$VC_SOURCE/tests/tools/copy-host-tools.sh" "$ROOTFS" ip
 mkdir -p "$WORK/ext2" && echo "in the image" >"$WORK/ext2/file"
@@ -87,6 +89,35 @@ ctd_remove_pods "$CRI"
 assert_clean
 [ -z "$(ip -o link show type veth)" ] || fail "veths left behind: $(ip -o link show type veth)"
 pass "hostNetwork, hostPID and hostIPC pods: runc runs them; vc refuses each at RunPodSandbox naming the field and a runc RuntimeClass, leaving nothing"
+
+# --- port forwarding (kubectl port-forward) ---------------------------------------
+# containerd dials the port on the pod's loopback in the pod's network
+# namespace on the host; the server listens in the guest. A port opened after
+# the forwarding began works too: no port is known in advance.
+forwarding() {  # HANDLER
+  local h=$1 config pod ctr out=""
+  config=$(pod_config "fwd-$h" "/$CG-$h")
+  pod=$(run_pod "$h" "$config") || fail "$h: RunPodSandbox"
+  ctr=$(start_container "$pod" "$config" "$(container_config web false '["httpd", "-f", "-p", "8080", "-h", "/www"]')") ||
+    fail "$h: the server container"
+  get() { printf 'GET /index.html HTTP/1.0\r\n\r\n' | timeout 60 "$CRI" portforward "$pod" "$1" 2>&1 | tr -d '\r' | tail -1; }
+  wait_for 100 cri execsync "$ctr" wget -q -O- http://127.0.0.1:8080/index.html || fail "$h: the server did not start"
+  out+="8080: $(get 8080)"$'\n'
+  local started
+  started=$(cri execsync "$ctr" httpd -p 9090 -h /www 2>&1) || fail "$h: a second server: $started (then: $out)"
+  out+="9090, opened later: $(get 9090)"$'\n'
+  out+="8080 again: $(get 8080)"$'\n'
+  remove_pod "$pod"
+  printf '%s' "$out"
+}
+fwd_runc=$(forwarding runc)
+fwd_vc=$(forwarding vc)
+assert_eq "$fwd_runc" "$fwd_vc" "what port-forward clients got, runc against vc"
+assert_contains "$fwd_vc" "9090, opened later: served by the pod" "a port opened after the pod started"
+echo "$fwd_vc" | sed 's/^/   /'
+assert_clean
+[ -z "$(ls "$WORK/containerd/state/io.containerd.grpc.v1.cri/netns" 2>/dev/null)" ] || fail "pod netns left behind"
+pass "port-forward reaches a pod's server on any port, one opened later too, as under runc"
 
 # --- mount propagation of volumes -----------------------------------------------
 # containerd wants a HostToContainer or Bidirectional volume's source on a

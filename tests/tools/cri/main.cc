@@ -6,6 +6,7 @@
 //   vc-cri ... execsync CONTAINER CMD...      (output as is, exits with its code)
 //   vc-cri ... exec [-i] [-t] [--size COLSxROWS] CONTAINER CMD...
 //   vc-cri ... attach [-i] [-t] [--size COLSxROWS] CONTAINER
+//   vc-cri ... portforward POD PORT            (our stdin to the pod's port, its reply to our stdout)
 #include <CLI/CLI.hpp>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -78,6 +79,11 @@ int main(int argc, char** argv) {
     sub->add_option("container", container)->required();
   }
   exec->prefix_command();
+  std::string pod;
+  int port = 0;
+  auto* forward = app.add_subcommand("portforward", "connect our stdin and stdout to PORT in POD");
+  forward->add_option("pod", pod)->required();
+  forward->add_option("port", port)->required();
   CLI11_PARSE(app, argc, argv);
   // The command is every word after the container, options included.
   for (auto* sub : {execsync, exec})
@@ -101,6 +107,14 @@ int main(int argc, char** argv) {
     std::cout << r.stdout() << std::flush;
     std::cerr << r.stderr() << std::flush;
     return r.exit_code();
+  }
+  if (forward->parsed()) {
+    auto reply = s.Run("PortForward", nlohmann::json{{"pod_sandbox_id", pod}, {"port", {port}}}.dump());
+    if (!reply) return Die(reply.error());
+    const auto& r = static_cast<const runtime::v1::PortForwardResponse&>(**reply);
+    auto code = vc::cri::PortForward(r.url(), port);
+    if (!code) return Die(code.error());
+    return *code;
   }
   if (!size.empty() && !ParseSize(size, stream)) return Die("--size wants COLSxROWS, not " + size);
   nlohmann::json request{{"container_id", container}, {"stdin", stream.stdin}, {"tty", tty},

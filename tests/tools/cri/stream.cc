@@ -135,9 +135,9 @@ std::expected<int, std::string> ExitCodeOf(const std::string& status) {
   return std::unexpected("stream failed: " + doc.value("message", status));
 }
 
-}  // namespace
-
-std::expected<int, std::string> Stream(const std::string& url, const StreamOptions& options) {
+// Connects to a streaming URL and upgrades the connection to a WebSocket
+// speaking `protocol`; the socket.
+std::expected<int, std::string> Connect(const std::string& url, const std::string& protocol) {
   std::smatch m;
   static const std::regex kUrl(R"(http://([^/:]+):([0-9]+)(/.*))");
   if (!std::regex_match(url, m, kUrl)) return std::unexpected("not a streaming URL: " + url);
@@ -148,28 +148,42 @@ std::expected<int, std::string> Stream(const std::string& url, const StreamOptio
   addrinfo* found = nullptr;
   if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || !found)
     return std::unexpected("cannot resolve " + host);
-  Fd sock(socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  const int connected = connect(sock.get(), found->ai_addr, found->ai_addrlen);
+  int sock = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int connected = connect(sock, found->ai_addr, found->ai_addrlen);
   freeaddrinfo(found);
-  if (connected != 0) return std::unexpected("connect to " + host + ":" + port + ": " + strerror(errno));
-
+  if (connected != 0) {
+    const int err = errno;
+    close(sock);
+    return std::unexpected("connect to " + host + ":" + port + ": " + strerror(err));
+  }
   std::array<uint8_t, 16> key;
   std::random_device random;
   for (auto& b : key) b = static_cast<uint8_t>(random());
   const std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port +
                               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " +
-                              Base64(key.data(), key.size()) +
-                              "\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v4.channel.k8s.io"
-                              "\r\nOrigin: http://" + host + "\r\n\r\n";
-  if (!WriteAll(sock.get(), request.data(), request.size())) return std::unexpected("send the handshake");
+                              Base64(key.data(), key.size()) + "\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: " +
+                              protocol + "\r\nOrigin: http://" + host + "\r\n\r\n";
   std::string response;
   char c;
-  while (response.size() < 8192 && response.find("\r\n\r\n") == std::string::npos) {
-    if (!ReadAll(sock.get(), &c, 1)) return std::unexpected("no handshake reply from " + url);
+  bool ok = WriteAll(sock, request.data(), request.size());
+  while (ok && response.size() < 8192 && response.find("\r\n\r\n") == std::string::npos) {
+    ok = ReadAll(sock, &c, 1);
     response += c;
   }
-  if (response.rfind("HTTP/1.1 101", 0) != 0)
+  if (!ok || response.rfind("HTTP/1.1 101", 0) != 0) {
+    close(sock);
+    if (!ok) return std::unexpected("no handshake reply from " + url);
     return std::unexpected("the streaming server refused the upgrade: " + response.substr(0, response.find("\r\n")));
+  }
+  return sock;
+}
+
+}  // namespace
+
+std::expected<int, std::string> Stream(const std::string& url, const StreamOptions& options) {
+  auto connected = Connect(url, "v4.channel.k8s.io");
+  if (!connected) return std::unexpected(connected.error());
+  Fd sock(*connected);
 
   if (options.columns > 0 && options.rows > 0)
     SendChannel(sock.get(), kResize,
@@ -210,6 +224,53 @@ std::expected<int, std::string> Stream(const std::string& url, const StreamOptio
   }
   if (!result) return std::unexpected("the stream ended without a status");
   return *result;
+}
+
+std::expected<int, std::string> PortForward(const std::string& url, int port) {
+  auto connected = Connect(url + (url.find('?') == std::string::npos ? "?" : "&") + "port=" + std::to_string(port),
+                           "v4.channel.k8s.io");
+  if (!connected) return std::unexpected(connected.error());
+  Fd sock(*connected);
+  constexpr uint8_t kData = 0, kError = 1;
+  bool seen[2] = {false, false};  // each channel's first message: the port
+  bool reading_stdin = true;
+  std::string error;
+  for (;;) {
+    pollfd fds[2] = {{sock.get(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    if (poll(fds, reading_stdin ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(std::string("poll: ") + strerror(errno));
+    }
+    if (reading_stdin && (fds[1].revents & (POLLIN | POLLHUP))) {
+      char buf[4096];
+      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+      if (n > 0)
+        SendChannel(sock.get(), kData, std::string(buf, static_cast<size_t>(n)));
+      else
+        reading_stdin = false;
+    }
+    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    auto frame = ReadFrame(sock.get());
+    if (!frame || frame->opcode == kClose) break;
+    if (frame->opcode == kPing) {
+      SendFrame(sock.get(), kPong, frame->payload);
+      continue;
+    }
+    if (frame->payload.empty()) continue;
+    const auto channel = static_cast<uint8_t>(frame->payload[0]);
+    if (channel > kError) continue;
+    std::string data = frame->payload.substr(1);
+    if (!seen[channel]) {
+      seen[channel] = true;
+      data.erase(0, 2);
+    }
+    if (channel == kData)
+      WriteAll(STDOUT_FILENO, data.data(), data.size());
+    else
+      error += data;
+  }
+  if (!error.empty()) return std::unexpected("port forward: " + error);
+  return 0;
 }
 
 }  // namespace vc::cri

@@ -18,4 +18,11 @@ struct StreamOptions {
 // status channel.
 std::expected<int, std::string> Stream(const std::string& url, const StreamOptions& options);
 
+// A port-forward session (the URL a PortForward call returns) for one port:
+// channel 0 carries the connection's bytes (our stdin to it, its bytes to our
+// stdout), channel 1 the server's errors; each starts with the port (2 bytes,
+// little-endian). Runs until the connection ends; 0, or the error the server
+// reported.
+std::expected<int, std::string> PortForward(const std::string& url, int port);
+
 }  // namespace vc::cri
