@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <random>
 #include <regex>
@@ -178,6 +179,36 @@ std::expected<int, std::string> Connect(const std::string& url, const std::strin
   return sock;
 }
 
+// Sends our stdin on `stdin_channel` (when `read_stdin`) and hands each data
+// message's channel and bytes to `deliver`, answering pings, until the
+// server closes; an error only if polling fails.
+std::expected<void, std::string> Pump(int sock, bool read_stdin, uint8_t stdin_channel,
+                                      const std::function<void(uint8_t, std::string)>& deliver) {
+  for (;;) {
+    pollfd fds[2] = {{sock, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    if (poll(fds, read_stdin ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(std::string("poll: ") + strerror(errno));
+    }
+    if (read_stdin && (fds[1].revents & (POLLIN | POLLHUP))) {
+      char buf[4096];
+      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+      if (n > 0)
+        SendChannel(sock, stdin_channel, std::string(buf, static_cast<size_t>(n)));
+      else
+        read_stdin = false;
+    }
+    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    auto frame = ReadFrame(sock);
+    if (!frame || frame->opcode == kClose) return {};
+    if (frame->opcode == kPing) {
+      SendFrame(sock, kPong, frame->payload);
+      continue;
+    }
+    if (!frame->payload.empty()) deliver(static_cast<uint8_t>(frame->payload[0]), frame->payload.substr(1));
+  }
+}
+
 }  // namespace
 
 std::expected<int, std::string> Stream(const std::string& url, const StreamOptions& options) {
@@ -189,39 +220,16 @@ std::expected<int, std::string> Stream(const std::string& url, const StreamOptio
     SendChannel(sock.get(), kResize,
                 nlohmann::json{{"Width", options.columns}, {"Height", options.rows}}.dump());
 
-  bool reading_stdin = options.stdin;
   std::optional<std::expected<int, std::string>> result;
-  for (;;) {
-    pollfd fds[2] = {{sock.get(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
-    if (poll(fds, reading_stdin ? 2 : 1, -1) < 0) {
-      if (errno == EINTR) continue;
-      return std::unexpected(std::string("poll: ") + strerror(errno));
-    }
-    if (reading_stdin && (fds[1].revents & (POLLIN | POLLHUP))) {
-      char buf[4096];
-      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-      if (n > 0)
-        SendChannel(sock.get(), kStdin, std::string(buf, static_cast<size_t>(n)));
-      else
-        reading_stdin = false;
-    }
-    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    auto frame = ReadFrame(sock.get());
-    if (!frame || frame->opcode == kClose) break;
-    if (frame->opcode == kPing) {
-      SendFrame(sock.get(), kPong, frame->payload);
-      continue;
-    }
-    if (frame->payload.empty()) continue;
-    const auto channel = static_cast<uint8_t>(frame->payload[0]);
-    const std::string data = frame->payload.substr(1);
+  auto pumped = Pump(sock.get(), options.stdin, kStdin, [&](uint8_t channel, std::string data) {
     if (channel == kStdout)
       WriteAll(STDOUT_FILENO, data.data(), data.size());
     else if (channel == kStderr)
       WriteAll(STDERR_FILENO, data.data(), data.size());
     else if (channel == kStatus && !data.empty())
       result = ExitCodeOf(data);
-  }
+  });
+  if (!pumped) return std::unexpected(pumped.error());
   if (!result) return std::unexpected("the stream ended without a status");
   return *result;
 }
@@ -233,33 +241,9 @@ std::expected<int, std::string> PortForward(const std::string& url, int port) {
   Fd sock(*connected);
   constexpr uint8_t kData = 0, kError = 1;
   bool seen[2] = {false, false};  // each channel's first message: the port
-  bool reading_stdin = true;
   std::string error;
-  for (;;) {
-    pollfd fds[2] = {{sock.get(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
-    if (poll(fds, reading_stdin ? 2 : 1, -1) < 0) {
-      if (errno == EINTR) continue;
-      return std::unexpected(std::string("poll: ") + strerror(errno));
-    }
-    if (reading_stdin && (fds[1].revents & (POLLIN | POLLHUP))) {
-      char buf[4096];
-      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-      if (n > 0)
-        SendChannel(sock.get(), kData, std::string(buf, static_cast<size_t>(n)));
-      else
-        reading_stdin = false;
-    }
-    if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    auto frame = ReadFrame(sock.get());
-    if (!frame || frame->opcode == kClose) break;
-    if (frame->opcode == kPing) {
-      SendFrame(sock.get(), kPong, frame->payload);
-      continue;
-    }
-    if (frame->payload.empty()) continue;
-    const auto channel = static_cast<uint8_t>(frame->payload[0]);
-    if (channel > kError) continue;
-    std::string data = frame->payload.substr(1);
+  auto pumped = Pump(sock.get(), true, kData, [&](uint8_t channel, std::string data) {
+    if (channel > kError) return;
     if (!seen[channel]) {
       seen[channel] = true;
       data.erase(0, 2);
@@ -268,7 +252,8 @@ std::expected<int, std::string> PortForward(const std::string& url, int port) {
       WriteAll(STDOUT_FILENO, data.data(), data.size());
     else
       error += data;
-  }
+  });
+  if (!pumped) return std::unexpected(pumped.error());
   if (!error.empty()) return std::unexpected("port forward: " + error);
   return 0;
 }
