@@ -28,6 +28,12 @@ HYPERVISOR_TOML=$(printf '[hypervisor]\nkernel = "%s"' "$GUEST_KERNEL_PATH")
 # (test_share_9p runs the core tests on virtio-9p).
 virtc() { "$VIRTC_BIN" --root "$ROOT" --kernel "$GUEST_KERNEL_PATH" ${VC_SHARED_FS:+--shared-fs "$VC_SHARED_FS"} "$@"; }
 
+# A container's shell command that waits for the terminal size the engine or
+# ctr sets after the start (under runc too the process can start on a 0x0
+# terminal), then prints "size ROWS COLS". Only digits count: busybox's
+# `stty size` on a terminal without a size prints an error and exits 0.
+WAIT_SIZE='for i in $(seq 200); do s=$(stty size 2>/dev/null); case "$s" in [1-9]*" "[1-9]*) break ;; esac; sleep 0.1; done; echo "size $s"'
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
 

@@ -19,6 +19,3 @@ on_terminal() {
   script -eqc "stty cols 91 rows 27; $1" /dev/null </dev/null | tr -d '\r\0' | sed 's/\^@//g'
   echo "status ${PIPESTATUS[0]}"
 }
-# A container's shell command that waits for the terminal size the engine
-# sets after the start, then prints "size ROWS COLS".
-WAIT_SIZE='for i in $(seq 200); do s=$(stty size 2>/dev/null) && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size $s"'

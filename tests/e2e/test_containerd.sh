@@ -115,11 +115,11 @@ assert_no_task_left
 # script sends the terminal an end-of-file character.
 exec {keep_open}< <(exec sleep 120)
 keeper=$!
-out=$(script -qec "stty rows 33 cols 77; ctr --address $CTD_SOCK ${RUN[*]} --rm -t $IMAGE t6 sh -c 'test -t 0 && echo is-a-tty; for i in \$(seq 200); do s=\$(stty size 2>/dev/null) && [ \"\$s\" != \"0 0\" ] && break; sleep 0.1; done; echo \$s'" /dev/null <&"$keep_open" | tr -d '\r')
+out=$(script -qec "stty rows 33 cols 77; ctr --address $CTD_SOCK ${RUN[*]} --rm -t $IMAGE t6 sh -c 'test -t 0 && echo is-a-tty; $WAIT_SIZE'" /dev/null <&"$keep_open" | tr -d '\r')
 exec {keep_open}<&-
 kill "$keeper" 2>/dev/null || true
 assert_contains "$out" "is-a-tty" "terminal mode"
-assert_contains "$out" "33 77" "terminal size"
+assert_contains "$out" "size 33 77" "terminal size"
 pass "--tty gives the workload a terminal of ctr's size"
 assert_no_task_left
 
