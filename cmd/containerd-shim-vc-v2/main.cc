@@ -6,6 +6,7 @@
 
 #include "shim/args.h"
 #include "shim/lifecycle.h"
+#include "vc/vc.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> raw(argv + 1, argv + argc);
@@ -18,7 +19,9 @@ int main(int argc, char** argv) {
   }
   switch (args->action) {
     case vc::shim::Action::kVersion:
-      std::cout << "containerd-shim-vc-v2 " << VC_VERSION << std::endl;
+      // containerd's shims print this form.
+      std::cout << "containerd-shim-vc-v2:\n  Version:  " << vc::Build().version
+                << "\n  Revision: " << vc::Build().commit << "\n" << std::endl;
       return 0;
     case vc::shim::Action::kStart: return vc::shim::StartShim(*args);
     case vc::shim::Action::kDelete: return vc::shim::DeleteShim(*args);

@@ -22,8 +22,9 @@ constexpr vcrt::Verb kVerbs[] = {vcrt::AddCreate, vcrt::AddStart,  vcrt::AddRun,
 int main(int argc, char** argv) {
   CLI::App app{"vc-runtime: an OCI runtime (runc's command line) that runs each container in a VM"};
   app.require_subcommand(1);
-  app.set_version_flag("-v,--version", std::string("vc-runtime version ") + VC_VERSION + "\nspec: " +
-                                           vcrt::kOciVersion);
+  const vc::BuildInfo build = vc::Build();
+  app.set_version_flag("-v,--version", "vc-runtime version " + build.version + "\ncommit: " + build.commit +
+                                           "\nspec: " + vcrt::kOciVersion);
   vcrt::Context ctx;
   vcrt::Globals& g = ctx.g;
   // A global given twice takes its last value, as runc's do: docker's

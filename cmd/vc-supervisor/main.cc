@@ -8,9 +8,12 @@
 #include <string>
 
 #include "supervisor/supervisor.h"
+#include "vc/vc.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"per-sandbox supervisor of virtcontainers (started by the library)"};
+  const vc::BuildInfo build = vc::Build();
+  app.set_version_flag("--version", "vc-supervisor version " + build.version + "\ncommit: " + build.commit);
   vc::supervisor::Options options;
   app.add_option("--root", options.state_root, "state root directory")->required();
   app.add_option("--sandbox", options.sandbox_id, "sandbox id")->required();

@@ -63,6 +63,10 @@ void AddContainerVerbs(CLI::App& app, Context& ctx);
 void AddNetworkVerbs(CLI::App& app, Context& ctx);
 void AddFactoryVerbs(CLI::App& app, Context& ctx);
 void AddVolumeVerbs(CLI::App& app, Context& ctx);
+void AddHostVerbs(CLI::App& app, Context& ctx);
+
+// What `virtc --version` prints: version, commit, the default guest kernel.
+std::string VersionText();
 
 // --netns and --net-model of the verbs that make a sandbox.
 void AddNetworkOptions(CLI::App* cmd, vc::NetworkConfig& network);

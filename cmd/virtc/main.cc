@@ -12,7 +12,8 @@ namespace {
 // Each group adds its subcommands to the app, in this order.
 constexpr virtc::VerbGroup kVerbGroups[] = {virtc::AddRunVerbs, virtc::AddSandboxVerbs,
                                             virtc::AddContainerVerbs, virtc::AddNetworkVerbs,
-                                            virtc::AddFactoryVerbs, virtc::AddVolumeVerbs};
+                                            virtc::AddFactoryVerbs, virtc::AddVolumeVerbs,
+                                            virtc::AddHostVerbs};
 
 }  // namespace
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   CLI::App app{"virtc: run containers in lightweight VMs (libvirtcontainers)"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", virtc::VersionText);
   virtc::Context ctx;
   virtc::Globals& g = ctx.g;
   app.add_option("--root", g.root, "state directory")->capture_default_str();

@@ -35,6 +35,7 @@ Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_con
     json.push_back({{"id", s.id}, {"state", vc::ToString(s.state)}, {"hypervisor", s.hypervisor},
                     {"accel", s.accel}, {"agent", s.agent}, {"hypervisor_pid", s.hypervisor_pid},
                     {"guest_kernel", s.guest_kernel}, {"agent_version", s.agent_version},
+                    {"agent_commit", s.agent_commit},
                     {"agent_rss_bytes", s.agent_rss_bytes}, {"containers", containers},
                     {"timeline", TimelineJson(s.timeline)}});
     if (!s.problem.empty()) json.back() = {{"id", s.id}, {"state", "unreadable"}, {"problem", s.problem}};
@@ -55,6 +56,9 @@ Report SandboxesReport(const std::vector<vc::SandboxStatus>& list, bool with_con
           << (s.accel.empty() ? "-" : s.accel) << "  " << s.agent << "\n";
   }
   if (with_containers && list.size() == 1) {
+    if (!list[0].agent_version.empty())
+      table << "guest kernel " << list[0].guest_kernel << ", agent " << list[0].agent_version << " (commit "
+            << list[0].agent_commit << ")\n";
     table << "\n" << std::setw(20) << "CONTAINER ID" << "  " << std::setw(8) << "STATE" << "  "
           << std::setw(6) << "PID" << "  " << std::setw(4) << "EXIT" << "  COMMAND\n";
     for (const auto& c : list[0].containers) {

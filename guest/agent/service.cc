@@ -15,6 +15,7 @@
 #include "init.h"
 #include "modules.h"
 #include "network.h"
+#include "os/build_info.h"
 #include "os/error.h"
 #include "os/file.h"
 
@@ -47,7 +48,8 @@ void AgentService::Register(ttrpc::MethodTable& table) {
 
   add("Check", Typed<pb::Empty>([](const pb::Empty&) {
         pb::CheckResponse r;
-        r.set_agent_version(VC_VERSION);
+        r.set_agent_version(os::kVersion);
+        r.set_agent_commit(os::BuildCommit());
         utsname u{};
         ::uname(&u);
         r.set_kernel_release(u.release);

@@ -215,6 +215,26 @@ struct ContainerStats {
 };
 
 // The VM template of a runtime's state root (Runtime::InitFactory).
+// What this library was built from.
+struct BuildInfo {
+  std::string version;  // the project's version
+  std::string commit;   // the git commit; "-dirty" with uncommitted changes; "unknown" outside git
+};
+
+// One requirement of running sandboxes, as Runtime::CheckHost found it.
+enum class CheckLevel {
+  kOk,
+  kWarning,  // sandboxes run, without this (slower, or a feature missing)
+  kError,    // no sandbox can start
+};
+struct HostCheck {
+  std::string name;    // "accelerator", "qemu", "guest kernel", ...
+  CheckLevel level = CheckLevel::kOk;
+  std::string found;   // what is there ("tcg", QEMU's version, a path)
+  std::string detail;  // why, and what to do about it
+};
+VC_EXPORT const char* ToString(CheckLevel level);
+
 struct FactoryStatus {
   bool exists = false;
   std::string path;             // its directory
@@ -260,6 +280,7 @@ struct SandboxStatus {
   // Reported by the agent while the sandbox runs (empty/0 otherwise).
   std::string guest_kernel;
   std::string agent_version;
+  std::string agent_commit;
   uint64_t agent_rss_bytes = 0;
   std::vector<ContainerStatus> containers;
   std::vector<StartPhase> timeline;  // of the last start; empty before one

@@ -154,10 +154,19 @@ class VC_EXPORT Runtime {
   // Removes the template (sandboxes started from it keep running).
   Result<> DestroyFactory();
 
+  // --- the host ---
+  // Whether sandboxes with `config` can run here, requirement by requirement
+  // (accelerator, QEMU, virtiofsd, guest kernel and initramfs, supervisor,
+  // state root, vhost, IOMMU, cgroups, CNI plugins, the template).
+  std::vector<HostCheck> CheckHost(const HypervisorConfig& config);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The version of this library and the commit it was built from.
+VC_EXPORT BuildInfo Build();
 
 // Reads an OCI bundle (config.json + root filesystem) into a ContainerConfig.
 VC_EXPORT Result<ContainerConfig> ContainerConfigFromBundle(const std::string& bundle_dir);

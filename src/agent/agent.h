@@ -17,6 +17,7 @@ namespace vc::agent {
 
 struct GuestInfo {
   std::string agent_version;
+  std::string agent_commit;
   std::string kernel_release;
   uint64_t agent_rss_bytes = 0;
 };

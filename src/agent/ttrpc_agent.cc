@@ -162,7 +162,7 @@ class TtrpcAgent : public Agent {
 Async<GuestInfo> AsyncAgent::Check(std::chrono::milliseconds timeout) {
   auto r = co_await Call<pb::CheckResponse>(*client_, "Check", pb::Empty{}, timeout);
   if (!r) co_return std::unexpected(r.error());
-  co_return GuestInfo{r->agent_version(), r->kernel_release(), r->agent_rss_bytes()};
+  co_return GuestInfo{r->agent_version(), r->agent_commit(), r->kernel_release(), r->agent_rss_bytes()};
 }
 
 Async<> AsyncAgent::CreateSandbox(std::string sandbox_id, std::string hostname,

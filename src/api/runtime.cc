@@ -1,6 +1,7 @@
 // Public entry points: each adds "<what> <which>:" context to errors and
 // forwards to the manager.
 #include "factory/template.h"
+#include "os/build_info.h"
 #include "sandbox/manager.h"
 
 namespace vc {
@@ -100,6 +101,10 @@ Result<FactoryStatus> Runtime::InitFactory(const HypervisorConfig& config, const
 FactoryStatus Runtime::StatusFactory(const HypervisorConfig& config) {
   return factory::Status(impl_->state_root(), config);
 }
+std::vector<HostCheck> Runtime::CheckHost(const HypervisorConfig& config) { return impl_->CheckHost(config); }
+
+BuildInfo Build() { return {os::kVersion, os::BuildCommit()}; }
+
 Result<> Runtime::DestroyFactory() {
   return With(factory::Destroy(impl_->state_root()), "remove the VM template");
 }

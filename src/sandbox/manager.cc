@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "sandbox/host_check.h"
 #include "sandbox/layout.h"
 #include "sandbox/state.h"
 
@@ -15,6 +16,10 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kLockTimeout = std::chrono::minutes(5);
 }  // namespace
+
+std::vector<HostCheck> Manager::CheckHost(const HypervisorConfig& config) const {
+  return vc::CheckHost(config, options_.state_root, options_.supervisor_path);
+}
 
 std::string RandomHex(size_t chars) {
   std::random_device rd;

@@ -65,6 +65,8 @@ class Manager {
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sid);
 
   const std::string& state_root() const { return options_.state_root; }
+  // Whether sandboxes with `config` can run on this host (host_check.h).
+  std::vector<HostCheck> CheckHost(const HypervisorConfig& config) const;
 
  private:
   // Loads the record under the sandbox lock, runs `fn` on it, and saves it

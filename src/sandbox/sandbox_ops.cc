@@ -170,6 +170,7 @@ Result<SandboxStatus> Manager::StatusSandbox(const std::string& id) {
         if (auto guest = (*agent)->Check(2s)) {
           status.guest_kernel = guest->kernel_release;
           status.agent_version = guest->agent_version;
+          status.agent_commit = guest->agent_commit;
           status.agent_rss_bytes = guest->agent_rss_bytes;
         }
       }

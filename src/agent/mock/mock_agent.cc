@@ -109,7 +109,7 @@ Result<Guest::Proc*> Guest::FindProc(const std::string& id, const std::string& e
 
 Result<GuestInfo> MockAgent::Check(std::chrono::milliseconds) {
   VC_MOCK_ENTER("Check");
-  return GuestInfo{"mock", "mock-kernel", 1024};
+  return GuestInfo{"mock", "mock-commit", "mock-kernel", 1024};
 }
 
 Result<> MockAgent::CreateSandbox(const std::string&, const std::string& hostname,

@@ -15,14 +15,17 @@
 
 namespace vc::hypervisor::qemu {
 
-Result<std::string> ChooseAccel(const std::string& requested, const std::string& kvm_device,
-                                const std::string& modules_dir) {
-  if (requested == "tcg") return std::string("tcg");
+Result<AccelChoice> ExplainAccel(const std::string& requested, const std::string& kvm_device,
+                                 const std::string& modules_dir) {
+  const std::string tcg_note = ": QEMU emulates the guest's CPU (TCG), slower than KVM";
+  if (requested == "tcg") return AccelChoice{"tcg", "accel tcg configured" + tcg_note};
   if (requested != "auto" && requested != "kvm")
     return Fail(ErrorCode::kInvalidArgument,
                 "unknown accelerator '" + requested + "' (use auto, kvm or tcg)");
   if (os::Exists(modules_dir + "/kvm_pvm")) {
-    if (requested == "auto") return std::string("tcg");
+    if (requested == "auto")
+      return AccelChoice{"tcg", kvm_device + " is PVM (module kvm_pvm), which runs only PVM guest kernels" +
+                                    tcg_note};
     return Fail(ErrorCode::kUnavailable,
                 "KVM requested but this host's KVM is PVM (module kvm_pvm), which runs only PVM guest "
                 "kernels: use accel tcg");
@@ -30,11 +33,24 @@ Result<std::string> ChooseAccel(const std::string& requested, const std::string&
   int fd = ::open(kvm_device.c_str(), O_RDWR | O_CLOEXEC);
   if (fd >= 0) {
     ::close(fd);
-    return std::string("kvm");
+    return AccelChoice{"kvm", kvm_device + " is usable"};
   }
-  if (requested == "auto") return std::string("tcg");
+  const int err = errno;
+  if (requested == "auto")
+    return AccelChoice{"tcg", kvm_device + ": " + std::strerror(err) +
+                                  (err == ENOENT ? " (no KVM: no hardware virtualization, or the kvm module "
+                                                   "is not loaded)"
+                                                 : "") +
+                                  tcg_note};
   return Fail(ErrorCode::kUnavailable, "KVM requested but " + kvm_device +
-                                           " is not usable: " + std::strerror(errno));
+                                           " is not usable: " + std::strerror(err));
+}
+
+Result<std::string> ChooseAccel(const std::string& requested, const std::string& kvm_device,
+                                const std::string& modules_dir) {
+  auto choice = ExplainAccel(requested, kvm_device, modules_dir);
+  if (!choice) return std::unexpected(choice.error());
+  return choice->accel;
 }
 
 uint32_t HostTscKhz() {

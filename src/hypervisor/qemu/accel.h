@@ -12,8 +12,17 @@
 
 namespace vc::hypervisor::qemu {
 
+struct AccelChoice {
+  std::string accel;  // "kvm" or "tcg"
+  std::string why;    // for people: why this one (`virtc check`)
+};
+
 // `requested`: "auto", "kvm" or "tcg". `kvm_device` and `modules_dir` (where
 // loaded kernel modules appear) are injectable for tests.
+Result<AccelChoice> ExplainAccel(const std::string& requested,
+                                 const std::string& kvm_device = "/dev/kvm",
+                                 const std::string& modules_dir = "/sys/module");
+// ExplainAccel's accelerator.
 Result<std::string> ChooseAccel(const std::string& requested,
                                 const std::string& kvm_device = "/dev/kvm",
                                 const std::string& modules_dir = "/sys/module");

@@ -12,6 +12,9 @@ constexpr const char* kNoModules = "/nonexistent/module";
 
 TEST(Accel, AutoFallsBackToTcgWithoutKvm) {
   EXPECT_EQ(*ChooseAccel("auto", "/nonexistent/kvm", kNoModules), "tcg");
+  auto why = ExplainAccel("auto", "/nonexistent/kvm", kNoModules);
+  EXPECT_EQ(why->why, "/nonexistent/kvm: No such file or directory (no KVM: no hardware virtualization, or the "
+                      "kvm module is not loaded): QEMU emulates the guest's CPU (TCG), slower than KVM");
 }
 
 TEST(Accel, AutoPicksKvmWhenTheDeviceOpens) {
@@ -22,6 +25,7 @@ TEST(Accel, PvmKvmRunsNoOrdinaryGuestKernel) {
   auto dir = std::filesystem::temp_directory_path() / ("vc-accel-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "kvm_pvm");
   EXPECT_EQ(*ChooseAccel("auto", "/dev/null", dir.string()), "tcg");
+  EXPECT_TRUE(ExplainAccel("auto", "/dev/null", dir.string())->why.starts_with("/dev/null is PVM (module kvm_pvm)"));
   auto kvm = ChooseAccel("kvm", "/dev/null", dir.string());
   ASSERT_FALSE(kvm);
   EXPECT_EQ(kvm.error().code, ErrorCode::kUnavailable);
