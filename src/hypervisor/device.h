@@ -11,10 +11,12 @@
 
 namespace vc::hypervisor {
 
-// The guest's serial console, written to a host file.
+// The guest's serial console, written to a host file: `log_path`, or the
+// write end `fd` of a pipe whose reader (the supervisor) keeps the log.
 struct ConsoleDevice {
   std::string id = "console";
   std::string log_path;
+  int fd = -1;
 };
 
 // A named virtio-serial port whose host end is a unix socket the hypervisor

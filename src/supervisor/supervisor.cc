@@ -33,6 +33,7 @@
 #include "sandbox/supervisor_spec.h"
 #include "sandbox/timeline.h"
 #include "supervisor/control.h"
+#include "supervisor/guest_log.h"
 #include "supervisor/mux.h"
 #include "ttrpc.pb.h"
 
@@ -96,7 +97,11 @@ class Supervisor {
     if (!transport) return std::unexpected(transport.error());
     std::optional<uint32_t> vsock_cid;
     if (*transport == agent::Transport::kVsock) vsock_cid = RandomCid();
-    devices->insert(devices->begin(), hypervisor::ConsoleDevice{"console", layout_.ConsoleLog()});
+    auto guest_log = GuestLog::Open(io_.get_executor(), layout_.ConsoleLog());
+    if (!guest_log) return std::unexpected(guest_log.error());
+    guest_log_ = std::move(*guest_log);
+    devices->insert(devices->begin(),
+                    hypervisor::ConsoleDevice{"console", layout_.ConsoleLog(), guest_log_->write_fd()});
     if (vsock_cid) devices->push_back(hypervisor::VsockDevice{"vsock", *vsock_cid});
     else devices->push_back(hypervisor::SerialPortDevice{"agent", layout_.AgentSocket(), agent::kSerialPortName});
     if (!spec_.template_dir.empty()) {
@@ -143,6 +148,9 @@ class Supervisor {
       }
     }
     for (pid_t pid : hypervisor_->Pids()) vm_pids_.push_back(pid);
+    // QEMU holds the console's write end now: its end is the pipe's end.
+    guest_log_->CloseWriteEnd();
+    guest_log_->Start();
     if (auto placed = PlaceVcpuThreads(); !placed) return placed;
 
     auto upstream = vsock_cid ? ConnectVsock(*vsock_cid) : ConnectSerial(layout_.AgentSocket());
@@ -509,6 +517,7 @@ class Supervisor {
   // What the guest console says about an early death: the panic line if
   // there is one, else its last lines.
   std::string ConsoleSummary() const {
+    if (guest_log_) guest_log_->Drain();
     std::string path = layout_.ConsoleLog();
     auto text = os::ReadFile(path);
     if (text) {
@@ -557,6 +566,7 @@ class Supervisor {
   SupervisorSpec spec_;
   std::unique_ptr<resource::Manager> resources_;
   asio::io_context io_;
+  std::shared_ptr<GuestLog> guest_log_;  // after io_: its reader is io_'s
   asio::signal_set signals_;
   std::optional<asio::local::stream_protocol::acceptor> acceptor_;
   std::optional<asio::local::stream_protocol::acceptor> control_acceptor_;

@@ -39,9 +39,14 @@ assert_eq "$VERSION" "$(json .agent_version <<<"$status")" "the agent's version 
 assert_contains "$(json .agent_commit <<<"$status")" "$HEAD" "the agent's commit in sandbox status"
 assert_eq "$GUEST_KERNEL" "$(json .guest_kernel <<<"$status")" "the guest kernel in sandbox status"
 assert_contains "$(virtc sandbox status --id versions)" "agent $VERSION (commit $HEAD" "sandbox status's table"
+# The guest's log on the host: the agent's lines in the supervisor's log,
+# with the sandbox's id, and the whole console in console.log.
+grep -q 'level=info msg="guest: serving on .*" sandbox=versions$' "$ROOT/sbs/versions/supervisor.log" ||
+  fail "no agent line in the supervisor's log: $(cat "$ROOT/sbs/versions/supervisor.log")"
+grep -q '^time=.* msg="serving on ' "$ROOT/sbs/versions/console.log" || fail "no agent line in console.log"
 virtc sandbox stop --id versions
 virtc sandbox delete --id versions
-pass "versions: virtc, vc-runtime (runc's form), the shim (containerd's form), the supervisor, the agent in sandbox status"
+pass "versions: virtc, vc-runtime (runc's form), the shim (containerd's form), the supervisor, the agent in sandbox status; the agent's log lines in the supervisor's log"
 
 # --- virtc check --------------------------------------------------------------
 rc=0; out=$(virtc check) || rc=$?

@@ -13,11 +13,13 @@ using Args = std::vector<std::string>;
 std::string Virtio(const std::string& kind, bool mmio) { return kind + (mmio ? "-device" : "-pci"); }
 
 // `fd` >= 0: the host end, opened by the caller and passed to QEMU (which
-// then opens no path of its own); a file goes through an fd set.
+// then opens no path of its own); a file goes through an fd set. Appending:
+// QEMU would truncate it otherwise, which a pipe refuses.
 Args ArgsOf(const ConsoleDevice& d, bool, int fd) {
   if (fd >= 0)
     return {"-add-fd", "fd=" + std::to_string(fd) + ",set=" + std::to_string(fd),
-            "-chardev", "file,id=" + d.id + ",path=/dev/fdset/" + std::to_string(fd), "-serial", "chardev:" + d.id};
+            "-chardev", "file,id=" + d.id + ",path=/dev/fdset/" + std::to_string(fd) + ",append=on",
+            "-serial", "chardev:" + d.id};
   return {"-chardev", "file,id=" + d.id + ",path=" + OptionValue(d.log_path),
           "-serial", "chardev:" + d.id};
 }

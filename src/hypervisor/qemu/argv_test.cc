@@ -69,7 +69,7 @@ TEST(QemuArgv, RootlessQemuGetsItsHostEndsByNumber) {
   EXPECT_EQ(ValuesOf(*argv, "-mon"), std::vector<std::string>{"chardev=qmp,mode=control"});
   EXPECT_EQ(ValuesOf(*argv, "-add-fd"), std::vector<std::string>{"fd=11,set=11"});
   EXPECT_EQ(ValuesOf(*argv, "-chardev"),
-            (std::vector<std::string>{"socket,id=qmp,fd=10,server=on,wait=off", "file,id=console,path=/dev/fdset/11",
+            (std::vector<std::string>{"socket,id=qmp,fd=10,server=on,wait=off", "file,id=console,path=/dev/fdset/11,append=on",
                                       "socket,id=agent,fd=12,server=on,wait=off", "socket,id=fs0,fd=13"}));
   for (const auto& arg : *argv) EXPECT_EQ(arg.find("/run/vc/sbs/sb1/"), std::string::npos) << arg;
 }

@@ -71,7 +71,7 @@ Result<HostEnds> OpenHostEnds(const std::string& qmp_socket, const std::vector<D
   if (auto r = keep(listen(qmp_socket), ""); !r) return std::unexpected(r.error());
   for (const auto& device : devices) {
     Result<> kept;
-    if (const auto* console = std::get_if<ConsoleDevice>(&device)) {
+    if (const auto* console = std::get_if<ConsoleDevice>(&device); console && console->fd < 0) {
       os::Fd fd(::open(console->log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
       kept = keep(fd ? Result<os::Fd>(std::move(fd)) : os::FailErrno("open " + console->log_path), console->id);
     } else if (const auto* port = std::get_if<SerialPortDevice>(&device)) {
@@ -154,6 +154,10 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
     ends = std::move(*opened);
     rootless_uid_ = RootlessId();
   }
+  // A console into a pipe: QEMU writes the end its caller passed.
+  for (const auto& device : cold)
+    if (const auto* console = std::get_if<ConsoleDevice>(&device); console && console->fd >= 0)
+      ends.by_device[console->id] = console->fd;
   auto argv = BuildArgv({spec, cold, binary_, accel_, max_size_.vcpus, max_size_.memory_mib, tsc_khz, ends.qmp,
                          ends.by_device, scsi_target_});
   if (!argv) return std::unexpected(argv.error());
@@ -174,6 +178,8 @@ Result<> QemuHypervisor::Start(const VmSpec& spec) {
       spawn.keep_fds.insert(spawn.keep_fds.end(), net->fds.begin(), net->fds.end());
     else if (const auto* disk = std::get_if<BlockDevice>(&device); disk && disk->fd >= 0)
       spawn.keep_fds.push_back(disk->fd);
+    else if (const auto* console = std::get_if<ConsoleDevice>(&device); console && console->fd >= 0)
+      spawn.keep_fds.push_back(console->fd);
   for (const auto& fd : ends.fds) spawn.keep_fds.push_back(fd.get());
   if (rootless_uid_) {
     spawn.uid = rootless_uid_;
