@@ -12,7 +12,7 @@ packages=(
   linux-source-6.1 bc bison flex libelf-dev libssl-dev
   iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3 curl
   e2fsprogs xfsprogs xfslibs-dev fio iptables nftables squashfs-tools
-  containerd runc podman conmon docker.io golang-go
+  containerd runc podman conmon docker.io golang-go prometheus
   clang-16 libclang-rt-16-dev
 )
 

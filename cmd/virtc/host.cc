@@ -7,13 +7,11 @@
 #include <sstream>
 
 #include "common.h"
+#include "config/config.h"
 #include "print.h"
 
 namespace virtc {
 namespace {
-
-// Where the shim and vc-runtime read their configuration when none is named.
-constexpr const char* kConfigurationFile = "/etc/vc/configuration.toml";
 
 nlohmann::json CheckJson(const vc::HostCheck& c) {
   return {{"name", c.name}, {"level", vc::ToString(c.level)}, {"found", c.found}, {"detail", c.detail}};
@@ -83,13 +81,13 @@ Report EnvReport(CLI::App& app, const Globals& g, const std::vector<vc::HostChec
           << (c.found.empty() || c.detail.empty() ? "" : "  ") << c.detail << "\n";
   }
   struct stat st {};
-  const bool exists = ::stat(kConfigurationFile, &st) == 0;
-  table << "\nconfiguration file of containerd-shim-vc-v2 and vc-runtime: " << kConfigurationFile
+  const bool exists = ::stat(vc::config::kDefaultPath, &st) == 0;
+  table << "\nconfiguration file of containerd-shim-vc-v2 and vc-runtime: " << vc::config::kDefaultPath
         << (exists ? "" : " (absent: they use their defaults)") << "\n";
   return {{{"virtc", {{"version", build.version}, {"commit", build.commit}}},
            {"settings", settings},
            {"host", host},
-           {"configuration_file", {{"path", kConfigurationFile}, {"exists", exists}}}},
+           {"configuration_file", {{"path", vc::config::kDefaultPath}, {"exists", exists}}}},
           table.str()};
 }
 

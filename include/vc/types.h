@@ -214,7 +214,34 @@ struct ContainerStats {
   uint64_t pids_limit = 0;          // 0: unlimited
 };
 
-// The VM template of a runtime's state root (Runtime::InitFactory).
+// A sandbox's process on the host (the supervisor, QEMU, virtiofsd), for
+// monitoring.
+struct ProcessSample {
+  std::string role;  // "supervisor", or the program's name ("qemu-system-x86", "virtiofsd")
+  int32_t pid = 0;
+  double cpu_seconds = 0;  // user + system so far
+  uint64_t rss_bytes = 0;
+  uint64_t pss_bytes = 0;  // shared pages split among their users
+  uint32_t threads = 0;
+  uint32_t fds = 0;
+};
+struct ContainerSample {
+  std::string id;
+  ContainerState state = ContainerState::kReady;
+  bool has_stats = false;  // running, and the guest answered
+  ContainerStats stats;
+};
+// One sandbox as Runtime::SampleSandboxes saw it.
+struct SandboxSample {
+  std::string id;
+  SandboxState state = SandboxState::kReady;
+  std::vector<ProcessSample> processes;
+  bool guest_reachable = false;  // running, and its agent answered
+  uint64_t agent_rss_bytes = 0;
+  std::vector<ContainerSample> containers;
+  std::string problem;  // what could not be read, if anything
+};
+
 // What this library was built from.
 struct BuildInfo {
   std::string version;  // the project's version
@@ -235,6 +262,7 @@ struct HostCheck {
 };
 VC_EXPORT const char* ToString(CheckLevel level);
 
+// The VM template of a runtime's state root (Runtime::InitFactory).
 struct FactoryStatus {
   bool exists = false;
   std::string path;             // its directory

@@ -154,6 +154,13 @@ class VC_EXPORT Runtime {
   // Removes the template (sandboxes started from it keep running).
   Result<> DestroyFactory();
 
+  // --- monitoring ---
+  // Every sandbox under the state root with its host processes and, where
+  // the guest answers within `guest_timeout_ms`, its agent and containers.
+  // Takes no sandbox's lock: records are read as last saved (each save
+  // replaces the file whole), so a long operation never delays a sample.
+  std::vector<SandboxSample> SampleSandboxes(uint32_t guest_timeout_ms = 1000);
+
   // --- the host ---
   // Whether sandboxes with `config` can run here, requirement by requirement
   // (accelerator, QEMU, virtiofsd, guest kernel and initramfs, supervisor,

@@ -101,6 +101,10 @@ Result<FactoryStatus> Runtime::InitFactory(const HypervisorConfig& config, const
 FactoryStatus Runtime::StatusFactory(const HypervisorConfig& config) {
   return factory::Status(impl_->state_root(), config);
 }
+std::vector<SandboxSample> Runtime::SampleSandboxes(uint32_t guest_timeout_ms) {
+  return impl_->SampleSandboxes(std::chrono::milliseconds(guest_timeout_ms));
+}
+
 std::vector<HostCheck> Runtime::CheckHost(const HypervisorConfig& config) { return impl_->CheckHost(config); }
 
 BuildInfo Build() { return {os::kVersion, os::BuildCommit()}; }

@@ -65,6 +65,8 @@ class Manager {
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sid);
 
   const std::string& state_root() const { return options_.state_root; }
+  // Runtime::SampleSandboxes (sample.cc).
+  std::vector<SandboxSample> SampleSandboxes(std::chrono::milliseconds guest_timeout);
   // Whether sandboxes with `config` can run on this host (host_check.h).
   std::vector<HostCheck> CheckHost(const HypervisorConfig& config) const;
 

@@ -1,0 +1,15 @@
+// The Prometheus text format (version 0.0.4) of a monitoring sample.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "vc/vc.h"
+
+namespace vcmon {
+
+// Every metric with its HELP and TYPE lines; names prefixed vc_, labels
+// `sandbox`, and `container` or `process` where they apply.
+std::string Exposition(const std::vector<vc::SandboxSample>& samples, double scrape_seconds);
+
+}  // namespace vcmon
