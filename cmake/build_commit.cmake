@@ -1,13 +1,15 @@
 # Writes OUT, a C++ file defining vc::os::BuildCommit(): the git commit of
 # SOURCE_DIR, with "-dirty" when the tree has uncommitted changes, "unknown"
 # outside git. Run at every build; the file changes only with the commit.
-execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse HEAD
+# safe.directory: a checkout owned by another user than the builder's is
+# still read (git refuses it otherwise).
+execute_process(COMMAND git -c safe.directory=* -C "${SOURCE_DIR}" rev-parse HEAD
                 OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE
                 RESULT_VARIABLE rc ERROR_QUIET)
 if(NOT rc EQUAL 0 OR commit STREQUAL "")
   set(commit "unknown")
 else()
-  execute_process(COMMAND git -C "${SOURCE_DIR}" diff-index --quiet HEAD --
+  execute_process(COMMAND git -c safe.directory=* -C "${SOURCE_DIR}" diff --quiet HEAD --
                   RESULT_VARIABLE dirty ERROR_QUIET)
   if(NOT dirty EQUAL 0)
     string(APPEND commit "-dirty")

@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libnl-route-3-dev libcap-dev libseccomp-dev
   qemu-system-x86 busybox-static cpio kmod xz-utils zstd lz4
   linux-source-6.1 bc bison flex libelf-dev libssl-dev
-  iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3 curl
+  iproute2 procps util-linux psmisc containernetworking-plugins iperf3 jq python3 curl git
   e2fsprogs xfsprogs xfslibs-dev fio iptables nftables squashfs-tools
   containerd runc podman conmon docker.io golang-go prometheus
   clang-16 libclang-rt-16-dev

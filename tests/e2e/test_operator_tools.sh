@@ -6,7 +6,8 @@ source "$(dirname "$0")/lib.sh"
 BIN="$VC_BUILD/bin"
 VERSION=$(sed -n 's/^project(virtcontainers VERSION \([0-9.]*\).*/\1/p' "$VC_SOURCE/CMakeLists.txt")
 [ -n "$VERSION" ] || fail "no project version in CMakeLists.txt"
-HEAD=$(git -C "$VC_SOURCE" rev-parse HEAD 2>/dev/null) || fail "the source is not a git checkout: the commit cannot be compared"
+command -v git >/dev/null || fail "git missing: run scripts/setup.sh"
+HEAD=$(git -c safe.directory='*' -C "$VC_SOURCE" rev-parse HEAD) || fail "the source is not a git checkout: the commit cannot be compared"
 json() { jq -r "$1"; }
 
 # --- versions ---------------------------------------------------------------
