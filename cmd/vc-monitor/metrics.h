@@ -9,7 +9,9 @@
 namespace vcmon {
 
 // Every metric with its HELP and TYPE lines; names prefixed vc_, labels
-// `sandbox`, and `container` or `process` where they apply.
-std::string Exposition(const std::vector<vc::SandboxSample>& samples, double scrape_seconds);
+// `sandbox`, and `container`, `process`, `interface` or `disk` where they
+// apply; the runtime's counts beside them.
+std::string Exposition(const std::vector<vc::SandboxSample>& samples, const vc::RuntimeCounts& counts,
+                       double scrape_seconds);
 
 }  // namespace vcmon

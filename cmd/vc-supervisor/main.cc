@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.add_option("--root", options.state_root, "state root directory")->required();
   app.add_option("--sandbox", options.sandbox_id, "sandbox id")->required();
   app.add_option("--status-fd", options.status_fd, "fd for the one-line JSON start report");
+  app.add_option("--guest-log-fd", options.guest_log_fd, "fd that also gets the guest's log lines");
   CLI11_PARSE(app, argc, argv);
   // Leave the process that started us right away, so we are never its child
   // (it reaps our first process); the first status line names our pid.
@@ -33,5 +34,6 @@ int main(int argc, char** argv) {
     std::string hello = "{\"pid\":" + std::to_string(::getpid()) + "}\n";
     if (::write(options.status_fd, hello.data(), hello.size()) < 0) return 1;
   }
+  if (options.guest_log_fd >= 0) ::fcntl(options.guest_log_fd, F_SETFD, FD_CLOEXEC);
   return vc::supervisor::Run(options);
 }

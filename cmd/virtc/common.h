@@ -37,6 +37,7 @@ struct Globals {
   bool use_template = false;
   uint32_t vcpus = 1;
   std::string agent_transport = "auto";
+  bool debug_console = false;
   bool json = false;
 };
 
@@ -64,6 +65,10 @@ void AddNetworkVerbs(CLI::App& app, Context& ctx);
 void AddFactoryVerbs(CLI::App& app, Context& ctx);
 void AddVolumeVerbs(CLI::App& app, Context& ctx);
 void AddHostVerbs(CLI::App& app, Context& ctx);
+
+// `virtc sandbox console`: the guest's debug console on our terminal until
+// its shell exits (its exit code) or the user leaves with Ctrl-].
+int RunDebugConsole(Context& ctx, const std::string& sandbox_id);
 
 // What `virtc --version` prints: version, commit, the default guest kernel.
 std::string VersionText();

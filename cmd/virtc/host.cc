@@ -60,7 +60,8 @@ std::vector<Setting> SettingsOf(const Globals& g) {
           {"vcpus", std::to_string(g.vcpus), "--vcpus"},
           {"shared-fs", h.shared_fs, "--shared-fs"},
           {"template", g.use_template ? "true" : "false", "--template"},
-          {"agent-transport", g.agent_transport, "--agent-transport"}};
+          {"agent-transport", g.agent_transport, "--agent-transport"},
+          {"debug-console", g.debug_console ? "true" : "false", "--debug-console"}};
 }
 
 Report EnvReport(CLI::App& app, const Globals& g, const std::vector<vc::HostCheck>& checks) {

@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   app.add_option("--vcpus", g.vcpus, "VM vCPUs")->capture_default_str();
   app.add_option("--agent-transport", g.agent_transport,
                  "auto (vsock when /dev/vhost-vsock is usable), serial or vsock")->capture_default_str();
+  app.add_flag("--debug-console", g.debug_console,
+               "new sandboxes get a shell in the guest for `virtc sandbox console` (a root shell beside the "
+               "containers: for debugging; boots without the template)");
   for (virtc::VerbGroup add : kVerbGroups) add(app, ctx);
 
   // Everything after the first "--" is the container's command, untouched.

@@ -22,6 +22,7 @@ int Run(Context& ctx, const RunOptions& o, const std::vector<std::string>& args)
   config.id = o.id;
   config.hypervisor = HypervisorFrom(ctx.g);
   config.agent.transport = ctx.g.agent_transport;
+  config.agent.debug_console = ctx.g.debug_console;
   config.enable_template = ctx.g.use_template;
   config.containers = {*container};
   config.network = o.network;

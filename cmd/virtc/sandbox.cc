@@ -1,4 +1,4 @@
-// The `sandbox ...` verbs: create, run, start, stop, pause, resume, delete, status, list.
+// The `sandbox ...` verbs: create, run, start, stop, pause, resume, delete, status, list, console.
 #include <iostream>
 #include <memory>
 
@@ -38,6 +38,7 @@ int CreateOrRun(Context& ctx, const SandboxOptions& o, bool start, const std::ve
   config.id = o.id;
   config.hypervisor = HypervisorFrom(ctx.g);
   config.agent.transport = ctx.g.agent_transport;
+  config.agent.debug_console = ctx.g.debug_console;
   config.enable_template = ctx.g.use_template;
   config.network = o.network;
   if (!o.root.empty()) {
@@ -93,6 +94,10 @@ void AddSandboxVerbs(CLI::App& app, Context& ctx) {
     if (!s) { ctx.exit_code = Failed(s.error()); return; }
     Print(o->timeline ? TimelineReport(s->timeline) : SandboxesReport({*s}, true), ctx.g.json);
   });
+  auto* console = sandbox->add_subcommand(
+      "console", "a shell in the guest, outside the containers (sandboxes made with --debug-console); Ctrl-] leaves");
+  console->add_option("--id", o->id, "sandbox id")->required();
+  console->callback([&ctx, o] { ctx.exit_code = RunDebugConsole(ctx, o->id); });
   auto* list = sandbox->add_subcommand("list", "list all sandboxes");
   list->add_flag("--json", ctx.g.json, "print JSON");
   list->callback([&ctx] {

@@ -102,6 +102,14 @@ Result<> LeaveInitramfs() {
   if (auto r = Mount("tmpfs", "/newroot", "tmpfs", 0, "mode=0755"); !r) return r;
   for (const char* dir : {"dev", "proc", "sys", "run", "tmp", "mnt", "etc"})
     ::mkdir((std::string("/newroot/") + dir).c_str(), 0755);
+  // The debug console's shell comes along (the host appends console.cpio,
+  // /bin/busybox, to the initramfs of a sandbox that asked for the console).
+  if (os::Exists("/bin/busybox")) {
+    auto busybox = os::ReadFile("/bin/busybox");
+    if (!busybox) return std::unexpected(busybox.error());
+    ::mkdir("/newroot/bin", 0755);
+    if (auto r = os::WriteFileAtomic("/newroot/bin/busybox", *busybox, 0755); !r) return r;
+  }
   // Free the initramfs (modules are loaded by now); stay on this file system.
   // No copy of the agent comes along: it never executes itself again, and its
   // running image keeps the unlinked /init's pages until it exits.
@@ -165,8 +173,6 @@ Result<> LoadModuleImages(const std::vector<std::string>& images) {
   return {};
 }
 
-namespace {
-
 std::string FindVirtioPort(const std::string& name) {
   std::string found;
   if (DIR* dir = ::opendir("/sys/class/virtio-ports")) {
@@ -180,6 +186,8 @@ std::string FindVirtioPort(const std::string& name) {
   }
   return !found.empty() && os::Exists(found) ? found : "";
 }
+
+namespace {
 
 // A guest has a usable vsock transport once its device gave it a CID.
 bool HasVsockCid() {

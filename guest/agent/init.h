@@ -34,6 +34,9 @@ struct Channels {
   bool vsock = false;       // the guest has a vsock transport (a CID of its own)
 };
 
+// The /dev node of the virtio-serial port named `name`; empty if absent.
+std::string FindVirtioPort(const std::string& name);
+
 // Waits up to `timeout_ms` for the virtio-serial port named `port_name` or a
 // vsock transport to appear; fails if neither does.
 Result<Channels> FindChannels(const std::string& port_name, int timeout_ms);

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "agent/protocol.h"
+#include "console.h"
 #include "init.h"
 #include "network.h"
 #include "service.h"
@@ -26,12 +27,17 @@ using vc::agent::Log;
   std::exit(1);
 }
 
-// Reaps every exited child (containers, and orphans PID 1 inherits).
-asio::awaitable<void> Reap(asio::signal_set& signals, vc::agent::Containers& containers) {
+// Reaps every exited child (containers, the debug console's shell, and
+// orphans PID 1 inherits).
+asio::awaitable<void> Reap(asio::signal_set& signals, vc::agent::Containers& containers,
+                           vc::agent::DebugConsole& console) {
   for (;;) {
     co_await signals.async_wait(asio::use_awaitable);
     int status;
-    for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) containers.OnExit(pid, status);
+    for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) {
+      containers.OnExit(pid, status);
+      console.OnExit(pid, status);
+    }
   }
 }
 
@@ -102,8 +108,10 @@ int main() {
   vc::ttrpc::MethodTable table;
   service.Register(table);
 
+  vc::agent::DebugConsole console(io.get_executor());
   asio::signal_set sigchld(io, SIGCHLD);
-  asio::co_spawn(io, Reap(sigchld, service.containers()), asio::detached);
+  asio::co_spawn(io, Reap(sigchld, service.containers(), console), asio::detached);
+  if (vc::agent::DebugConsoleRequested()) asio::co_spawn(io, console.Serve(), asio::detached);
 
   auto channels = vc::agent::FindChannels(vc::agent::kSerialPortName, 10000);
   if (!channels) Fatal(channels.error().message);

@@ -11,6 +11,7 @@
 #include "agent/net_messages.h"
 #include "cpus.h"
 #include "disks.h"
+#include "guest_stats.h"
 #include "pci.h"
 #include "init.h"
 #include "modules.h"
@@ -61,6 +62,10 @@ void AgentService::Register(ttrpc::MethodTable& table) {
             r.set_agent_rss_bytes(static_cast<uint64_t>(resident) * ::sysconf(_SC_PAGESIZE));
         }
         return Ready<pb::CheckResponse>(r);
+      }));
+
+  add("GuestStats", Typed<pb::Empty>([](const pb::Empty&) {
+        return Ready<pb::GuestStatsResponse>(CollectGuestStats());
       }));
 
   add("CreateSandbox", Typed<pb::CreateSandboxRequest>([this](const pb::CreateSandboxRequest& req) {

@@ -8,6 +8,10 @@
 #                              loads at boot (/etc/modules.order) and those it loads only
 #                              once the VM has a NIC (/etc/modules.net)
 #   OUT/debian/kernel-release  e.g. 6.1.0-56-cloud-amd64
+#   OUT/console.cpio, OUT/debian/console.cpio
+#                              the debug console's shell (Debian's static busybox as
+#                              /bin/busybox): the host appends it to the initramfs of a
+#                              sandbox started with the debug console, and only then
 # Both initramfs files are uncompressed: under TCG, decompressing costs more than copying.
 # Usage: build-guest.sh --agent PATH --out DIR [--cache DIR]
 set -euo pipefail
@@ -149,9 +153,23 @@ make_initramfs() {
   mv "$dest.tmp" "$dest"
 }
 
+# make_console DEST: the archive with /bin/busybox alone.
+make_console() {
+  local dest=$1 stage
+  [ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
+  stage=$(mktemp -d "$out/.stage.XXXXXX")
+  mkdir -p "$stage/bin"
+  cp /bin/busybox "$stage/bin/busybox"
+  (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) >"$dest.tmp"
+  rm -rf "$stage"
+  mv "$dest.tmp" "$dest"
+}
+
 trap 'rm -rf "$out"/.stage.*' EXIT
 make_initramfs "$out/initramfs.cpio"
 make_initramfs "$out/debian/initramfs.cpio" "${order[@]}"
+make_console "$out/console.cpio"
+cp "$out/console.cpio" "$out/debian/console.cpio"
 cp -p "$tree/boot/vmlinuz-$release" "$out/debian/vmlinuz.tmp" && mv "$out/debian/vmlinuz.tmp" "$out/debian/vmlinuz"
 [ "$out/debian/vmlinux" -nt "$out/debian/vmlinuz" ] || extract_vmlinux "$out/debian/vmlinuz" "$out/debian/vmlinux"
 echo "$release" >"$out/debian/kernel-release"

@@ -69,6 +69,11 @@ struct HypervisorConfig {
 struct AgentConfig {
   std::string transport = "auto";  // "auto", "serial" (virtio-serial) or "vsock"
   uint32_t start_timeout_ms = 120000;  // VM boot until the agent answers
+  // A shell in the guest, outside every container, for Runtime::OpenDebugConsole
+  // (`virtc sandbox console`). Off by default: whoever can reach the sandbox's
+  // state directory then gets a root shell in the guest, beside the containers.
+  // The VM boots cold (a template has no console port).
+  bool debug_console = false;
 };
 
 struct ContainerConfig {
@@ -205,6 +210,27 @@ struct ContainerStatus {
   std::optional<int32_t> exit_status;  // set once the init process exited
 };
 
+// One step of a sandbox's start: its name and when it ended, in milliseconds
+// since StartSandbox (or RunSandbox) began. In order:
+//   config        the call checked the sandbox and wrote the supervisor's spec
+//   supervisor    vc-supervisor runs
+//   share-fs      the shared file system daemon (virtiofsd) is ready
+//   vmm           QEMU runs and answers on QMP
+//   restore       (instead of vmm, guest-kernel and agent-start, for a
+//                 sandbox started from a VM template) QEMU runs the template's
+//                 copy
+//   guest-kernel  the guest kernel started its clock (firmware, loader done)
+//   agent-start   the kernel booted and started vc-agent as /init
+//   agent-ready   the agent answered its first request
+//   sandbox       the sandbox is set up in the guest (mounts, network)
+//   created:ID, started:ID   the first container(s), until one has started
+// The guest phases are read from the guest's clock (CLOCK_BOOTTIME) as the
+// agent reports it, mapped onto the host's.
+struct StartPhase {
+  std::string name;
+  double at_ms = 0;
+};
+
 // What a container's cgroup in the guest says.
 struct ContainerStats {
   uint64_t cpu_usage_usec = 0;
@@ -231,6 +257,25 @@ struct ContainerSample {
   bool has_stats = false;  // running, and the guest answered
   ContainerStats stats;
 };
+// The guest as its kernel counts it (its /proc), for monitoring.
+struct GuestInterfaceStats {
+  std::string name;
+  uint64_t rx_bytes = 0, rx_packets = 0, rx_errors = 0, rx_dropped = 0;
+  uint64_t tx_bytes = 0, tx_packets = 0, tx_errors = 0, tx_dropped = 0;
+};
+struct GuestDiskStats {
+  std::string name;  // vda, sda
+  uint64_t reads = 0, read_bytes = 0, writes = 0, written_bytes = 0;
+};
+struct GuestStats {
+  uint64_t memory_total_bytes = 0;
+  uint64_t memory_available_bytes = 0;
+  // Time of all vCPUs: user (and nice), system (and interrupts), idle, I/O wait.
+  uint64_t cpu_user_usec = 0, cpu_system_usec = 0, cpu_idle_usec = 0, cpu_iowait_usec = 0;
+  double load1 = 0, load5 = 0, load15 = 0;
+  std::vector<GuestInterfaceStats> interfaces;  // loopback aside
+  std::vector<GuestDiskStats> disks;
+};
 // One sandbox as Runtime::SampleSandboxes saw it.
 struct SandboxSample {
   std::string id;
@@ -238,8 +283,21 @@ struct SandboxSample {
   std::vector<ProcessSample> processes;
   bool guest_reachable = false;  // running, and its agent answered
   uint64_t agent_rss_bytes = 0;
+  bool has_guest_stats = false;  // reachable, and it answered GuestStats
+  GuestStats guest;
   std::vector<ContainerSample> containers;
+  std::vector<StartPhase> timeline;  // of the last start (SandboxStatus::timeline)
   std::string problem;  // what could not be read, if anything
+};
+
+// Counts every program driving a state root (virtc, the shim, vc-runtime)
+// keeps under it, since the root was made (Runtime::Counts).
+struct RuntimeCounts {
+  // Failed calls: operation ("start sandbox") -> error code name -> count.
+  std::map<std::string, std::map<std::string, uint64_t>> errors;
+  // VMs started: restored from the template, or booted.
+  uint64_t vm_starts_template = 0;
+  uint64_t vm_starts_boot = 0;
 };
 
 // What this library was built from.
@@ -275,27 +333,6 @@ struct FactoryStatus {
   // else why not.
   bool fits = false;
   std::string reason;
-};
-
-// One step of a sandbox's start: its name and when it ended, in milliseconds
-// since StartSandbox (or RunSandbox) began. In order:
-//   config        the call checked the sandbox and wrote the supervisor's spec
-//   supervisor    vc-supervisor runs
-//   share-fs      the shared file system daemon (virtiofsd) is ready
-//   vmm           QEMU runs and answers on QMP
-//   restore       (instead of vmm, guest-kernel and agent-start, for a
-//                 sandbox started from a VM template) QEMU runs the template's
-//                 copy
-//   guest-kernel  the guest kernel started its clock (firmware, loader done)
-//   agent-start   the kernel booted and started vc-agent as /init
-//   agent-ready   the agent answered its first request
-//   sandbox       the sandbox is set up in the guest (mounts, network)
-//   created:ID, started:ID   the first container(s), until one has started
-// The guest phases are read from the guest's clock (CLOCK_BOOTTIME) as the
-// agent reports it, mapped onto the host's.
-struct StartPhase {
-  std::string name;
-  double at_ms = 0;
 };
 
 struct SandboxStatus {

@@ -24,6 +24,10 @@ struct RuntimeOptions {
   std::string state_root = "/run/vc";
   // vc-supervisor binary; empty: next to the running program, then $PATH.
   std::string supervisor_path;
+  // The supervisors of sandboxes this Runtime starts also write their guest's
+  // log lines (the agent's and the kernel's, as in supervisor.log) to this
+  // descriptor, which they inherit: the shim gives containerd's log. -1: not.
+  int guest_log_fd = -1;
 };
 
 struct OutputChunk {
@@ -44,6 +48,30 @@ class VC_EXPORT Process {
   // Blocks until the process exits: its exit code, or 128 + signal number.
   virtual Result<int> Wait() = 0;
   virtual Result<> Signal(int signal) = 0;
+};
+
+// What the debug console's shell wrote, or that it ended.
+struct ConsoleOutput {
+  std::string data;
+  bool ended = false;  // the shell exited; exit_code is its code (or 128 + signal)
+  int exit_code = 0;
+};
+
+// A shell in a sandbox's guest, outside every container, on a terminal
+// (Runtime::OpenDebugConsole). Destroying the handle hangs the terminal up,
+// which ends the shell. Write and Resize may be called from one thread while
+// another blocks in Read.
+class VC_EXPORT DebugConsole {
+ public:
+  virtual ~DebugConsole() = default;
+  // What the user typed, as bytes for the terminal.
+  virtual Result<> Write(std::string_view keys) = 0;
+  virtual Result<> Resize(uint16_t rows, uint16_t columns) = 0;
+  // No more input: a shell without a terminal reads end-of-file (and ends
+  // once its script is done); on a terminal, the user's keys decide.
+  virtual Result<> CloseInput() = 0;
+  // Blocks until the shell wrote something or ended.
+  virtual Result<ConsoleOutput> Read() = 0;
 };
 
 class VC_EXPORT Runtime {
@@ -154,12 +182,22 @@ class VC_EXPORT Runtime {
   // Removes the template (sandboxes started from it keep running).
   Result<> DestroyFactory();
 
+  // --- the debug console ---
+  // A new shell in the running sandbox's guest, outside every container, on
+  // a terminal of `rows` x `columns`, or with 0 x 0 on no terminal (its input
+  // a script, its output without prompts or echo). Only for a sandbox
+  // started with AgentConfig::debug_console; one session at a time.
+  Result<std::unique_ptr<DebugConsole>> OpenDebugConsole(const std::string& sandbox_id, uint16_t rows = 0,
+                                                         uint16_t columns = 0);
+
   // --- monitoring ---
   // Every sandbox under the state root with its host processes and, where
   // the guest answers within `guest_timeout_ms`, its agent and containers.
   // Takes no sandbox's lock: records are read as last saved (each save
   // replaces the file whole), so a long operation never delays a sample.
   std::vector<SandboxSample> SampleSandboxes(uint32_t guest_timeout_ms = 1000);
+  // The counts kept under the state root (failed calls, VM starts).
+  RuntimeCounts Counts();
 
   // --- the host ---
   // Whether sandboxes with `config` can run here, requirement by requirement

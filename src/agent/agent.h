@@ -94,6 +94,8 @@ class Agent {
   virtual Result<> PauseContainer(const std::string& id) = 0;
   virtual Result<> ResumeContainer(const std::string& id) = 0;
   virtual Result<Stats> StatsContainer(const std::string& id) = 0;
+  // The guest's memory, CPU time, load, and its interfaces' and disks' counters.
+  virtual Result<GuestStats> SampleGuest() = 0;
   // `oci_resources_json`: an OCI LinuxResources object (memory, cpu, pids limits).
   virtual Result<> UpdateContainer(const std::string& id, const std::string& oci_resources_json) = 0;
   // Guest pids of every process in the container.

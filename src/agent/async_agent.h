@@ -38,6 +38,7 @@ class AsyncAgent {
   Async<> PauseContainer(std::string id);
   Async<> ResumeContainer(std::string id);
   Async<Stats> StatsContainer(std::string id);
+  Async<GuestStats> SampleGuest();
   // `oci_resources_json`: an OCI LinuxResources object (memory, cpu, pids limits).
   Async<> UpdateContainer(std::string id, std::string oci_resources_json);
   // Guest pids of every process in the container.

@@ -96,6 +96,7 @@ class TtrpcAgent : public Agent {
   Result<Stats> StatsContainer(const std::string& id) override {
     return loop_.Run(agent_->StatsContainer(id));
   }
+  Result<GuestStats> SampleGuest() override { return loop_.Run(agent_->SampleGuest()); }
   Result<> UpdateContainer(const std::string& id, const std::string& resources) override {
     return loop_.Run(agent_->UpdateContainer(id, resources));
   }
@@ -229,6 +230,19 @@ Async<Stats> AsyncAgent::StatsContainer(std::string id) {
   if (!r) co_return std::unexpected(r.error());
   co_return Stats{r->cpu_usage_usec(), r->memory_usage_bytes(), r->pids_current(),
                   r->memory_limit_bytes(), r->pids_limit()};
+}
+
+Async<GuestStats> AsyncAgent::SampleGuest() {
+  auto r = co_await Call<pb::GuestStatsResponse>(*client_, "GuestStats", pb::Empty{});
+  if (!r) co_return std::unexpected(r.error());
+  GuestStats s{r->memory_total_bytes(), r->memory_available_bytes(), r->cpu_user_usec(), r->cpu_system_usec(),
+               r->cpu_idle_usec(),      r->cpu_iowait_usec(),        r->load1(),         r->load5(),
+               r->load15(),             {},                          {}};
+  for (const auto& i : r->interfaces())
+    s.interfaces.push_back({i.name(), i.rx_bytes(), i.rx_packets(), i.rx_errors(), i.rx_dropped(), i.tx_bytes(),
+                            i.tx_packets(), i.tx_errors(), i.tx_dropped()});
+  for (const auto& d : r->disks()) s.disks.push_back({d.name(), d.reads(), d.read_bytes(), d.writes(), d.written_bytes()});
+  co_return s;
 }
 
 Async<> AsyncAgent::UpdateContainer(std::string id, std::string resources_json) {

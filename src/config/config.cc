@@ -162,6 +162,7 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   TableReader a(doc["agent"].as_table(), "agent", origin);
   a.Get("transport", c.agent.transport);
   a.Get("start_timeout_ms", c.agent.start_timeout_ms);
+  a.Get("debug_console", c.agent.debug_console);
   if (auto r = a.Finish(); !r) return std::unexpected(r.error());
   TableReader r(doc["runtime"].as_table(), "runtime", origin);
   r.Get("state_root", c.runtime.state_root);

@@ -5,7 +5,7 @@
 //   [hypervisor]  path, kernel, initrd, kernel_params, memory_mib, vcpus, accel, virtiofsd,
 //                 shared_fs, machine_type, rootless, pcie_root_ports, max_vcpus, max_memory_mib, memory_slots,
 //                 tcg_cache_mib
-//   [agent]       transport, start_timeout_ms
+//   [agent]       transport, start_timeout_ms, debug_console
 //   [runtime]     state_root, internetworking_model (tcfilter, macvtap, none),
 //                 sandbox_cgroup_only
 //   [factory]     enable_template (then shared_fs defaults to virtio-9p)

@@ -16,6 +16,7 @@ max_memory_mib = 2048
 kernel_params = ["quiet"]
 [agent]
 transport = "serial"
+debug_console = true
 [runtime]
 state_root = "/run/vc-test"
 internetworking_model = "none"
@@ -31,6 +32,7 @@ sandbox_cgroup_only = false
   EXPECT_EQ(c->hypervisor.memory_slots, 10u) << "default";
   EXPECT_EQ(c->hypervisor.kernel_params, std::vector<std::string>{"quiet"});
   EXPECT_EQ(c->agent.transport, "serial");
+  EXPECT_TRUE(c->agent.debug_console);
   EXPECT_EQ(c->runtime.state_root, "/run/vc-test");
   EXPECT_EQ(c->network.model, "none");
   EXPECT_FALSE(c->sandbox_cgroup_only);
@@ -43,6 +45,7 @@ sandbox_cgroup_only = false
   auto empty = Parse("", "empty.toml", Defaults("/g"));
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->hypervisor.kernel_path, "/g/vmlinux");
+  EXPECT_FALSE(empty->agent.debug_console) << "off by default";
   EXPECT_EQ(empty->hypervisor.initrd_path, "/g/initramfs.cpio");
   EXPECT_EQ(empty->runtime.state_root, "/run/vc");
   EXPECT_EQ(empty->network.model, "tcfilter");

@@ -19,34 +19,39 @@ namespace {
 std::mutex fields_mu;
 std::vector<std::pair<std::string, std::string>> fields;  // guarded by fields_mu
 
-// spdlog's formatter for one line, logfmt or JSON.
+// One line, logfmt or JSON, with the fields, ending in a newline.
+std::string FormatLine(Format format, std::chrono::system_clock::time_point time, spdlog::level::level_enum level,
+                       const std::string& message) {
+  auto t = std::chrono::system_clock::to_time_t(time);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count() % 1000000;
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[64];
+  size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(stamp + n, sizeof stamp - n, ".%06lldZ", static_cast<long long>(us));
+  static const char* names[] = {"debug", "debug", "info", "warning", "error", "fatal", "off"};
+  std::string line;
+  if (format == Format::kJson) {
+    nlohmann::ordered_json j = {{"time", stamp}, {"level", names[level]}, {"msg", message}};
+    {
+      std::lock_guard lock(fields_mu);
+      for (const auto& [k, v] : fields) j[k] = v;
+    }
+    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    line = std::string("time=\"") + stamp + "\" level=" + names[level] + " msg=" + Value(message);
+    std::lock_guard lock(fields_mu);
+    for (const auto& [k, v] : fields) line += " " + k + "=" + Value(v);
+  }
+  return line + "\n";
+}
+
+// spdlog's formatter for one line.
 class LineFormatter : public spdlog::formatter {
  public:
   explicit LineFormatter(Format format) : format_(format) {}
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& out) override {
-    auto t = std::chrono::system_clock::to_time_t(msg.time);
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(msg.time.time_since_epoch()).count() % 1000000;
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char stamp[64];
-    size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(stamp + n, sizeof stamp - n, ".%06lldZ", static_cast<long long>(us));
-    static const char* names[] = {"debug", "debug", "info", "warning", "error", "fatal", "off"};
-    const std::string message(msg.payload.data(), msg.payload.size());
-    std::string line;
-    if (format_ == Format::kJson) {
-      nlohmann::ordered_json j = {{"time", stamp}, {"level", names[msg.level]}, {"msg", message}};
-      {
-        std::lock_guard lock(fields_mu);
-        for (const auto& [k, v] : fields) j[k] = v;
-      }
-      line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    } else {
-      line = std::string("time=\"") + stamp + "\" level=" + names[msg.level] + " msg=" + Value(message);
-      std::lock_guard lock(fields_mu);
-      for (const auto& [k, v] : fields) line += " " + k + "=" + Value(v);
-    }
-    line += "\n";
+    const std::string line = FormatLine(format_, msg.time, msg.level, std::string(msg.payload.data(), msg.payload.size()));
     out.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<LineFormatter>(format_); }
@@ -54,6 +59,9 @@ class LineFormatter : public spdlog::formatter {
  private:
   Format format_;
 };
+
+constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
+                                                 spdlog::level::err};
 
 std::mutex output_mu;
 Format current_format = Format::kLogfmt;  // guarded by output_mu
@@ -106,10 +114,17 @@ void SetField(const std::string& key, const std::string& value) {
   fields.emplace_back(key, value);
 }
 
-void Write(Level level, const std::string& message) {
-  static const spdlog::level::level_enum levels[] = {spdlog::level::debug, spdlog::level::info,
-                                                     spdlog::level::warn, spdlog::level::err};
-  Logger().log(levels[static_cast<int>(level)], "{}", message);
+void Write(Level level, const std::string& message) { Logger().log(kLevels[static_cast<int>(level)], "{}", message); }
+
+bool Enabled(Level level) { return Logger().should_log(kLevels[static_cast<int>(level)]); }
+
+std::string Line(Level level, const std::string& message) {
+  Format format;
+  {
+    std::lock_guard lock(output_mu);
+    format = current_format;
+  }
+  return FormatLine(format, std::chrono::system_clock::now(), kLevels[static_cast<int>(level)], message);
 }
 
 }  // namespace vc::log

@@ -35,6 +35,10 @@ inline void Debug(const std::string& m) { Write(Level::kDebug, m); }
 inline void Info(const std::string& m) { Write(Level::kInfo, m); }
 inline void Warn(const std::string& m) { Write(Level::kWarn, m); }
 inline void Error(const std::string& m) { Write(Level::kError, m); }
+// Whether lines of `level` are written (debug ones only after SetDebug).
+bool Enabled(Level level);
+// The line Write would write now, newline included, for another output.
+std::string Line(Level level, const std::string& message);
 
 // A logfmt value: bare if it needs no quoting, else quoted with escapes.
 // Inline: the guest agent formats its lines with it too.

@@ -11,6 +11,7 @@
 
 #include "agent/agent.h"
 #include "hypervisor/hypervisor.h"
+#include "os/fd.h"
 #include "resource/share_fs/share_fs.h"
 #include "sandbox/launch.h"
 #include "sandbox/supervisor_client.h"
@@ -19,6 +20,12 @@
 #include "vc/vc.h"
 
 namespace vc {
+
+// A debug console session's socket and the lock that makes it the only one.
+struct DebugConsoleEnds {
+  os::Fd socket;
+  os::Fd lock;
+};
 
 class SandboxBackend {
  public:
@@ -35,6 +42,9 @@ class SandboxBackend {
   virtual void StopSupervisor(const std::string& sandbox_id, int32_t pid,
                               std::chrono::milliseconds grace) = 0;
   virtual Result<std::unique_ptr<agent::Agent>> Connect(const std::string& sandbox_id) = 0;
+  // The host end of the VM's debug console port, held by this caller alone
+  // (kFailedPrecondition while another session has it).
+  virtual Result<DebugConsoleEnds> ConnectDebugConsole(const std::string& sandbox_id) = 0;
   // Control of the running VM whose backend of `type` saved `state`.
   virtual Result<std::unique_ptr<hypervisor::Hypervisor>> AttachVm(const std::string& type,
                                                                     const nlohmann::json& state) = 0;

@@ -1,3 +1,8 @@
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "os/error.h"
+#include "os/socket.h"
 #include "os/process.h"
 #include "persist/store.h"
 #include "resource/manager.h"
@@ -21,7 +26,7 @@ class HostBackend : public SandboxBackend {
     if (auto r = store_->SaveItem(spec.sandbox_id, SandboxLayout::kSupervisorItem, spec); !r)
       return std::unexpected(r.error());
     return LaunchSupervisor(*binary, options_.state_root, spec.sandbox_id,
-                            Layout(spec.sandbox_id).SupervisorLog(), timeout);
+                            Layout(spec.sandbox_id).SupervisorLog(), timeout, options_.guest_log_fd);
   }
 
   bool SupervisorAlive(const std::string& id, int32_t pid) override {
@@ -47,6 +52,20 @@ class HostBackend : public SandboxBackend {
     if (!agent)
       return std::unexpected(agent.error().Wrap("sandbox " + id + ": the VM's supervisor is not reachable"));
     return agent;
+  }
+
+  Result<DebugConsoleEnds> ConnectDebugConsole(const std::string& id) override {
+    const SandboxLayout layout = Layout(id);
+    os::Fd lock(::open(layout.DebugConsoleLock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock) return os::FailErrno("open " + layout.DebugConsoleLock());
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK)
+        return Fail(ErrorCode::kFailedPrecondition, "sandbox " + id + ": its debug console is in use by another session");
+      return os::FailErrno("lock " + layout.DebugConsoleLock());
+    }
+    auto socket = os::ConnectUnix(layout.DebugConsoleSocket());
+    if (!socket) return std::unexpected(socket.error().Wrap("sandbox " + id + ": the VM's debug console"));
+    return DebugConsoleEnds{std::move(*socket), std::move(lock)};
   }
 
   Result<std::unique_ptr<hypervisor::Hypervisor>> AttachVm(const std::string& type,

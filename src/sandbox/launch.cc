@@ -39,7 +39,7 @@ Result<std::string> FindSupervisor(const std::string& configured) {
 
 Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::string& state_root,
                                       const std::string& sandbox_id, const std::string& log_path,
-                                      std::chrono::milliseconds timeout) {
+                                      std::chrono::milliseconds timeout, int guest_log_fd) {
   os::Fd log(::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (!log) return os::FailErrno("open " + log_path);
   int status[2];
@@ -51,6 +51,14 @@ Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::stri
                 std::to_string(status_write.get())};
   spawn.stdout_fd = spawn.stderr_fd = log.get();
   spawn.keep_fds = {status_write.get()};
+  // Above stdio, where the child's stderr (its log) cannot take its number.
+  os::Fd guest_log;
+  if (guest_log_fd >= 0) {
+    guest_log = os::Fd(::fcntl(guest_log_fd, F_DUPFD_CLOEXEC, 3));
+    if (!guest_log) return os::FailErrno("duplicate the guest log's descriptor");
+    spawn.argv.insert(spawn.argv.end(), {"--guest-log-fd", std::to_string(guest_log.get())});
+    spawn.keep_fds.push_back(guest_log.get());
+  }
   spawn.die_with_parent = false;
   spawn.new_session = true;
   auto spawned = os::Spawn(spawn);

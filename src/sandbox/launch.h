@@ -31,10 +31,11 @@ Result<std::string> FindSupervisor(const std::string& configured);
 // Spawns vc-supervisor detached from the caller (own session, survives the
 // caller) and waits up to `timeout` for its report. The supervisor's spec
 // must be saved already (SupervisorSpec). On failure the supervisor has
-// cleaned up and exited.
+// cleaned up and exited. `guest_log_fd` >= 0: the supervisor also writes the
+// guest's log lines there (RuntimeOptions::guest_log_fd).
 Result<LaunchReport> LaunchSupervisor(const std::string& binary, const std::string& state_root,
                                       const std::string& sandbox_id, const std::string& log_path,
-                                      std::chrono::milliseconds timeout);
+                                      std::chrono::milliseconds timeout, int guest_log_fd = -1);
 
 // True if `pid` is alive and is the supervisor of `sandbox_id` under
 // `state_root` (not another process that reused the pid after a reboot of the

@@ -10,6 +10,8 @@
 //     control.sock                  the supervisor's control API (network hot-plug)
 //     agent.sock, qmp.sock          QEMU's end of the agent port; its QMP socket
 //     virtiofsd.sock                virtiofsd's vhost-user socket
+//     console.sock, console.lock    QEMU's end of the debug console's port; held by its one session
+//     initramfs.cpio                with the debug console: the guest's initramfs and its shell
 //     shared/                       exported to the guest at agent::kGuestShareDir
 //     *.log                         supervisor, qemu, console (guest serial), virtiofsd
 #pragma once
@@ -40,6 +42,9 @@ struct SandboxLayout {
   std::string AgentSocket() const { return dir + "/agent.sock"; }
   std::string QmpSocket() const { return dir + "/qmp.sock"; }
   std::string VirtiofsdSocket() const { return dir + "/virtiofsd.sock"; }
+  std::string DebugConsoleSocket() const { return dir + "/console.sock"; }
+  std::string DebugConsoleLock() const { return dir + "/console.lock"; }
+  std::string DebugConsoleInitrd() const { return dir + "/initramfs.cpio"; }
   std::string SharedDir() const { return dir + "/shared"; }
   std::string SupervisorLog() const { return dir + "/supervisor.log"; }
   std::string QemuLog() const { return dir + "/qemu.log"; }

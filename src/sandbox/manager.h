@@ -64,6 +64,9 @@ class Manager {
   Result<std::vector<NetRoute>> UpdateRoutes(const std::string& sid, const std::vector<NetRoute>& routes);
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sid);
 
+  // Runtime::OpenDebugConsole (debug_console.cc).
+  Result<std::unique_ptr<DebugConsole>> OpenDebugConsole(const std::string& sid, uint16_t rows, uint16_t columns);
+
   const std::string& state_root() const { return options_.state_root; }
   // Runtime::SampleSandboxes (sample.cc).
   std::vector<SandboxSample> SampleSandboxes(std::chrono::milliseconds guest_timeout);

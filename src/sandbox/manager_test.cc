@@ -54,6 +54,9 @@ class FakeBackend : public SandboxBackend {
     if (!alive.contains(id)) return Fail(ErrorCode::kUnavailable, "supervisor of " + id + " is gone");
     return std::make_unique<agent::mock::MockAgent>(guests.at(id));
   }
+  Result<DebugConsoleEnds> ConnectDebugConsole(const std::string& id) override {
+    return Fail(ErrorCode::kUnavailable, "sandbox " + id + ": no console port in a fake VM");
+  }
   Result<std::unique_ptr<hypervisor::Hypervisor>> AttachVm(const std::string& type,
                                                             const nlohmann::json& state) override {
     return hypervisor::Attach(type, state);
@@ -182,6 +185,25 @@ class ManagerTest : public ::testing::Test {
   FakeBackend* backend_ = nullptr;
   std::unique_ptr<Manager> impl_;
 };
+
+TEST_F(ManagerTest, TheDebugConsoleOnlyForASandboxStartedWithIt) {
+  ASSERT_TRUE(impl_->CreateSandbox(Sandbox("plain")));
+  ASSERT_TRUE(impl_->StartSandbox("plain"));
+  auto refused = impl_->OpenDebugConsole("plain", 24, 80);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find("not started with the debug console"), std::string::npos);
+  auto with = Sandbox("dbg");
+  with.agent.debug_console = true;
+  ASSERT_TRUE(impl_->CreateSandbox(with));
+  auto stopped = impl_->OpenDebugConsole("dbg", 24, 80);
+  ASSERT_FALSE(stopped);
+  EXPECT_NE(stopped.error().message.find("is ready: the debug console needs it running"), std::string::npos);
+  ASSERT_TRUE(impl_->StartSandbox("dbg"));
+  auto port = impl_->OpenDebugConsole("dbg", 24, 80);
+  ASSERT_FALSE(port);
+  EXPECT_NE(port.error().message.find("no console port in a fake VM"), std::string::npos) << "asks the backend";
+}
 
 TEST_F(ManagerTest, TheGuestTakesThePodNetworkOverAtStart) {
   backend_->network.interfaces = {{"eth0", "02:00:00:00:00:07", 1450, {"10.88.0.5/16"}}};

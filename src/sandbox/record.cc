@@ -51,12 +51,13 @@ void from_json(const json& j, HypervisorConfig& c) {
 }
 
 void to_json(json& j, const AgentConfig& c) {
-  j = {{"transport", c.transport}, {"start_timeout_ms", c.start_timeout_ms}};
+  j = {{"transport", c.transport}, {"start_timeout_ms", c.start_timeout_ms}, {"debug_console", c.debug_console}};
 }
 void from_json(const json& j, AgentConfig& c) {
   AgentConfig d;
   c.transport = j.value("transport", d.transport);
   c.start_timeout_ms = j.value("start_timeout_ms", d.start_timeout_ms);
+  c.debug_console = j.value("debug_console", d.debug_console);
 }
 
 void to_json(json& j, const ContainerConfig& c) {

@@ -42,6 +42,7 @@ std::vector<SandboxSample> Manager::SampleSandboxes(std::chrono::milliseconds gu
       continue;
     }
     sample.state = record->state;
+    sample.timeline = record->timeline.phases;
     if (record->supervisor_pid > 0) sample.processes = HostProcesses(record->supervisor_pid);
     for (const auto& [cid, c] : record->containers) sample.containers.push_back({cid, c.state, false, {}});
     if (record->state == SandboxState::kRunning) {
@@ -50,6 +51,10 @@ std::vector<SandboxSample> Manager::SampleSandboxes(std::chrono::milliseconds gu
       if (guest) {
         sample.guest_reachable = true;
         sample.agent_rss_bytes = guest->agent_rss_bytes;
+        if (auto stats = (*agent)->SampleGuest()) {
+          sample.has_guest_stats = true;
+          sample.guest = std::move(*stats);
+        }
         for (auto& c : sample.containers) {
           if (c.state != ContainerState::kRunning) continue;
           if (auto stats = (*agent)->StatsContainer(c.id)) {

@@ -4,6 +4,7 @@
 #include "factory/template.h"
 #include "oci/convert.h"
 #include "os/log.h"
+#include "persist/counters.h"
 #include "sandbox/layout.h"
 #include "sandbox/manager.h"
 #include "sandbox/state.h"
@@ -52,7 +53,9 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
     r.timeline.Begin(MonotonicNs());
     ReleaseHost(id, r);  // leftovers of an earlier run that ended abruptly
     SupervisorSpec spec = SupervisorSpecOf(r.config);
-    if (r.config.enable_template) {
+    if (r.config.enable_template && r.config.agent.debug_console) {
+      log::Warn("sandbox " + id + " boots instead of starting from the VM template: a template has no debug console");
+    } else if (r.config.enable_template) {
       if (auto found = factory::Find(options_.state_root, r.config.hypervisor)) {
         spec.template_dir = *found;
         spec.agent.transport = "serial";  // the template's channel
@@ -74,6 +77,8 @@ Result<SandboxStatus> Manager::StartSandbox(const std::string& id) {
     auto report = backend_->Launch(spec, std::chrono::milliseconds(r.config.agent.start_timeout_ms) + 30s);
     if (!report) return std::unexpected(report.error());
     for (const auto& m : report->moments) r.timeline.Add(m.phase, m.mono_ns);
+    persist::AddCount(options_.state_root,
+                      r.timeline.Has("restore") ? persist::kVmStartsTemplate : persist::kVmStartsBoot);
     r.state = SandboxState::kRunning;
     r.supervisor_pid = report->supervisor_pid;
     r.hypervisor = report->hypervisor;

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <set>
 
+#include "agent/console_frames.h"
 #include "agent/transport.h"
 #include "factory/template.h"
 #include "hypervisor/hypervisor.h"
@@ -89,6 +91,17 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
   if (config.hypervisor.rootless && config.agent.transport == "vsock")
     return Fail(ErrorCode::kInvalidArgument,
                 "rootless = true needs the serial agent transport: QEMU's user cannot open /dev/vhost-vsock");
+  if (config.hypervisor.rootless && config.agent.debug_console)
+    return Fail(ErrorCode::kInvalidArgument,
+                "debug_console does not work with rootless = true: QEMU's user could not read the initramfs "
+                "made for the sandbox (with the console's shell)");
+  if (config.agent.debug_console && config.hypervisor.type == "qemu") {
+    const std::string archive =
+        (std::filesystem::path(config.hypervisor.initrd_path).parent_path() / agent::console::kArchiveName).string();
+    if (!os::Exists(archive))
+      return Fail(ErrorCode::kNotFound, "debug_console needs the console's shell at '" + archive +
+                                            "' (beside the initramfs): build the guest assets (cmake --build build)");
+  }
   if (config.hypervisor.rootless && config.enable_template)
     return Fail(ErrorCode::kInvalidArgument, "rootless = true does not work with enable_template");
   if (config.enable_template && config.hypervisor.shared_fs != "virtio-9p")

@@ -53,7 +53,11 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
   auto config = config::Load(config_path, config::Defaults(guest_dir_));
   if (!config) co_return std::unexpected(config.error());
   state_root_ = config->runtime.state_root;
-  runtime_ = std::make_unique<Runtime>(config->runtime);
+  // Our stderr is containerd's log (ServeShim points it at the bundle's log
+  // FIFO): the guest's log lines go there too, from the supervisor.
+  RuntimeOptions options = config->runtime;
+  options.guest_log_fd = STDERR_FILENO;
+  runtime_ = std::make_unique<Runtime>(options);
   SandboxConfig sandbox;
   sandbox.id = id;
   sandbox.hypervisor = config->hypervisor;

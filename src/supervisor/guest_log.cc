@@ -116,6 +116,10 @@ void GuestLog::Line(std::string_view line) {
   }
   const GuestLine parsed = ParseGuestLine(line);
   log::Write(parsed.level, "guest: " + parsed.message);
+  if (mirror_ && log::Enabled(parsed.level)) {
+    const std::string formatted = log::Line(parsed.level, "guest: " + parsed.message);
+    if (::write(mirror_.get(), formatted.data(), formatted.size()) < 0 && errno != EAGAIN) mirror_.reset();
+  }
 }
 
 }  // namespace vc::supervisor

@@ -7,7 +7,8 @@
 //   - into its own log (supervisor.log, with the sandbox id): the agent's
 //     lines at their own level, the kernel's at info, each prefixed "guest: ",
 //     up to kForwardCap bytes per sandbox, then one line saying the rest is
-//     in console.log only.
+//     in console.log only; the same lines also to a second output when the
+//     caller gave one (the shim's: containerd's log), never blocking on it.
 #pragma once
 
 #include <memory>
@@ -42,6 +43,10 @@ class GuestLog : public std::enable_shared_from_this<GuestLog> {
   int write_fd() const { return write_.get(); }
   void CloseWriteEnd() { write_.reset(); }
 
+  // Also forwards the lines to `fd` (non-blocking: a line that does not fit
+  // now is dropped there, kept in console.log).
+  void MirrorTo(os::Fd fd) { mirror_ = std::move(fd); }
+
   // Reads lines as they come, until QEMU closes its end.
   void Start();
   // Takes in what is in the pipe now, without waiting (before reading
@@ -58,6 +63,7 @@ class GuestLog : public std::enable_shared_from_this<GuestLog> {
   os::Fd write_;
   std::string path_;
   os::Fd file_;
+  os::Fd mirror_;
   size_t file_bytes_ = 0;
   size_t forwarded_ = 0;
   std::string partial_;

@@ -33,6 +33,7 @@
 #include "sandbox/supervisor_spec.h"
 #include "sandbox/timeline.h"
 #include "supervisor/control.h"
+#include "supervisor/debug_console.h"
 #include "supervisor/guest_log.h"
 #include "supervisor/mux.h"
 #include "ttrpc.pb.h"
@@ -100,10 +101,17 @@ class Supervisor {
     auto guest_log = GuestLog::Open(io_.get_executor(), layout_.ConsoleLog());
     if (!guest_log) return std::unexpected(guest_log.error());
     guest_log_ = std::move(*guest_log);
+    if (options_.guest_log_fd >= 0) guest_log_->MirrorTo(os::Fd(options_.guest_log_fd));
     devices->insert(devices->begin(),
                     hypervisor::ConsoleDevice{"console", layout_.ConsoleLog(), guest_log_->write_fd()});
     if (vsock_cid) devices->push_back(hypervisor::VsockDevice{"vsock", *vsock_cid});
     else devices->push_back(hypervisor::SerialPortDevice{"agent", layout_.AgentSocket(), agent::kSerialPortName});
+    if (spec_.agent.debug_console) {
+      auto port = PrepareDebugConsole(layout_, spec_.hypervisor);
+      if (!port) return std::unexpected(port.error());
+      devices->push_back(std::move(*port));
+      log::Warn("the debug console is on: " + layout_.DebugConsoleSocket() + " opens a root shell in the guest");
+    }
     if (!spec_.template_dir.empty()) {
       auto restored = RestoreVm(*devices);
       if (!restored) {

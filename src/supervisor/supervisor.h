@@ -16,6 +16,9 @@ struct Options {
   std::string state_root;
   std::string sandbox_id;
   int status_fd = -1;
+  // Where the guest's log lines go besides supervisor.log (the shim's
+  // containerd log); -1: nowhere else.
+  int guest_log_fd = -1;
 };
 
 // Runs the supervisor; returns the process exit code.

@@ -61,6 +61,11 @@ for phase in supervisor share-fs vmm guest-kernel agent-start agent-ready sandbo
   assert_contains "$line" " $phase=" "the shim's start timeline"
 done
 pass "the shim logs the start timeline ($(sed 's/.*start timeline[^:]*: //; s/"//g' <<<"$line" | cut -c1-120))"
+# The guest's own log lines (the agent's, through the sandbox's supervisor)
+# are in containerd's log too, with the sandbox's id.
+grep -aqE '^time=.* level=info msg="guest: serving on [^"]+" sandbox=t1$' "$CTD_LOG" ||
+  fail "no guest log line of t1 in containerd's log ($CTD_LOG): $(grep -a 'guest:' "$CTD_LOG" | tail -3)"
+pass "the guest's log lines reach containerd's log through the shim"
 
 rc=0
 c "${RUN[@]}" --rm "$IMAGE" t2 sh -c 'echo out; echo err >&2; exit 7' >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?

@@ -181,6 +181,15 @@ Result<Stats> MockAgent::StatsContainer(const std::string& id) {
   return Stats{1000, 4096, pids, 0, 0};
 }
 
+Result<GuestStats> MockAgent::SampleGuest() {
+  VC_MOCK_ENTER("SampleGuest");
+  GuestStats s;
+  s.memory_total_bytes = 256u << 20;
+  s.memory_available_bytes = 200u << 20;
+  s.interfaces.push_back({"eth0", 1000, 10, 0, 0, 2000, 20, 0, 0});
+  return s;
+}
+
 Result<> MockAgent::UpdateContainer(const std::string& id, const std::string& oci_resources_json) {
   VC_MOCK_ENTER("UpdateContainer");
   auto c = g_->FindContainer(id);

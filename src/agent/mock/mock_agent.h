@@ -89,6 +89,7 @@ class MockAgent : public Agent {
   Result<> PauseContainer(const std::string& id) override;
   Result<> ResumeContainer(const std::string& id) override;
   Result<Stats> StatsContainer(const std::string& id) override;
+  Result<GuestStats> SampleGuest() override;
   Result<> UpdateContainer(const std::string& id, const std::string& oci_resources_json) override;
   Result<std::vector<int32_t>> ListPids(const std::string& id) override;
   Result<uint32_t> OnlineCpus(uint32_t count) override;
