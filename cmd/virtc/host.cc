@@ -64,7 +64,34 @@ std::vector<Setting> SettingsOf(const Globals& g) {
           {"debug-console", g.debug_console ? "true" : "false", "--debug-console"}};
 }
 
-Report EnvReport(CLI::App& app, const Globals& g, const std::vector<vc::HostCheck>& checks) {
+// The configuration file the shim and vc-runtime read (`path`, or theirs by
+// default): each key with its value and source, or why it cannot be read.
+nlohmann::json FileSettings(const std::string& path, std::ostringstream& table) {
+  const std::string file = path.empty() ? vc::config::kDefaultPath : path;
+  struct stat st {};
+  const bool exists = ::stat(file.c_str(), &st) == 0;
+  nlohmann::json out = {{"path", file}, {"exists", exists}};
+  table << "\nconfiguration of containerd-shim-vc-v2 and vc-runtime: " << file
+        << (exists ? "" : " (absent: they use their defaults)") << "\n";
+  const vc::config::Config defaults = vc::config::Defaults(DefaultGuestDir());
+  auto config = exists ? vc::config::Load(file, defaults) : vc::config::Parse("", file, defaults);
+  if (!config) {
+    out["error"] = config.error().message;
+    table << "  cannot be read: " << config.error().message << "\n";
+    return out;
+  }
+  nlohmann::json settings = nlohmann::json::array();
+  for (const auto& s : config->settings) {
+    settings.push_back({{"name", s.name}, {"value", s.value}, {"source", s.source}});
+    table << "  " << std::left << std::setw(32) << s.name << std::setw(8) << s.source
+          << (s.value.empty() ? "(unset)" : s.value) << "\n";
+  }
+  out["settings"] = settings;
+  return out;
+}
+
+Report EnvReport(CLI::App& app, const Globals& g, const std::vector<vc::HostCheck>& checks,
+                 const std::string& config_path) {
   const vc::BuildInfo build = vc::Build();
   std::ostringstream table;
   nlohmann::json settings = nlohmann::json::array();
@@ -81,14 +108,11 @@ Report EnvReport(CLI::App& app, const Globals& g, const std::vector<vc::HostChec
     table << "  " << std::left << std::setw(16) << c.name << c.found
           << (c.found.empty() || c.detail.empty() ? "" : "  ") << c.detail << "\n";
   }
-  struct stat st {};
-  const bool exists = ::stat(vc::config::kDefaultPath, &st) == 0;
-  table << "\nconfiguration file of containerd-shim-vc-v2 and vc-runtime: " << vc::config::kDefaultPath
-        << (exists ? "" : " (absent: they use their defaults)") << "\n";
+  nlohmann::json file = FileSettings(config_path, table);
   return {{{"virtc", {{"version", build.version}, {"commit", build.commit}}},
            {"settings", settings},
            {"host", host},
-           {"configuration_file", {{"path", vc::config::kDefaultPath}, {"exists", exists}}}},
+           {"configuration_file", file}},
           table.str()};
 }
 
@@ -115,7 +139,12 @@ void AddHostVerbs(CLI::App& app, Context& ctx) {
   });
   auto* env = app.add_subcommand("env", "the settings in force, where each came from, and what they resolve to");
   env->add_flag("--json", ctx.g.json, "print JSON");
-  env->callback([&app, &ctx] { Print(EnvReport(app, ctx.g, ctx.NewRuntime()->CheckHost(HypervisorFrom(ctx.g))), ctx.g.json); });
+  auto config = std::make_shared<std::string>();
+  env->add_option("--config", *config,
+                  "the shim's and vc-runtime's configuration file to show (default: /etc/vc/configuration.toml)");
+  env->callback([&app, &ctx, config] {
+    Print(EnvReport(app, ctx.g, ctx.NewRuntime()->CheckHost(HypervisorFrom(ctx.g)), *config), ctx.g.json);
+  });
 }
 
 }  // namespace virtc

@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <cstdio>
+#include <functional>
 #include <set>
 
 #include <toml++/toml.h>
@@ -11,18 +12,38 @@ namespace vc::config {
 
 namespace {
 
+// Keys as read, with how to print the value each ended with.
+using Listing = std::vector<std::pair<Setting, std::function<std::string()>>>;
+
+template <typename T>
+std::string Text(const T& v) {
+  if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
+    return out;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return v;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return v ? "true" : "false";
+  } else {
+    return std::to_string(v);
+  }
+}
+
 // Reads the keys of one table into fields, refusing unknown keys and wrong types.
 class TableReader {
  public:
-  TableReader(const toml::table* table, std::string name, std::string origin)
-      : table_(table), name_(std::move(name)), origin_(std::move(origin)) {}
+  // Each key read is listed in `listed` (its value taken when the caller calls
+  // the function, once the whole file is applied).
+  TableReader(const toml::table* table, std::string name, std::string origin, Listing& listed)
+      : table_(table), name_(std::move(name)), origin_(std::move(origin)), listed_(listed) {}
 
   template <typename T>
   void Get(const char* key, T& out) {
     seen_.insert(key);
-    if (!table_ || error_) return;
-    const toml::node* node = table_->get(key);
-    if (!node) return;
+    const toml::node* node = table_ ? table_->get(key) : nullptr;
+    listed_.push_back({{name_ + "." + key, "", node ? "file" : "default"}, [&out] { return Text(out); }});
+    if (!node || error_) return;
     if constexpr (std::is_same_v<T, std::vector<std::string>>) {
       const toml::array* array = node->as_array();
       if (!array) return Wrong(key, "an array of strings");
@@ -66,6 +87,7 @@ class TableReader {
   const toml::table* table_;
   std::string name_;
   std::string origin_;
+  Listing& listed_;
   std::set<std::string> seen_;
   std::optional<Error> error_;
 };
@@ -138,7 +160,8 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
     if (!node.is_table())
       return Fail(ErrorCode::kInvalidArgument, origin + ": " + k + " must be a table");
   }
-  TableReader h(doc["hypervisor"].as_table(), "hypervisor", origin);
+  Listing listed;
+  TableReader h(doc["hypervisor"].as_table(), "hypervisor", origin, listed);
   h.Get("path", c.hypervisor.binary_path);
   h.Get("kernel", c.hypervisor.kernel_path);
   h.Get("initrd", c.hypervisor.initrd_path);
@@ -159,17 +182,17 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
   if (auto r = h.Finish(); !r) return std::unexpected(r.error());
   // A kernel named alone brings the initramfs beside it (guest/debian/...).
   if (doc["hypervisor"]["kernel"] && !doc["hypervisor"]["initrd"]) c.hypervisor.initrd_path.clear();
-  TableReader a(doc["agent"].as_table(), "agent", origin);
+  TableReader a(doc["agent"].as_table(), "agent", origin, listed);
   a.Get("transport", c.agent.transport);
   a.Get("start_timeout_ms", c.agent.start_timeout_ms);
   a.Get("debug_console", c.agent.debug_console);
   if (auto r = a.Finish(); !r) return std::unexpected(r.error());
-  TableReader r(doc["runtime"].as_table(), "runtime", origin);
+  TableReader r(doc["runtime"].as_table(), "runtime", origin, listed);
   r.Get("state_root", c.runtime.state_root);
   r.Get("internetworking_model", c.network.model);
   r.Get("sandbox_cgroup_only", c.sandbox_cgroup_only);
   if (auto ok = r.Finish(); !ok) return std::unexpected(ok.error());
-  TableReader f(doc["factory"].as_table(), "factory", origin);
+  TableReader f(doc["factory"].as_table(), "factory", origin, listed);
   f.Get("enable_template", c.enable_template);
   if (auto ok = f.Finish(); !ok) return std::unexpected(ok.error());
   // Templates share files over 9p (factory/template.h); a configuration that
@@ -184,6 +207,11 @@ Result<Config> Parse(const std::string& text, const std::string& origin, Config 
                 origin + ": runtime.internetworking_model must be tcfilter, macvtap or none");
   if (c.runtime.state_root.empty() || c.runtime.state_root[0] != '/')
     return Fail(ErrorCode::kInvalidArgument, origin + ": runtime.state_root must be an absolute path");
+  c.settings.clear();
+  for (auto& [setting, value] : listed) {
+    setting.value = value();
+    c.settings.push_back(std::move(setting));
+  }
   return c;
 }
 

@@ -14,11 +14,20 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "vc/types.h"
 #include "vc/vc.h"
 
 namespace vc::config {
+
+// One key of the file as it was resolved: "hypervisor.memory_mib", its value
+// as text, and "file" when the file set it, else "default".
+struct Setting {
+  std::string name;
+  std::string value;
+  std::string source;
+};
 
 struct Config {
   HypervisorConfig hypervisor;
@@ -27,6 +36,7 @@ struct Config {
   NetworkConfig network;  // the model; the namespace comes with each pod
   bool sandbox_cgroup_only = true;  // SandboxConfig::sandbox_cgroup_only
   bool enable_template = false;     // SandboxConfig::enable_template
+  std::vector<Setting> settings;    // every key Parse knows, in the file's order of sections
 };
 
 // Where the configuration is read from when none is named.

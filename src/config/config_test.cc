@@ -37,6 +37,18 @@ sandbox_cgroup_only = false
   EXPECT_EQ(c->network.model, "none");
   EXPECT_FALSE(c->sandbox_cgroup_only);
 
+  auto setting = [&](const std::string& name) {
+    for (const auto& s : c->settings)
+      if (s.name == name) return s.source + " " + s.value;
+    return std::string("missing");
+  };
+  EXPECT_EQ(setting("hypervisor.memory_mib"), "file 512");
+  EXPECT_EQ(setting("hypervisor.kernel_params"), "file quiet");
+  EXPECT_EQ(setting("agent.debug_console"), "file true");
+  EXPECT_EQ(setting("hypervisor.machine_type"), "default q35");
+  EXPECT_EQ(setting("factory.enable_template"), "default false");
+  EXPECT_EQ(c->settings.size(), 24u) << "every key the file may have";
+
   auto templated = Parse("[factory]\nenable_template = true\n", "t.toml", Defaults("/g"));
   ASSERT_TRUE(templated) << templated.error().message;
   EXPECT_TRUE(templated->enable_template);

@@ -112,6 +112,17 @@ assert_eq "$VERSION" "$(json .virtc.version <<<"$env")" "env: virtc's version"
 assert_eq "$(command -v qemu-system-x86_64)" "$(json '.host[] | select(.name == "qemu") | .detail' <<<"$env")" \
   "env: the QEMU found on PATH"
 assert_eq /etc/vc/configuration.toml "$(json .configuration_file.path <<<"$env")" "env: the shim's configuration file"
+# The shim's and vc-runtime's file: each key from the file or the default.
+printf '[hypervisor]\nmemory_mib = 512\n[agent]\ndebug_console = true\n' >"$WORK/configuration.toml"
+env=$("$VIRTC_BIN" --root "$ROOT" env --config "$WORK/configuration.toml" --json)
+file_setting() { json ".configuration_file.settings[] | select(.name == \"$1\") | .source + \" \" + .value" <<<"$env"; }
+assert_eq "file 512" "$(file_setting hypervisor.memory_mib)" "env: the file's memory"
+assert_eq "file true" "$(file_setting agent.debug_console)" "env: the file's debug console"
+assert_eq "default auto" "$(file_setting agent.transport)" "env: a key the file leaves out"
+printf '[hypervisor]\nmemory_mib = "lots"\n' >"$WORK/broken.toml"
+out=$("$VIRTC_BIN" --root "$ROOT" env --config "$WORK/broken.toml")
+assert_contains "$out" "cannot be read: $WORK/broken.toml: hypervisor.memory_mib must be a non-negative integer" \
+  "env: a broken file, with why"
 out=$("$VIRTC_BIN" --root "$ROOT" --memory 300 env)
 grep -qE '^  memory +flag +300 MiB$' <<<"$out" || fail "env's table has no 'memory flag 300 MiB' line: $out"
 grep -qE '^  vcpus +default +1$' <<<"$out" || fail "env's table has no 'vcpus default 1' line: $out"
