@@ -1,6 +1,6 @@
 #include "metrics.h"
 
-#include <cstdio>
+#include <charconv>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -22,10 +22,11 @@ std::string Escape(const std::string& v) {
   return out;
 }
 
+// The shortest text that reads back as `v` (0.95, not 0.94999999999999996).
 std::string Number(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : "NaN";
 }
 
 class Writer {
