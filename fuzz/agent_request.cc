@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "agent.pb.h"
-#include "agent/net_messages.h"
+#include "protocol/net_messages.h"
 #include "net/netlink.h"
 #include "oci/spec.h"
 #include "os/mount.h"

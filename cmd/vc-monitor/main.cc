@@ -72,7 +72,7 @@ void Serve(tcp::socket& socket, vc::Runtime& runtime) {
     auto samples = runtime.SampleSandboxes();
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     reply = Response("200 OK", "text/plain; version=0.0.4; charset=utf-8",
-                     vcmon::Exposition(samples, runtime.Counts(), took.count()));
+                     vc::monitor::Exposition(samples, runtime.Counts(), took.count()));
   } else {
     reply = Response("404 Not Found", "text/plain", "vc-monitor serves /metrics\n");
   }

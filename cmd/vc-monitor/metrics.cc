@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-namespace vcmon {
+namespace vc::monitor {
 namespace {
 
 // A label value with \, " and newlines escaped.
@@ -236,4 +236,4 @@ std::string Exposition(const std::vector<vc::SandboxSample>& samples, const vc::
   return w.Text();
 }
 
-}  // namespace vcmon
+}  // namespace vc::monitor

@@ -6,7 +6,7 @@
 
 #include "vc/vc.h"
 
-namespace vcmon {
+namespace vc::monitor {
 
 // Every metric with its HELP and TYPE lines; names prefixed vc_, labels
 // `sandbox`, and `container`, `process`, `interface` or `disk` where they
@@ -14,4 +14,4 @@ namespace vcmon {
 std::string Exposition(const std::vector<vc::SandboxSample>& samples, const vc::RuntimeCounts& counts,
                        double scrape_seconds);
 
-}  // namespace vcmon
+}  // namespace vc::monitor

@@ -13,7 +13,7 @@
 
 #include "os/socket.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 namespace {
 
 vc::Result<> Errno(const std::string& what) {
@@ -66,4 +66,4 @@ vc::Result<> SendConsole(const std::string& path, int master) {
   return {};
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -8,7 +8,7 @@
 #include "os/fd.h"
 #include "vc/result.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 // Fails unless `path` is a unix socket (checked before anything is created).
 vc::Result<> CheckConsoleSocket(const std::string& path);
@@ -24,4 +24,4 @@ vc::Result<Pty> OpenPty();
 // Sends `master` over the socket at `path` with SCM_RIGHTS.
 vc::Result<> SendConsole(const std::string& path, int master);
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

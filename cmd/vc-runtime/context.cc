@@ -7,7 +7,7 @@
 #include "common/cli.h"
 #include "os/log.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 vc::Result<vc::config::Config> Context::Config() {
   if (!config_) config_ = vc::config::Load(g.config, vc::config::Defaults(vc::cli::DefaultGuestDir()));
@@ -72,4 +72,4 @@ int Context::Fail(const vc::Error& e) {
   return 1;
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -12,7 +12,7 @@
 #include "entry.h"
 #include "vc/vc.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 inline constexpr const char* kDefaultRoot = "/run/vc-runtime";
 inline constexpr const char* kOciVersion = "1.1.0";
@@ -86,4 +86,4 @@ void AddList(CLI::App& app, Context& ctx);
 void AddFeatures(CLI::App& app, Context& ctx);
 void AddSpec(CLI::App& app, Context& ctx);
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

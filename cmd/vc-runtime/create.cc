@@ -9,9 +9,8 @@
 #include "oci/convert.h"
 #include "oci/spec.h"
 #include "os/file.h"
-#include "sandbox/state.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 namespace {
 
 vc::Result<vc::SandboxStatus> BootSandbox(Context& ctx, const std::string& id, const vc::oci::Spec& spec) {
@@ -182,4 +181,4 @@ void AddCreate(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -8,7 +8,7 @@
 #include "os/log.h"
 #include "os/process.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 vc::Result<> Destroy(Context& ctx, const Entry& e, bool force) {
   auto& rt = ctx.Runtime();
@@ -63,4 +63,4 @@ void AddDelete(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -15,7 +15,7 @@
 
 #include "os/file.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 namespace {
 
 using nlohmann::json;
@@ -118,4 +118,4 @@ std::vector<std::string> ListIds(const std::string& root) {
   return ids;
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -12,7 +12,7 @@
 
 #include "vc/result.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 struct Entry {
   std::string id;
@@ -44,4 +44,4 @@ vc::Result<> Remove(const std::string& root, const std::string& id);
 // Ids of every recorded container, sorted.
 std::vector<std::string> ListIds(const std::string& root);
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -8,7 +8,7 @@
 #include "oci/spec.h"
 #include "os/file.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 namespace {
 
 struct ExecOptions {
@@ -113,4 +113,4 @@ void AddExec(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

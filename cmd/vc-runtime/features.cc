@@ -8,7 +8,7 @@
 #include "context.h"
 #include "os/mount.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 namespace {
 
 std::vector<std::string> CapabilityNames() {
@@ -58,4 +58,4 @@ void AddFeatures(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -2,7 +2,7 @@
 #include "common/cli.h"
 #include "context.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddKill(CLI::App& app, Context& ctx) {
   struct Options {
@@ -29,4 +29,4 @@ void AddKill(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -7,7 +7,7 @@
 #include "context.h"
 #include "monitor.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 struct CreateOptions {
   std::string id;
@@ -36,4 +36,4 @@ vc::Result<> Destroy(Context& ctx, const Entry& e, bool force);
 // Writes `pid` to `path` (atomically, as runc does); nothing if path is empty.
 vc::Result<> WritePidFile(const std::string& path, pid_t pid);
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -4,7 +4,7 @@
 
 #include "context.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddList(CLI::App& app, Context& ctx) {
   struct Options {
@@ -34,4 +34,4 @@ void AddList(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

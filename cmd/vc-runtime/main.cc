@@ -12,10 +12,10 @@
 namespace {
 
 // One verb per file, added in this order.
-constexpr vcrt::Verb kVerbs[] = {vcrt::AddCreate, vcrt::AddStart,  vcrt::AddRun,   vcrt::AddState,
-                                 vcrt::AddKill,   vcrt::AddDelete, vcrt::AddExec,  vcrt::AddPs,
-                                 vcrt::AddPause,  vcrt::AddResume, vcrt::AddUpdate, vcrt::AddList,
-                                 vcrt::AddFeatures, vcrt::AddSpec};
+constexpr vc::vcrt::Verb kVerbs[] = {vc::vcrt::AddCreate, vc::vcrt::AddStart,  vc::vcrt::AddRun,   vc::vcrt::AddState,
+                                 vc::vcrt::AddKill,   vc::vcrt::AddDelete, vc::vcrt::AddExec,  vc::vcrt::AddPs,
+                                 vc::vcrt::AddPause,  vc::vcrt::AddResume, vc::vcrt::AddUpdate, vc::vcrt::AddList,
+                                 vc::vcrt::AddFeatures, vc::vcrt::AddSpec};
 
 }  // namespace
 
@@ -24,9 +24,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const vc::BuildInfo build = vc::Build();
   app.set_version_flag("-v,--version", "vc-runtime version " + build.version + "\ncommit: " + build.commit +
-                                           "\nspec: " + vcrt::kOciVersion);
-  vcrt::Context ctx;
-  vcrt::Globals& g = ctx.g;
+                                           "\nspec: " + vc::vcrt::kOciVersion);
+  vc::vcrt::Context ctx;
+  vc::vcrt::Globals& g = ctx.g;
   // A global given twice takes its last value, as runc's do: docker's
   // runtimeArgs come before the --root and --log its shim adds.
   auto last = [](CLI::Option* o) { return o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); };
@@ -37,10 +37,10 @@ int main(int argc, char** argv) {
   last(app.add_option("--config", g.config, "vc configuration (TOML; default: /etc/vc/configuration.toml if present)"));
   app.add_flag("--debug", g.debug, "debug lines in the log");
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "accepted; the container's cgroup is the guest's");
-  for (vcrt::Verb add : kVerbs) add(app, ctx);
+  for (vc::vcrt::Verb add : kVerbs) add(app, ctx);
   // Before any verb runs: where the log goes.
   app.parse_complete_callback([&ctx] {
-    const vcrt::Globals& g = ctx.g;
+    const vc::vcrt::Globals& g = ctx.g;
     if (!g.log.empty() && !vc::log::SetOutputFile(g.log))
       throw CLI::ValidationError("--log", "cannot open " + g.log);
     if (g.log_format == "json") vc::log::SetFormat(vc::log::Format::kJson);

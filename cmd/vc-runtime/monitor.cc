@@ -18,7 +18,7 @@
 #include "console.h"
 #include "os/fd.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 namespace {
 
 // Signals a monitor passes on to its process as they come (SIGWINCH resizes
@@ -223,4 +223,4 @@ int Monitor::Wait() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -19,7 +19,7 @@
 #include "vc/types.h"
 #include "vc/vc.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 struct MonitorOptions {
   std::string root;  // the library's state root
@@ -62,4 +62,4 @@ class Monitor {
   int report_ = -1;  // read end: "" on success, else the error
 };
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

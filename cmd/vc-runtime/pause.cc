@@ -1,7 +1,7 @@
 // `pause`: freezes every process of the container (its cgroup in the guest).
 #include "context.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddPause(CLI::App& app, Context& ctx) {
   AddIdVerb(app, ctx, "pause", "freeze a container's processes", [](Context& ctx, const Entry& e) {
@@ -9,4 +9,4 @@ void AddPause(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

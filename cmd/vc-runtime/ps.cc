@@ -6,7 +6,7 @@
 
 #include "context.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddPs(CLI::App& app, Context& ctx) {
   struct Options {
@@ -40,4 +40,4 @@ void AddPs(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -1,7 +1,7 @@
 // `resume`: thaws a paused container.
 #include "context.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddResume(CLI::App& app, Context& ctx) {
   AddIdVerb(app, ctx, "resume", "thaw a paused container", [](Context& ctx, const Entry& e) {
@@ -9,4 +9,4 @@ void AddResume(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

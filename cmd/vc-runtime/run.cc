@@ -3,7 +3,7 @@
 #include "lifecycle.h"
 #include "os/log.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddRun(CLI::App& app, Context& ctx) {
   struct Options : CreateOptions {
@@ -42,4 +42,4 @@ void AddRun(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -7,7 +7,7 @@
 #include "oci/spec.h"
 #include "os/file.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddSpec(CLI::App& app, Context& ctx) {
   auto bundle = std::make_shared<std::string>(".");
@@ -30,4 +30,4 @@ void AddSpec(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -1,7 +1,7 @@
 // `start`: runs the created container's process.
 #include "context.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddStart(CLI::App& app, Context& ctx) {
   AddIdVerb(app, ctx, "start", "run a created container's process", [](Context& ctx, const Entry& e) -> vc::Result<> {
@@ -10,4 +10,4 @@ void AddStart(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -4,7 +4,7 @@
 #include "context.h"
 #include "oci/spec.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 nlohmann::ordered_json StateJson(Context& ctx, const Entry& e) {
   const Observed seen = Observe(ctx, e);
@@ -24,4 +24,4 @@ void AddState(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

@@ -8,7 +8,7 @@
 #include "oci/spec.h"
 #include "os/file.h"
 
-namespace vcrt {
+namespace vc::vcrt {
 
 void AddUpdate(CLI::App& app, Context& ctx) {
   struct Options {
@@ -58,4 +58,4 @@ void AddUpdate(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace vcrt
+}  // namespace vc::vcrt

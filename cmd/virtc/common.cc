@@ -12,7 +12,7 @@
 #include <thread>
 #include <utility>
 
-namespace virtc {
+namespace vc::virtc {
 namespace {
 
 // The signals virtc passes on to the workload of run, enter and attach.
@@ -125,4 +125,4 @@ void ForwardSignals(std::shared_ptr<vc::Process> process) {
   }).detach();
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

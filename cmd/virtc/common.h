@@ -10,7 +10,7 @@
 #include "common/cli.h"
 #include "vc/vc.h"
 
-namespace virtc {
+namespace vc::virtc {
 
 using vc::cli::DefaultGuestDir;
 using vc::cli::Relay;
@@ -116,4 +116,4 @@ void BlockForwardedSignals();
 // REQUIRES: BlockForwardedSignals() was called.
 void ForwardSignals(std::shared_ptr<vc::Process> process);
 
-}  // namespace virtc
+}  // namespace vc::virtc

@@ -11,7 +11,7 @@
 
 #include "common.h"
 
-namespace virtc {
+namespace vc::virtc {
 namespace {
 
 // Ctrl-]: leaves the console (as telnet's and virsh's escape do); the guest's
@@ -119,4 +119,4 @@ int RunDebugConsole(Context& ctx, const std::string& sandbox_id) {
   }
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

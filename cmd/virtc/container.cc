@@ -4,7 +4,7 @@
 #include "common.h"
 #include "print.h"
 
-namespace virtc {
+namespace vc::virtc {
 namespace {
 
 struct ContainerOptions {
@@ -119,4 +119,4 @@ void AddContainerVerbs(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

@@ -3,7 +3,7 @@
 #include "common.h"
 #include "print.h"
 
-namespace virtc {
+namespace vc::virtc {
 namespace {
 
 // The configuration a template is made for and matched against: the global
@@ -36,4 +36,4 @@ void AddFactoryVerbs(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

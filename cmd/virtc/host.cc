@@ -10,7 +10,7 @@
 #include "config/config.h"
 #include "print.h"
 
-namespace virtc {
+namespace vc::virtc {
 namespace {
 
 nlohmann::json CheckJson(const vc::HostCheck& c) {
@@ -147,4 +147,4 @@ void AddHostVerbs(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

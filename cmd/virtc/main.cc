@@ -10,10 +10,10 @@
 namespace {
 
 // Each group adds its subcommands to the app, in this order.
-constexpr virtc::VerbGroup kVerbGroups[] = {virtc::AddRunVerbs, virtc::AddSandboxVerbs,
-                                            virtc::AddContainerVerbs, virtc::AddNetworkVerbs,
-                                            virtc::AddFactoryVerbs, virtc::AddVolumeVerbs,
-                                            virtc::AddHostVerbs};
+constexpr vc::virtc::VerbGroup kVerbGroups[] = {vc::virtc::AddRunVerbs, vc::virtc::AddSandboxVerbs,
+                                            vc::virtc::AddContainerVerbs, vc::virtc::AddNetworkVerbs,
+                                            vc::virtc::AddFactoryVerbs, vc::virtc::AddVolumeVerbs,
+                                            vc::virtc::AddHostVerbs};
 
 }  // namespace
 
@@ -24,9 +24,9 @@ int main(int argc, char** argv) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   CLI::App app{"virtc: run containers in lightweight VMs (libvirtcontainers)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", virtc::VersionText);
-  virtc::Context ctx;
-  virtc::Globals& g = ctx.g;
+  app.set_version_flag("--version", vc::virtc::VersionText);
+  vc::virtc::Context ctx;
+  vc::virtc::Globals& g = ctx.g;
   app.add_option("--root", g.root, "state directory")->capture_default_str();
   // Given twice, the last one counts (a wrapper's default, then the caller's).
   app.add_option("--kernel", g.kernel, "guest kernel (default: <virtc dir>/../guest/vmlinux, the lean kernel; Debian's: guest/debian/vmlinux)")
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   app.add_flag("--debug-console", g.debug_console,
                "new sandboxes get a shell in the guest for `virtc sandbox console` (a root shell beside the "
                "containers: for debugging; boots without the template)");
-  for (virtc::VerbGroup add : kVerbGroups) add(app, ctx);
+  for (vc::virtc::VerbGroup add : kVerbGroups) add(app, ctx);
 
   // Everything after the first "--" is the container's command, untouched.
   int cli_argc = argc;

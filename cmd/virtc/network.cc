@@ -5,7 +5,7 @@
 #include "common.h"
 #include "print.h"
 
-namespace virtc {
+namespace vc::virtc {
 
 void AddNetworkOptions(CLI::App* cmd, vc::NetworkConfig& network) {
   auto* netns = cmd->add_option("--netns", network.netns_path,
@@ -73,4 +73,4 @@ void AddNetworkVerbs(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

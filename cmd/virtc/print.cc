@@ -5,7 +5,7 @@
 #include <iostream>
 #include <sstream>
 
-namespace virtc {
+namespace vc::virtc {
 namespace {
 
 nlohmann::json ContainerJson(const vc::ContainerStatus& c) {
@@ -168,4 +168,4 @@ void Print(const Report& report, bool json, std::ostream& out) {
     out << report.table << std::flush;
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

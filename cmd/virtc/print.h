@@ -8,7 +8,7 @@
 
 #include "vc/vc.h"
 
-namespace virtc {
+namespace vc::virtc {
 
 // A status told both ways: as JSON and as a table of text lines.
 struct Report {
@@ -30,4 +30,4 @@ Report RoutesReport(const std::vector<vc::NetRoute>& list);
 // Prints `report` as JSON (if `json`) or as its table.
 void Print(const Report& report, bool json, std::ostream& out = std::cout);
 
-}  // namespace virtc
+}  // namespace vc::virtc

@@ -4,7 +4,7 @@
 #include "common.h"
 #include "print.h"
 
-namespace virtc {
+namespace vc::virtc {
 namespace {
 
 struct RunOptions {
@@ -65,4 +65,4 @@ void AddRunVerbs(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

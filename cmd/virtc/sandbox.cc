@@ -5,7 +5,7 @@
 #include "common.h"
 #include "print.h"
 
-namespace virtc {
+namespace vc::virtc {
 namespace {
 
 struct SandboxOptions {
@@ -107,4 +107,4 @@ void AddSandboxVerbs(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

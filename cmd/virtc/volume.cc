@@ -5,7 +5,7 @@
 #include "common.h"
 #include "print.h"
 
-namespace virtc {
+namespace vc::virtc {
 
 void AddVolumeVerbs(CLI::App& app, Context& ctx) {
   auto* volume = app.add_subcommand(
@@ -52,4 +52,4 @@ void AddVolumeVerbs(CLI::App& app, Context& ctx) {
   });
 }
 
-}  // namespace virtc
+}  // namespace vc::virtc

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "agent/console_frames.h"
+#include "protocol/console_frames.h"
 #include "init.h"
 #include "os/error.h"
 #include "os/fd.h"

@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 #include "os/error.h"
 #include "os/fd.h"
 #include "os/file.h"

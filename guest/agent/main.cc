@@ -10,7 +10,7 @@
 #include "os/asio.h"
 #include <cstring>
 
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 #include "console.h"
 #include "init.h"
 #include "network.h"

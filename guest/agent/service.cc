@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "agent.pb.h"
-#include "agent/net_messages.h"
+#include "protocol/net_messages.h"
 #include "cpus.h"
 #include "disks.h"
 #include "guest_stats.h"

@@ -4,7 +4,7 @@
 
 #include "os/asio.h"
 
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 #include "containers.h"
 #include "forward.h"
 #include "ttrpc/server.h"

@@ -182,6 +182,14 @@ class VC_EXPORT Runtime {
   // Removes the template (sandboxes started from it keep running).
   Result<> DestroyFactory();
 
+  // --- host cgroups ---
+  // Moves host process `pid` into the cgroups of the running sandbox's VM
+  // (the shim joins its pod's accounting); the cgroups it left, for
+  // LeaveSandboxCgroup, empty if it was there already.
+  Result<std::vector<std::string>> JoinSandboxCgroup(const std::string& sandbox_id, int32_t pid);
+  // Moves `pid` back into `cgroups` (what JoinSandboxCgroup returned).
+  Result<> LeaveSandboxCgroup(const std::vector<std::string>& cgroups, int32_t pid);
+
   // --- the debug console ---
   // A new shell in the running sandbox's guest, outside every container, on
   // a terminal of `rows` x `columns`, or with 0 x 0 on no terminal (its input
@@ -212,6 +220,11 @@ class VC_EXPORT Runtime {
 
 // The version of this library and the commit it was built from.
 VC_EXPORT BuildInfo Build();
+
+// Whether `id` is a valid identifier of a sandbox, container or process
+// (`kind` names which in the error): 1 to 64 characters from [A-Za-z0-9_.-],
+// starting with a letter or digit (so never "", ".", ".." or a path).
+VC_EXPORT Result<> ValidateId(const std::string& kind, const std::string& id);
 
 // Reads an OCI bundle (config.json + root filesystem) into a ContainerConfig.
 VC_EXPORT Result<ContainerConfig> ContainerConfigFromBundle(const std::string& bundle_dir);

@@ -3,6 +3,7 @@
 #include "factory/template.h"
 #include "os/build_info.h"
 #include "persist/counters.h"
+#include "resource/cgroups/host_cgroup.h"
 #include "sandbox/manager.h"
 
 namespace vc {
@@ -114,6 +115,13 @@ Result<std::unique_ptr<DebugConsole>> Runtime::OpenDebugConsole(const std::strin
 }
 std::vector<SandboxSample> Runtime::SampleSandboxes(uint32_t guest_timeout_ms) {
   return impl_->SampleSandboxes(std::chrono::milliseconds(guest_timeout_ms));
+}
+
+Result<std::vector<std::string>> Runtime::JoinSandboxCgroup(const std::string& sid, int32_t pid) {
+  return With(*impl_, "join the cgroup of sandbox", impl_->JoinSandboxCgroup(sid, pid), sid);
+}
+Result<> Runtime::LeaveSandboxCgroup(const std::vector<std::string>& cgroups, int32_t pid) {
+  return With(*impl_, "leave the cgroup of a sandbox", resource::MoveToCgroups(cgroups, pid), "");
 }
 
 RuntimeCounts Runtime::Counts() {

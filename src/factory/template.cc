@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "agent/agent.h"
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 #include "hypervisor/hypervisor.h"
 #include "os/error.h"
 #include "os/file.h"

@@ -9,7 +9,7 @@
 #include "os/error.h"
 #include "os/file.h"
 #include "persist/store.h"
-#include "sandbox/layout.h"
+#include "persist/layout.h"
 
 namespace vc::persist {
 

@@ -52,7 +52,7 @@ class Store {
 };
 
 // The default driver: <root>/sbs/<id>/state.json, items as <item>.json beside
-// it (dirs 0700, files 0600, see sandbox/layout.h), written via temp file +
+// it (dirs 0700, files 0600, see persist/layout.h), written via temp file +
 // fsync + rename; the lock is flock on <root>/sbs/<id>/lock.
 std::unique_ptr<Store> NewFsStore(const std::string& root);
 

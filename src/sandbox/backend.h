@@ -14,8 +14,8 @@
 #include "os/fd.h"
 #include "resource/share_fs/share_fs.h"
 #include "sandbox/launch.h"
-#include "sandbox/supervisor_client.h"
-#include "sandbox/supervisor_spec.h"
+#include "supervisor/protocol/control_client.h"
+#include "supervisor/protocol/spec.h"
 #include "vc/result.h"
 #include "vc/vc.h"
 

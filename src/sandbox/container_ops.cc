@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 #include "oci/annotations.h"
 #include "oci/convert.h"
 #include "oci/validate.h"

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <memory>
 
-#include "agent/console_frames.h"
+#include "protocol/console_frames.h"
 #include "sandbox/backend.h"
 #include "vc/vc.h"
 

@@ -8,8 +8,8 @@
 #include "resource/manager.h"
 #include "sandbox/backend.h"
 #include "resource/network/pod_netns.h"
-#include "sandbox/supervisor_client.h"
-#include "sandbox/layout.h"
+#include "supervisor/protocol/control_client.h"
+#include "persist/layout.h"
 
 namespace vc {
 

@@ -153,4 +153,18 @@ int32_t RunningSupervisor(const std::string& state_root, const std::string& sand
   return found;
 }
 
+SupervisorSpec SupervisorSpecOf(const SandboxConfig& config) {
+  SupervisorSpec spec;
+  spec.sandbox_id = config.id;
+  spec.hypervisor = config.hypervisor;
+  spec.agent = config.agent;
+  spec.resources.virtiofsd_path = config.hypervisor.virtiofsd_path;
+  spec.resources.share_fs = config.hypervisor.shared_fs;
+  spec.resources.network = config.network;
+  spec.resources.net_queues = config.hypervisor.vcpus;
+  spec.resources.cgroup_path = config.cgroup_path;
+  spec.resources.cgroup_only = config.sandbox_cgroup_only;
+  return spec;
+}
+
 }  // namespace vc

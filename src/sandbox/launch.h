@@ -7,8 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/agent.h"
-#include "sandbox/supervisor_client.h"
-#include "sandbox/timeline.h"
+#include "os/timeline.h"
+#include "supervisor/protocol/control_client.h"
+#include "supervisor/protocol/spec.h"
 #include "vc/result.h"
 
 namespace vc {
@@ -23,6 +24,9 @@ struct LaunchReport {
   std::vector<Moment> moments;                   // the supervisor's phases of the start
   std::vector<BootDisk> disks;                   // SupervisorSpec::disks, attached
 };
+
+// The supervisor's spec for a sandbox's configuration.
+SupervisorSpec SupervisorSpecOf(const SandboxConfig& config);
 
 // The vc-supervisor binary: `configured` if set, else next to the running
 // program, else from $PATH.

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "sandbox/host_check.h"
-#include "sandbox/layout.h"
+#include "persist/layout.h"
 #include "sandbox/state.h"
 
 namespace vc {

@@ -64,6 +64,8 @@ class Manager {
   Result<std::vector<NetRoute>> UpdateRoutes(const std::string& sid, const std::vector<NetRoute>& routes);
   Result<std::vector<NetRoute>> ListRoutes(const std::string& sid);
 
+  // Runtime::JoinSandboxCgroup (sandbox_ops.cc).
+  Result<std::vector<std::string>> JoinSandboxCgroup(const std::string& sid, int32_t pid);
   // Runtime::OpenDebugConsole (debug_console.cc).
   Result<std::unique_ptr<DebugConsole>> OpenDebugConsole(const std::string& sid, uint16_t rows, uint16_t columns);
 

@@ -7,23 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sandbox/supervisor_client.h"
-#include "sandbox/timeline.h"
+#include "persist/config_json.h"
+#include "supervisor/protocol/control_client.h"
+#include "os/timeline.h"
 #include "vc/result.h"
 #include "vc/types.h"
 
 namespace vc {
 
-void to_json(nlohmann::json& j, const Cmd& c);
-void from_json(const nlohmann::json& j, Cmd& c);
-void to_json(nlohmann::json& j, const HypervisorConfig& c);
-void from_json(const nlohmann::json& j, HypervisorConfig& c);
-void to_json(nlohmann::json& j, const AgentConfig& c);
-void from_json(const nlohmann::json& j, AgentConfig& c);
-void to_json(nlohmann::json& j, const ContainerConfig& c);
-void from_json(const nlohmann::json& j, ContainerConfig& c);
-void to_json(nlohmann::json& j, const SandboxConfig& c);
-void from_json(const nlohmann::json& j, SandboxConfig& c);
 
 struct ContainerRecord {
   ContainerConfig config;

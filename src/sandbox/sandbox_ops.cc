@@ -5,10 +5,11 @@
 #include "oci/convert.h"
 #include "os/log.h"
 #include "persist/counters.h"
-#include "sandbox/layout.h"
+#include "resource/cgroups/host_cgroup.h"
+#include "persist/layout.h"
 #include "sandbox/manager.h"
 #include "sandbox/state.h"
-#include "sandbox/supervisor_spec.h"
+#include "supervisor/protocol/spec.h"
 #include "sandbox/validate.h"
 
 namespace vc {
@@ -200,6 +201,26 @@ Result<std::vector<SandboxStatus>> Manager::ListSandbox() {
     else if (status.error().code != ErrorCode::kNotFound) return std::unexpected(status.error());
   }
   return out;
+}
+
+Result<std::vector<std::string>> Manager::JoinSandboxCgroup(const std::string& id, int32_t pid) {
+  auto status = WithSandbox<SandboxStatus>(id, [&](SandboxRecord& r) -> Result<SandboxStatus> {
+    Refresh(id, r);
+    return StatusOf(r);
+  });
+  if (!status) return std::unexpected(status.error());
+  if (status->hypervisor_pid <= 0)
+    return Fail(ErrorCode::kFailedPrecondition, "sandbox " + id + " has no running VM");
+  auto own = resource::CgroupDirsOfProcess(pid);
+  if (!own) return std::unexpected(own.error());
+  auto vm = resource::CgroupDirsOfProcess(status->hypervisor_pid);
+  if (!vm) return std::unexpected(vm.error());
+  if (*own == *vm) return std::vector<std::string>{};
+  if (auto moved = resource::MoveToCgroups(*vm, pid); !moved) {
+    (void)resource::MoveToCgroups(*own, pid);  // undo a partial move
+    return std::unexpected(moved.error());
+  }
+  return *own;
 }
 
 }  // namespace vc

@@ -6,10 +6,11 @@
 #include <filesystem>
 #include <set>
 
-#include "agent/console_frames.h"
+#include "protocol/console_frames.h"
 #include "agent/transport.h"
 #include "factory/template.h"
 #include "hypervisor/hypervisor.h"
+#include "hypervisor/qemu/assets.h"
 #include "oci/spec.h"
 #include "oci/validate.h"
 #include "os/file.h"
@@ -65,12 +66,7 @@ Result<> ValidateSandboxConfig(SandboxConfig& config) {
   if (config.hypervisor.type == "qemu") {
     auto& h = config.hypervisor;
     if (!h.kernel_path.empty()) h.initrd_path = factory::InitrdOf(h);
-    if (!os::Exists(h.kernel_path))
-      return Fail(ErrorCode::kNotFound, "guest kernel not found at '" + h.kernel_path +
-                                            "': build the guest assets (cmake --build build) or pass --kernel");
-    if (!os::Exists(h.initrd_path))
-      return Fail(ErrorCode::kNotFound, "guest initramfs not found at '" + h.initrd_path +
-                                            "': build the guest assets (cmake --build build) or pass --initrd");
+    if (auto assets = hypervisor::qemu::CheckGuestAssets(h); !assets) return assets;
   }
   if (config.hypervisor.shared_fs != "virtio-fs" && config.hypervisor.shared_fs != "virtio-9p")
     return Fail(ErrorCode::kInvalidArgument,

@@ -1,7 +1,7 @@
 // Direct volumes: registering a disk under a host path, and asking about it
 // while a container has it.
 
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 #include "os/error.h"
 #include "oci/convert.h"
 #include "sandbox/manager.h"

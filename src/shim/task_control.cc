@@ -1,7 +1,7 @@
 // Queries and controls of existing tasks: state, pids, pause, kill, resize,
 // stdin, update, wait, stats. Each change goes through vc::Runtime on the
 // worker thread.
-#include "shim/tasks-internal.h"
+#include "shim/tasks_internal.h"
 
 namespace vc::shim {
 

@@ -9,13 +9,11 @@
 #include "oci/annotations.h"
 #include "oci/convert.h"
 #include "os/log.h"
-#include "resource/cgroups/host_cgroup.h"
-#include "sandbox/layout.h"
-#include "sandbox/state.h"
-#include "sandbox/timeline.h"
+#include "persist/layout.h"
+#include "os/timeline.h"
 #include "shim/address.h"
 #include "shim/bundle.h"
-#include "shim/tasks-internal.h"
+#include "shim/tasks_internal.h"
 
 namespace vc::shim {
 
@@ -96,22 +94,15 @@ Async<> Tasks::BootSandbox(const std::string& id, const std::string& config_path
 }
 
 void Tasks::JoinVmCgroup() {
-  auto joined = [this]() -> Result<> {
-    auto own = resource::CgroupDirsOfProcess(::getpid());
-    if (!own) return std::unexpected(own.error());
-    auto vm = resource::CgroupDirsOfProcess(static_cast<pid_t>(vm_pid_));
-    if (!vm) return std::unexpected(vm.error());
-    if (*own == *vm) return {};
-    own_cgroup_ = *own;  // also after a partial move: leaving undoes it
-    return resource::MoveToCgroups(*vm, ::getpid());
-  }();
-  if (!joined) log::Warn("the shim stays out of its VM's cgroup: " + joined.error().message);
+  auto left = runtime_->JoinSandboxCgroup(sandbox_id_, ::getpid());
+  if (!left) log::Warn("the shim stays out of its VM's cgroup: " + left.error().message);
+  else own_cgroup_ = std::move(*left);
 }
 
 void Tasks::LeaveVmCgroup() {
   if (own_cgroup_.empty()) return;
-  if (auto moved = resource::MoveToCgroups(own_cgroup_, ::getpid()); !moved)
-    log::Warn("leave the VM's cgroup: " + moved.error().message);
+  if (auto moved = runtime_->LeaveSandboxCgroup(own_cgroup_, ::getpid()); !moved)
+    log::Warn(moved.error().message);
   own_cgroup_.clear();
 }
 

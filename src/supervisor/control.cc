@@ -1,7 +1,7 @@
 #include "supervisor/control.h"
 
-#include "agent/net_messages.h"
-#include "sandbox/supervisor_client.h"
+#include "protocol/net_messages.h"
+#include "supervisor/protocol/control_client.h"
 #include "supervisor.pb.h"
 
 namespace vc::supervisor {

@@ -10,7 +10,7 @@
 #include "agent/agent.h"
 #include "hypervisor/hypervisor.h"
 #include "os/worker.h"
-#include "sandbox/supervisor_client.h"
+#include "supervisor/protocol/control_client.h"
 #include "ttrpc/server.h"
 
 namespace vc::supervisor {

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "agent/console_frames.h"
+#include "protocol/console_frames.h"
 #include "os/file.h"
 
 namespace vc::supervisor {

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "hypervisor/device.h"
-#include "sandbox/layout.h"
+#include "persist/layout.h"
 #include "vc/types.h"
 
 namespace vc::supervisor {

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "agent.pb.h"
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 #include "agent/transport.h"
 #include "factory/template.h"
 #include "hypervisor/hypervisor.h"
@@ -29,9 +29,9 @@
 #include "persist/store.h"
 #include "resource/disk/disk.h"
 #include "resource/manager.h"
-#include "sandbox/layout.h"
-#include "sandbox/supervisor_spec.h"
-#include "sandbox/timeline.h"
+#include "persist/layout.h"
+#include "supervisor/protocol/spec.h"
+#include "os/timeline.h"
 #include "supervisor/control.h"
 #include "supervisor/debug_console.h"
 #include "supervisor/guest_log.h"
@@ -556,7 +556,7 @@ class Supervisor {
       ::unlink(socket.c_str());
   }
 
-  // The moments of the start, reported to the library (sandbox/timeline.h).
+  // The moments of the start, reported to the library (os/timeline.h).
   void Mark(const std::string& phase, int64_t mono_ns = MonotonicNs()) {
     timeline_.push_back({{"phase", phase}, {"mono_ns", mono_ns}});
   }

@@ -46,7 +46,7 @@ TEST(Qemu, MissingBinaryAndKernelAreClearErrors) {
   spec.config.initrd_path = "/nonexistent/initrd";
   auto r = hv->Start(spec);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("guest kernel not found at /nonexistent/vmlinuz"), std::string::npos);
+  EXPECT_NE(r.error().message.find("guest kernel not found at '/nonexistent/vmlinuz'"), std::string::npos);
   spec.config.kernel_path = "/proc/self/exe";
   spec.config.initrd_path = "/proc/self/exe";
   spec.config.binary_path = "/nonexistent/qemu";

@@ -13,6 +13,7 @@
 
 #include "hypervisor/qemu/accel.h"
 #include "hypervisor/qemu/argv.h"
+#include "hypervisor/qemu/assets.h"
 #include "hypervisor/qemu/hotplug.h"
 #include "hypervisor/qemu/qmp.h"
 #include "hypervisor/qemu/snapshot.h"
@@ -105,12 +106,7 @@ Capabilities QemuHypervisor::GetCapabilities() const {
 
 Result<> QemuHypervisor::Start(const VmSpec& spec) {
   const HypervisorConfig& c = spec.config;
-  if (!os::Exists(c.kernel_path))
-    return Fail(ErrorCode::kNotFound, "guest kernel not found at " + c.kernel_path +
-                                          ": build the guest assets (cmake --build build) or pass --kernel");
-  if (!os::Exists(c.initrd_path))
-    return Fail(ErrorCode::kNotFound, "guest initramfs not found at " + c.initrd_path +
-                                          ": build the guest assets (cmake --build build) or pass --initrd");
+  if (auto assets = CheckGuestAssets(c); !assets) return assets;
   std::string wanted = c.binary_path.empty() ? "qemu-system-x86_64" : c.binary_path;
   binary_ = os::FindProgram(wanted);
   if (binary_.empty())

@@ -2,7 +2,7 @@
 
 #include "net/cni.h"
 #include "net/netns.h"
-#include "sandbox/layout.h"
+#include "persist/layout.h"
 
 namespace vc::resource {
 

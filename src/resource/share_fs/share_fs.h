@@ -19,7 +19,7 @@
 
 #include "agent/agent.h"
 #include "hypervisor/device.h"
-#include "sandbox/layout.h"
+#include "persist/layout.h"
 #include "vc/result.h"
 
 namespace vc::resource {

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 #include "os/error.h"
 #include "os/fd.h"
 #include "os/file.h"

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "resource/share_fs/share_fs.h"
-#include "sandbox/layout.h"
+#include "persist/layout.h"
 #include "vc/result.h"
 
 namespace vc::resource {

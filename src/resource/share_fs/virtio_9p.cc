@@ -1,6 +1,6 @@
 #include "resource/share_fs/virtio_9p.h"
 
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 
 namespace vc::resource {
 

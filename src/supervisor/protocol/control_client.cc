@@ -1,6 +1,6 @@
-#include "sandbox/supervisor_client.h"
+#include "supervisor/protocol/control_client.h"
 
-#include "agent/net_messages.h"
+#include "protocol/net_messages.h"
 #include "os/io_thread.h"
 #include "os/socket.h"
 #include "supervisor.pb.h"

@@ -18,7 +18,7 @@
 
 #include <string>
 
-#include "agent/protocol.h"
+#include "protocol/agent.h"
 
 namespace vc {
 

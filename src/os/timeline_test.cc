@@ -1,4 +1,4 @@
-#include "sandbox/timeline.h"
+#include "os/timeline.h"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "resource/manager.h"
-#include "sandbox/supervisor_client.h"
+#include "supervisor/protocol/control_client.h"
 #include "vc/types.h"
 
 namespace vc {
@@ -27,9 +27,6 @@ struct SupervisorSpec {
   // says where each went). Not with a template (its VM has its devices).
   std::vector<BootDisk> disks;
 };
-
-// The spec for a sandbox's configuration.
-SupervisorSpec SupervisorSpecOf(const SandboxConfig& config);
 
 void to_json(nlohmann::json& j, const SupervisorSpec& s);
 void from_json(const nlohmann::json& j, SupervisorSpec& s);

@@ -1,4 +1,4 @@
-#include "agent/console_frames.h"
+#include "protocol/console_frames.h"
 
 #include <gtest/gtest.h>
 

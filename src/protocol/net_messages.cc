@@ -1,4 +1,4 @@
-#include "agent/net_messages.h"
+#include "protocol/net_messages.h"
 
 namespace vc::agent {
 

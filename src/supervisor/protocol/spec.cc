@@ -1,22 +1,8 @@
-#include "sandbox/supervisor_spec.h"
+#include "supervisor/protocol/spec.h"
 
-#include "sandbox/record.h"
+#include "persist/config_json.h"
 
 namespace vc {
-
-SupervisorSpec SupervisorSpecOf(const SandboxConfig& config) {
-  SupervisorSpec spec;
-  spec.sandbox_id = config.id;
-  spec.hypervisor = config.hypervisor;
-  spec.agent = config.agent;
-  spec.resources.virtiofsd_path = config.hypervisor.virtiofsd_path;
-  spec.resources.share_fs = config.hypervisor.shared_fs;
-  spec.resources.network = config.network;
-  spec.resources.net_queues = config.hypervisor.vcpus;
-  spec.resources.cgroup_path = config.cgroup_path;
-  spec.resources.cgroup_only = config.sandbox_cgroup_only;
-  return spec;
-}
 
 void to_json(nlohmann::json& j, const SupervisorSpec& s) {
   j = {{"sandbox_id", s.sandbox_id},
