@@ -16,6 +16,7 @@
 #include "os/fd.h"
 #include "os/file.h"
 #include "os/notifier.h"
+#include "os/pty.h"
 
 namespace vc::agent {
 
@@ -50,24 +51,20 @@ Result<Shell> StartShell(console::Size size) {
   shell.terminal = size.rows && size.cols;
   os::Fd child_in, child_out;
   if (shell.terminal) {
-    os::Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK));
-    if (!master) return os::FailErrno("open /dev/ptmx");
-    if (::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0) return os::FailErrno("unlock pseudo-terminal");
-    child_in = os::Fd(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!child_in) return os::FailErrno("open pseudo-terminal slave");
-    winsize ws{size.rows, size.cols, 0, 0};
-    ::ioctl(master.get(), TIOCSWINSZ, &ws);
-    shell.input = os::Fd(::fcntl(master.get(), F_DUPFD_CLOEXEC, 0));
+    auto pty = os::OpenPty(size.rows, size.cols, O_NONBLOCK);
+    if (!pty) return std::unexpected(pty.error());
+    child_in = std::move(pty->second);
+    shell.input = os::Fd(::fcntl(pty->first.get(), F_DUPFD_CLOEXEC, 0));
     if (!shell.input) return os::FailErrno("dup the pseudo-terminal");
-    shell.output = std::move(master);
+    shell.output = std::move(pty->first);
   } else {
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0) return os::FailErrno("pipe");
-    child_in = os::Fd(in[0]);
-    shell.input = os::Fd(in[1]);
-    if (::pipe2(out, O_CLOEXEC) != 0) return os::FailErrno("pipe");
-    shell.output = os::Fd(out[0]);
-    child_out = os::Fd(out[1]);
+    auto in = os::Pipe(), out = os::Pipe();
+    if (!in) return std::unexpected(in.error());
+    if (!out) return std::unexpected(out.error());
+    child_in = std::move(in->first);
+    shell.input = std::move(in->second);
+    shell.output = std::move(out->first);
+    child_out = std::move(out->second);
     ::fcntl(shell.input.get(), F_SETFL, O_NONBLOCK);
     ::fcntl(shell.output.get(), F_SETFL, O_NONBLOCK);
   }

@@ -20,6 +20,7 @@
 
 #include "os/error.h"
 #include "os/file.h"
+#include "os/pty.h"
 #include "oci/validate.h"
 #include "setup/setup.h"
 
@@ -273,28 +274,6 @@ Result<> MapIds(pid_t pid, const oci::Linux& linux) {
   return write(proc + "/gid_map", lines(linux.gid_mappings));
 }
 
-Result<std::pair<os::Fd, os::Fd>> Pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return os::FailErrno("pipe");
-  return std::pair{os::Fd(fds[0]), os::Fd(fds[1])};
-}
-
-// A new pseudo-terminal: master and slave, both close-on-exec.
-Result<std::pair<os::Fd, os::Fd>> OpenPty(const oci::Process& process) {
-  os::Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master) return os::FailErrno("open /dev/ptmx");
-  if (::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0)
-    return os::FailErrno("unlock pseudo-terminal");
-  os::Fd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave) return os::FailErrno("open pseudo-terminal slave");
-  if (process.console_size && process.console_size->height && process.console_size->width) {
-    winsize size{static_cast<unsigned short>(process.console_size->height),
-                 static_cast<unsigned short>(process.console_size->width), 0, 0};
-    ::ioctl(master.get(), TIOCSWINSZ, &size);
-  }
-  return std::pair{std::move(master), std::move(slave)};
-}
-
 }  // namespace
 
 Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
@@ -303,12 +282,13 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
   // with a clear message before anything is forked.
   auto prepared = setup::Prepare(req.process, req.container.linux.seccomp);
   if (!prepared) return std::unexpected(prepared.error());
-  auto start = Pipe(), report = Pipe(), in = Pipe(), out = Pipe(), err = Pipe();
+  auto start = os::Pipe(), report = os::Pipe(), in = os::Pipe(), out = os::Pipe(), err = os::Pipe();
   for (auto* p : {&start, &report, &in, &out, &err})
     if (!*p) return std::unexpected(p->error());
   os::Fd pty_master, pty_slave;
   if (req.process.terminal) {
-    auto pty = OpenPty(req.process);
+    const auto size = req.process.console_size.value_or(oci::ConsoleSize{});
+    auto pty = os::OpenPty(static_cast<uint16_t>(size.height), static_cast<uint16_t>(size.width));
     if (!pty) return std::unexpected(pty.error());
     pty_master = std::move(pty->first);
     pty_slave = std::move(pty->second);
@@ -351,7 +331,7 @@ Result<SpawnedProcess> Spawn(const SpawnRequest& req) {
   const unsigned long flags = req.join_pid == 0 ? CloneFlags(req) : 0;
   std::optional<std::pair<os::Fd, os::Fd>> mapped;
   if (flags & CLONE_NEWUSER) {
-    auto p = Pipe();
+    auto p = os::Pipe();
     if (!p) return std::unexpected(p.error());
     mapped = std::move(*p);
   }

@@ -3,7 +3,8 @@
 // supervisor, the VM, the sandbox's resources) and the agent.
 //
 // One concern per file: sandbox_ops.cc (sandbox lifecycle), container_ops.cc
-// (container lifecycle and processes), validate.cc (configurations),
+// (container lifecycle and processes), container_devices.cc (a container's
+// disks, devices, modules and shared bind mounts), validate.cc (configurations),
 // process.cc (the Process handle), this class's shared helpers in manager.cc.
 #pragma once
 

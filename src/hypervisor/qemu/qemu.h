@@ -2,11 +2,18 @@
 // controls it over QMP.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 
 #include "hypervisor/hypervisor.h"
 
 namespace vc::hypervisor::qemu {
+
+// Shared by qemu.cc (start, stop, state) and live.cc (the running VM).
+inline constexpr std::chrono::seconds kQmpTimeout{10};
+inline constexpr uint32_t kDimmMib = 128;        // x86's memory block: the unit the guest onlines
+inline constexpr uint32_t kMaxScsiTarget = 255;  // virtio-scsi's targets on one channel
 
 class QemuHypervisor : public Hypervisor {
  public:

@@ -1,9 +1,9 @@
 // The network resource kind: each interface of the pod's network namespace
 // becomes an endpoint that connects it to a NIC of the VM.
 //
-// One variant per file beside this one: tc_filter.cc (the default model: a
-// tap beside the interface, tc redirects both ways), macvtap.cc (a macvtap in
-// passthru mode on the interface) and tap.cc (the interface is itself a tap,
+// One variant per file beside this one: tc_filter_endpoint.cc (the default model: a
+// tap beside the interface, tc redirects both ways), macvtap_endpoint.cc (a macvtap in
+// passthru mode on the interface) and tap_endpoint.cc (the interface is itself a tap,
 // handed over as is). NewEndpoint picks the variant from the
 // interface's kind and the sandbox's model; RestoreEndpoint from the saved
 // state. Every call runs inside the pod's namespace (Network puts it there).

@@ -1,4 +1,4 @@
-#include "resource/network/tap.h"
+#include "resource/network/tap_endpoint.h"
 
 #include "net/tap.h"
 

@@ -1,4 +1,4 @@
-#include "resource/network/macvtap.h"
+#include "resource/network/macvtap_endpoint.h"
 
 #include "net/macvtap.h"
 

@@ -1,8 +1,8 @@
 // The one place that maps an interface and a model to an endpoint variant.
 #include "resource/network/endpoint.h"
-#include "resource/network/macvtap.h"
-#include "resource/network/tap.h"
-#include "resource/network/tc_filter.h"
+#include "resource/network/macvtap_endpoint.h"
+#include "resource/network/tap_endpoint.h"
+#include "resource/network/tc_filter_endpoint.h"
 
 namespace vc::resource {
 

@@ -1,4 +1,4 @@
-#include "resource/network/tc_filter.h"
+#include "resource/network/tc_filter_endpoint.h"
 
 #include "net/tap.h"
 #include "net/tc.h"
