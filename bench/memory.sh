@@ -5,8 +5,8 @@
 # proportional set size (PSS: shared pages divided among their users) by
 # process and, for QEMU, by mapping (/proc/PID/smaps):
 #   guest RAM       the guest's memory (QEMU's memfd backend, or the template's file)
-#   kernel copy     QEMU's private copy of the guest kernel ELF (kept for a reset)
-#   initramfs       the initramfs file QEMU maps (page cache, shared by every QEMU)
+#   kernel file     the guest kernel file QEMU maps (page cache, shared by every QEMU)
+#   initramfs       the initramfs file QEMU maps (the same)
 #   TCG code        translated guest code (rwx mappings; none under KVM)
 #   QEMU heap       [heap] and anonymous memory (malloc arenas, thread stacks, device state)
 #   QEMU program    qemu-system-x86_64 and its libraries (shared by every QEMU)
@@ -66,7 +66,7 @@ for i in $(seq "$n"); do
   values=("${split[@]}" "$virtiofsd" "$(pss "$supervisor")")
   for k in "${!values[@]}"; do totals[k]=$((totals[k] + values[k])); done
 done
-names=("guest RAM" "kernel copy" "initramfs" "TCG code" "QEMU heap" "QEMU program" "virtiofsd" "supervisor")
+names=("guest RAM" "kernel file" "initramfs" "TCG code" "QEMU heap" "QEMU program" "virtiofsd" "supervisor")
 sum=0
 printf '%-14s %8s\n' component "MiB"
 for k in "${!names[@]}"; do
