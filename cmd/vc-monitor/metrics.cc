@@ -155,12 +155,17 @@ std::string Exposition(const std::vector<vc::SandboxSample>& samples, const vc::
         w.Row({{"sandbox", s.id}, {"mode", mode}}, static_cast<double>(usec) / 1e6);
     }
   });
-  auto per_interface = [&](const char* name, const char* help, uint64_t vc::GuestInterfaceStats::*field) {
+  // A counter per item of each guest (its interfaces, its disks), labelled
+  // `label` with the item's name: `field` of each of `items`.
+  auto per_guest_item = [&](const char* name, const char* help, const char* label, auto items, auto field) {
     w.Family(name, "counter", help, [&] {
       for (const auto& s : samples)
-        for (const auto& i : s.guest.interfaces)
-          w.Row({{"sandbox", s.id}, {"interface", i.name}}, static_cast<double>(i.*field));
+        for (const auto& item : s.guest.*items)
+          w.Row({{"sandbox", s.id}, {label, item.name}}, static_cast<double>(item.*field));
     });
+  };
+  auto per_interface = [&](const char* name, const char* help, uint64_t vc::GuestInterfaceStats::*field) {
+    per_guest_item(name, help, "interface", &vc::GuestStats::interfaces, field);
   };
   per_interface("vc_guest_network_receive_bytes_total", "Bytes a guest interface received.",
                 &vc::GuestInterfaceStats::rx_bytes);
@@ -179,10 +184,7 @@ std::string Exposition(const std::vector<vc::SandboxSample>& samples, const vc::
   per_interface("vc_guest_network_transmit_drop_total", "Packets a guest interface dropped instead of sending.",
                 &vc::GuestInterfaceStats::tx_dropped);
   auto per_disk = [&](const char* name, const char* help, uint64_t vc::GuestDiskStats::*field) {
-    w.Family(name, "counter", help, [&] {
-      for (const auto& s : samples)
-        for (const auto& d : s.guest.disks) w.Row({{"sandbox", s.id}, {"disk", d.name}}, static_cast<double>(d.*field));
-    });
+    per_guest_item(name, help, "disk", &vc::GuestStats::disks, field);
   };
   per_disk("vc_guest_disk_reads_completed_total", "Reads a guest disk completed.", &vc::GuestDiskStats::reads);
   per_disk("vc_guest_disk_read_bytes_total", "Bytes read from a guest disk.", &vc::GuestDiskStats::read_bytes);
